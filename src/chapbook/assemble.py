@@ -1,0 +1,141 @@
+"""Sources → Book: find the essays, read them, put them in order and render their bodies."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import ftfy
+
+from .config import BookConfig, load_config
+from .errors import ChapbookError, warn
+from .markdown import render_body
+from .model import Book, Essay, Image, reading_order_key
+from .sources import SourceEssay, find_essays, read_essay
+from .sources.essays import slugify
+
+IMAGE_TYPES = {
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+    ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp",
+}
+_ENCODING_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
+    fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+    remove_control_chars=False, normalization=None,
+)
+
+
+def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
+    """Read a book folder (or a single Markdown file) into a Book."""
+    if not source.exists():
+        raise ChapbookError(source, None, "does not exist; name a folder of essays or a Markdown file")
+    root = source if source.is_dir() else source.parent
+    config = load_config(root) if source.is_dir() else BookConfig(title=source.stem.replace("-", " ").title())
+    paths = find_essays(root, exclude) if source.is_dir() else [source]
+    if not paths:
+        raise ChapbookError(
+            source, None, "holds no Markdown essays (*.md); add some, or name the folder that has them"
+        )
+    essays = [read_essay(path, _display(path)) for path in paths]
+    published = [essay for essay in essays if not essay.draft]
+    if not published:
+        raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")
+    for essay in published:
+        if essay.weight is None:
+            warn(_display(essay.path), None, "no weight in the front matter; it goes after the weighted essays")
+    published.sort(key=lambda e: reading_order_key(e.weight, e.date, e.title))
+    images = ImageRegistry(root)
+    chapters = []
+    for essay, slug in zip(published, unique_slugs([e.slug for e in published])):
+        chapters.append(_render(essay, slug, config, images))
+    return Book(config=config, essays=tuple(chapters), images=images.all(), root=root)
+
+
+def _display(path: Path) -> Path:
+    """Show paths relative to where the user stands, when that is shorter."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def unique_slugs(slugs: list[str]) -> list[str]:
+    """Two essays may share a slug; their file names and ids must not."""
+    seen: dict[str, int] = {}
+    result = []
+    for slug in slugs:
+        seen[slug] = seen.get(slug, 0) + 1
+        result.append(slug if seen[slug] == 1 else f"{slug}-{seen[slug]}")
+    return result
+
+
+def repair_encoding(display: Path, text: str) -> str:
+    """Undo a bad encoding round-trip (`Iâ€™m` → `I’m`), line by line, saying how many lines it mended."""
+    lines = text.split("\n")
+    fixed = [ftfy.fix_text(line, _ENCODING_ONLY) if _looks_damaged(line) else line for line in lines]
+    mended = [number for number, (old, new) in enumerate(zip(lines, fixed), start=1) if old != new]
+    if mended:
+        warn(display, None, f"repaired text damaged by a wrong encoding on {len(mended)} line(s) "
+             f"({', '.join(map(str, mended[:5]))}{'…' if len(mended) > 5 else ''}); check them and save the fix")
+    return "\n".join(fixed)
+
+
+def _looks_damaged(line: str) -> bool:
+    # Cheap screen before ftfy: mojibake of UTF-8 read as cp1252/latin-1 starts with these.
+    return any(ch in line for ch in "ÃÂâÅÄ")
+
+
+def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry) -> Essay:
+    display = _display(essay.path)
+    body = repair_encoding(display, essay.body)
+
+    def resolve_image(src: str, line: int) -> str | None:
+        return images.resolve(src, essay.path, display, essay.body_line - 1 + line)
+
+    rendered = render_body(body, language=config.language, id_prefix=f"{slug}-", resolve_image=resolve_image)
+    title = ftfy.fix_text(essay.title, _ENCODING_ONLY)
+    return Essay(title=title, slug=slug, date=essay.date, weight=essay.weight,
+                 font_class=essay.font_class, xhtml=rendered.xhtml, source=essay.path)
+
+
+class ImageRegistry:
+    """Collects the images essays use, each once, under a safe name inside the book."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self._by_source: dict[Path, Image] = {}
+
+    def resolve(self, src: str, essay_path: Path, display: Path, line: int) -> str | None:
+        """Return the image's name in the book, or None (with a warning) if the book cannot show it."""
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc:
+            warn(display, line, f'image "{src}" is on the web; a book cannot fetch it, so its alt text is shown. '
+                 "Download it into the book folder and link the file")
+            return None
+        relative = unquote(parts.path)
+        base = self.root if relative.startswith("/") else essay_path.parent.resolve()
+        path = (base / relative.lstrip("/")).resolve()
+        if not path.is_relative_to(self.root):
+            warn(display, line, f'image "{src}" is outside the book folder; it is left out and its alt text shown')
+            return None
+        if not path.is_file():
+            warn(display, line, f'image "{src}" not found; its alt text is shown instead. Add the file or fix the path')
+            return None
+        media_type = IMAGE_TYPES.get(path.suffix.lower())
+        if media_type is None:
+            guessed = mimetypes.guess_type(path.name)[0] or "unknown type"
+            warn(display, line, f'image "{src}" is {guessed}; use JPEG, PNG, GIF, SVG or WebP. Its alt text is shown')
+            return None
+        if path not in self._by_source:
+            taken = {image.name for image in self._by_source.values()}
+            name = f"images/{slugify(path.stem)}{path.suffix.lower()}"
+            counter = 2
+            while name in taken:
+                name = f"images/{slugify(path.stem)}-{counter}{path.suffix.lower()}"
+                counter += 1
+            self._by_source[path] = Image(name=name, source=path, media_type=media_type)
+        return self._by_source[path].name
+
+    def all(self) -> tuple[Image, ...]:
+        return tuple(sorted(self._by_source.values(), key=lambda image: image.name))

@@ -1,0 +1,102 @@
+"""Command line: arguments → pipeline → exit status. The only place that prints."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import resource
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import ChapbookError
+from .pipeline import FORMATS, build
+
+DESCRIPTION = """\
+Compile a folder of Markdown essays (a blog's posts, with TOML +++ or YAML --- front
+matter) into a book: an EPUB 3 and a print-ready PDF. Essays are ordered by their
+`weight`, then `date`, then `title`; essays marked `draft = true` are left out."""
+
+BUILD_HELP = """\
+SOURCE is a book folder (with or without book.toml; defaults apply) or one Markdown file.
+Every Markdown file below the folder is an essay, except _index.md files and hidden or
+_drafts folders. book.toml sets title, author, language, trim (page size) and theme.
+
+Outputs are written as OUTDIR/<title-slug>.epub and .pdf; a failed build leaves the
+previous files as they were. Exit status: 0 built, 1 a problem in the book (the message
+names the file and line), 2 a mistake on the command line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 already; keep its wording, add the hint
+        self.print_usage(sys.stderr)
+        self.exit(2, f"chapbook: error: {message}\nTry 'chapbook --help'.\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="chapbook", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"chapbook {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    build_parser = commands.add_parser(
+        "build", help="build the EPUB and the PDF", description=BUILD_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    build_parser.add_argument("source", nargs="?", default=".", metavar="SOURCE",
+                              help="book folder or Markdown file (default: the current folder)")
+    build_parser.add_argument("-o", "--output", default="dist", metavar="OUTDIR",
+                              help="folder to write the book into (default: ./dist)")
+    build_parser.add_argument("--format", choices=("epub", "pdf", "all"), default="all",
+                              help="which formats to write (default: all)")
+    build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    return parser
+
+
+class _WarningPrinter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        print(f"warning: {record.getMessage()}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    warnings = _WarningPrinter()
+    logger = logging.getLogger("chapbook")
+    logger.addHandler(warnings)
+    logger.propagate = False
+    quiet = args.quiet
+
+    def progress(message: str) -> None:
+        if not quiet:
+            print(f"chapbook: {message}", file=sys.stderr, flush=True)
+
+    formats = FORMATS if args.format == "all" else (args.format,)
+    try:
+        result = build(Path(args.source), Path(args.output), formats, progress)
+    except ChapbookError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_status
+    except OSError as error:
+        print(f"error: {error.filename or args.output}: {error.strerror}; check the path and its permissions",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("chapbook: stopped; the previous book is untouched", file=sys.stderr)
+        return 130
+    finally:
+        logger.removeHandler(warnings)
+    for path in result.written:
+        print(path)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pages = f", {result.pages} pages" if result.pages is not None else ""
+    progress(f"{result.chapters} chapters{pages}, {warnings.count} warnings, "
+             f"{result.seconds:.1f} s, peak memory {peak_mib:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""book.toml → a typed, validated BookConfig."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ChapbookError
+
+CONFIG_NAME = "book.toml"
+
+# Named trim sizes in inches (width, height); any "WxH" with in/mm/cm also works.
+TRIM_PRESETS: dict[str, tuple[float, float]] = {
+    "5x8": (5.0, 8.0),
+    "5.25x8": (5.25, 8.0),
+    "5.5x8.5": (5.5, 8.5),
+    "6x9": (6.0, 9.0),
+    "a5": (148 / 25.4, 210 / 25.4),
+    "pocket": (4.25, 6.87),
+}
+_UNIT_PER_INCH = {"in": 1.0, "mm": 25.4, "cm": 2.54}
+_TRIM_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(in|mm|cm)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """Every book.toml option, with its default; the docstring of each is the comment above it."""
+
+    # The book's title; by default the name of the folder.
+    title: str = ""
+    # The author as printed on the title page.
+    author: str = ""
+    # BCP 47 language tag: hyphenation, quotes and the EPUB's language follow it.
+    language: str = "en"
+    # Page size: a preset (5x8, 5.25x8, 5.5x8.5, 6x9, A5, pocket) or "WxH" in in, mm or cm.
+    trim: str = "5.5x8.5in"
+    # A folder under styles/ (or the book's own styles/) holding the theme's CSS and fonts.
+    theme: str = "classic"
+
+    @property
+    def trim_inches(self) -> tuple[float, float]:
+        """The page size in inches; validated at load, so it always parses."""
+        return parse_trim(self.trim)
+
+
+def parse_trim(value: str) -> tuple[float, float]:
+    """Read a trim size such as "6x9", "A5" or "148x210mm"; raise ValueError if it is not one."""
+    key = value.strip().lower().removesuffix("in").strip()
+    if key in TRIM_PRESETS:
+        return TRIM_PRESETS[key]
+    match = _TRIM_RE.match(value)
+    if not match:
+        raise ValueError(value)
+    per_inch = _UNIT_PER_INCH[(match[3] or "in").lower()]
+    width, height = float(match[1]) / per_inch, float(match[2]) / per_inch
+    if not (2 <= width <= 20 and 2 <= height <= 20):
+        raise ValueError(value)
+    return width, height
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """Find the line a top-level key is set on, for messages that point at it."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return number
+    return None
+
+
+def load_config(folder: Path) -> BookConfig:
+    """Read folder/book.toml if there is one; every mistake is reported with its line."""
+    path = folder / CONFIG_NAME
+    default_title = folder.name.replace("-", " ").replace("_", " ").strip().title() or "Untitled"
+    if not path.is_file():
+        return BookConfig(title=default_title)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ChapbookError(path, None, f"is not UTF-8 ({error.reason}); save it as UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line, message = split_toml_error(error)
+        raise ChapbookError(path, line, f"{message}; fix the TOML syntax") from None
+
+    known = {field.name: field for field in fields(BookConfig)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            choices = ", ".join(sorted(known))
+            raise ChapbookError(path, _line_of(text, key), f'unknown option "{key}"; the options are: {choices}')
+        if not isinstance(value, str):
+            raise ChapbookError(
+                path, _line_of(text, key), f'{key} must be a string in quotes, got {value!r}'
+            )
+        values[key] = value.strip()
+    config = BookConfig(**{"title": default_title, **values})
+    try:
+        config.trim_inches
+    except ValueError:
+        presets = ", ".join(TRIM_PRESETS)
+        raise ChapbookError(
+            path, _line_of(text, "trim"),
+            f'trim "{config.trim}" is not a page size; use one of {presets} or "WxH" with in, mm or cm',
+        ) from None
+    return config
+
+
+def split_toml_error(error: tomllib.TOMLDecodeError) -> tuple[int | None, str]:
+    """tomllib puts the position inside its message; take it out as a line number."""
+    match = re.search(r"\s*\(at line (\d+), column \d+\)$", str(error))
+    if not match:
+        match = re.search(r"\s*\(at end of document\)$", str(error))
+        return None, str(error)[: match.start()] if match else str(error)
+    return int(match[1]), str(error)[: match.start()]

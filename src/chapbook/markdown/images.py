@@ -1,0 +1,39 @@
+"""Images are resolved while parsing, so a missing one is reported with its line and replaced by its alt text."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+# Given the src as written and the source line, return the src to use in the book, or None if there is no image.
+ImageResolver = Callable[[str, int], "str | None"]
+
+
+def images_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.push("chapbook_images", _resolve_images)
+
+
+def _resolve_images(state: StateCore) -> None:
+    resolve: ImageResolver | None = state.env.get("resolve_image")
+    if resolve is None:
+        return
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        line = block.map[0] + 1 if block.map else 0
+        for position, token in enumerate(block.children):
+            if token.type != "image":
+                continue
+            src = resolve(str(token.attrGet("src") or ""), line)
+            if src is not None:
+                token.attrSet("src", src)
+                continue
+            alt = token.content or "image"
+            # The book keeps the writer's words where the picture would have been.
+            block.children[position] = Token(
+                "html_inline", "", 0, content=f'<span class="missing-image">{escapeHtml(alt)}</span>'
+            )

@@ -1,0 +1,50 @@
+"""Rendered HTML → safe, well-formed XHTML: untrusted raw HTML is cleaned, ids are made unique in the book."""
+
+from __future__ import annotations
+
+import lxml.html
+import nh3
+from lxml import etree
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn",
+    "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
+    "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span",
+    "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    "var", "wbr",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "lang", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start", "reversed"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style"},
+}
+
+
+def to_xhtml(html: str, id_prefix: str) -> str:
+    """Clean the HTML, prefix its ids (and the links to them), and serialise it as XHTML."""
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+        filter_style_properties={"text-align"},
+    )
+    root = lxml.html.fragment_fromstring(cleaned, create_parent="div")
+    for element in root.iter():
+        if element.get("id"):
+            element.set("id", id_prefix + element.get("id"))
+        href = element.get("href")
+        if href and href.startswith("#") and len(href) > 1:
+            element.set("href", "#" + id_prefix + href[1:])
+    parts = [_escape_text(root.text or "")]
+    parts += [etree.tostring(child, method="xml", encoding="unicode") for child in root]
+    return "".join(parts).strip()
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

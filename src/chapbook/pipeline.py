@@ -1,0 +1,79 @@
+"""The whole build, in order: read the book, then write each format beside the last good one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .assemble import read_book
+from .config import CONFIG_NAME
+from .epub import write_epub
+from .pdf import write_pdf
+from .themes import load_theme
+
+FORMATS = ("epub", "pdf")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    written: tuple[Path, ...]
+    chapters: int
+    pages: int | None
+    seconds: float
+
+
+def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callable[[str], None]) -> BuildResult:
+    """Read the essays and write the requested formats; a failure leaves earlier outputs untouched."""
+    started = time.perf_counter()
+    progress(f"reading essays in {source}")
+    book = read_book(source, exclude=(outdir.resolve(),))
+    theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME)
+    progress(f"{len(book.essays)} chapters, {len(book.images)} images, theme {theme.name}")
+    pages = None
+    with _staged(outdir) as stage:
+        if "epub" in formats:
+            progress("writing EPUB")
+            write_epub(book, theme, stage(f"{book.slug}.epub"))
+        if "pdf" in formats:
+            progress("laying out pages for the PDF")
+            pages = write_pdf(book, theme, stage(f"{book.slug}.pdf"))
+        written = stage.publish()
+    return BuildResult(written, len(book.essays), pages, time.perf_counter() - started)
+
+
+class _Stage:
+    """Outputs are written under temporary names and renamed into place only when all succeeded."""
+
+    def __init__(self, outdir: Path):
+        self.outdir = outdir
+        self.pending: list[tuple[Path, Path]] = []
+
+    def __call__(self, name: str) -> Path:
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=self.outdir)
+        os.close(handle)
+        self.pending.append((Path(temporary), self.outdir / name))
+        return Path(temporary)
+
+    def publish(self) -> tuple[Path, ...]:
+        for temporary, target in self.pending:
+            os.replace(temporary, target)
+        return tuple(target for _, target in self.pending)
+
+    def discard(self) -> None:
+        for temporary, _ in self.pending:
+            temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def _staged(outdir: Path) -> Iterator[_Stage]:
+    outdir.mkdir(parents=True, exist_ok=True)
+    stage = _Stage(outdir)
+    try:
+        yield stage
+    finally:
+        stage.discard()

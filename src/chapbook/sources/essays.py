@@ -1,0 +1,160 @@
+"""Find the essay files of a book and read each into a SourceEssay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ChapbookError
+from .frontmatter import FrontMatter, split_front_matter
+
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+# Zola and Hugo keep a section's settings in _index.md: it describes a folder, it is not an essay.
+SECTION_FILES = {"_index.md", "_index.markdown"}
+SKIPPED_FOLDERS = {"_drafts", "node_modules"}
+
+
+@dataclass(frozen=True)
+class SourceEssay:
+    """One essay as written: its metadata and its Markdown body, not yet rendered."""
+
+    path: Path
+    title: str
+    date: dt.date | None
+    weight: int | None
+    slug: str
+    font_class: str | None
+    draft: bool
+    body: str
+    body_line: int  # the line of the file the body starts on, for messages
+
+
+def find_essays(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
+    """List the Markdown files under root in a stable order, leaving out hidden and excluded folders."""
+    found = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") or part in SKIPPED_FOLDERS for part in relative.parts):
+            continue
+        if any(path.is_relative_to(folder) for folder in exclude):
+            continue
+        if path.suffix.lower() in MARKDOWN_SUFFIXES and path.name not in SECTION_FILES and path.is_file():
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def read_essay(path: Path, display: Path) -> SourceEssay:
+    """Read one essay; `display` is the path used in messages."""
+    text = decode_utf8(display, path.read_bytes())
+    front = split_front_matter(display, text)
+    meta = front.data
+    body, heading_title = take_title_heading(front.body) if "title" not in meta else (front.body, None)
+    title = _string(display, front, "title") or heading_title or _title_from_name(path)
+    extra = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
+    font_class = extra.get("font_class", meta.get("font_class"))
+    return SourceEssay(
+        path=path,
+        title=title,
+        date=_date(display, front),
+        weight=_weight(display, front),
+        slug=_slug(display, front, path),
+        font_class=str(font_class) if font_class else None,
+        draft=meta.get("draft") is True,
+        body=body,
+        body_line=front.body_line,
+    )
+
+
+def decode_utf8(display: Path, data: bytes) -> str:
+    """Decode a file as UTF-8, pointing at the first bad byte's line if it is not."""
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start]
+        raise ChapbookError(
+            display, line, f"is not UTF-8 (byte 0x{byte:02X} here); save the file as UTF-8"
+        ) from None
+
+
+def take_title_heading(body: str) -> tuple[str, str | None]:
+    """Use a leading `# Heading` as the title when front matter gives none, and drop it from the body."""
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = re.match(r"#\s+(.+?)\s*#*\s*$", line)
+        if match:
+            return "\n".join(lines[:index] + [""] + lines[index + 1 :]), match[1]
+        break
+    return body, None
+
+
+def _bare_name(path: Path) -> str:
+    """The file's name without a date or number prefix; a page bundle is named by its folder."""
+    stem = path.parent.name if path.stem == "index" else path.stem
+    return re.sub(r"^(\d{4}-\d{2}-\d{2}-|\d+[-_])", "", stem) or stem
+
+
+def _title_from_name(path: Path) -> str:
+    return _bare_name(path).replace("-", " ").replace("_", " ").strip().capitalize()
+
+
+def _string(display: Path, front: FrontMatter, key: str) -> str | None:
+    value = front.data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ChapbookError(display, front.line_of(key), f"{key} must be text, got {value!r}")
+    return str(value).strip() or None
+
+
+def _weight(display: Path, front: FrontMatter) -> int | None:
+    value: Any = front.data.get("weight")
+    if value is None:
+        return None
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        shown = f'"{value}"' if isinstance(value, str) else repr(value)
+        raise ChapbookError(
+            display, front.line_of("weight"), f"weight must be a whole number, got {shown}; write e.g. weight = 3"
+        )
+    return int(value)
+
+
+def _date(display: Path, front: FrontMatter) -> dt.date | None:
+    value: Any = front.data.get("date")
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date()
+        except ValueError:
+            pass
+    raise ChapbookError(
+        display, front.line_of("date"), f"date must be a date like 2024-03-09, got {value!r}"
+    )
+
+
+def slugify(text: str) -> str:
+    """Make a name safe for a file in the EPUB and an id in the PDF."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "essay"
+
+
+def _slug(display: Path, front: FrontMatter, path: Path) -> str:
+    explicit = _string(display, front, "slug")
+    if explicit:
+        return slugify(explicit)
+    site_path = _string(display, front, "path")
+    if site_path:
+        return slugify(site_path.strip("/").split("/")[-1])
+    return slugify(_bare_name(path))

@@ -1,0 +1,74 @@
+"""Split a Markdown file into its front matter (TOML `+++` or YAML `---`) and its body."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..config import split_toml_error
+from ..errors import ChapbookError
+
+_FENCES = {"+++": "TOML", "---": "YAML"}
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """Parsed front matter, with the line each top-level key sits on for precise messages."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    key_lines: dict[str, int] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1  # the file line the body starts on
+
+    def line_of(self, key: str) -> int | None:
+        return self.key_lines.get(key)
+
+
+def split_front_matter(path: Path, text: str) -> FrontMatter:
+    """Parse the front matter of one file; malformed front matter is an error with its line."""
+    lines = text.split("\n")
+    fence = lines[0].rstrip() if lines else ""
+    if fence not in _FENCES:
+        return FrontMatter(body=text, body_line=1)
+    closers = {fence, "..."} if fence == "---" else {fence}
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in closers), None)
+    if end is None:
+        raise ChapbookError(
+            path, 1, f"front matter opened with {fence} is never closed; add a line with {fence} after it"
+        )
+    source = "\n".join(lines[1:end])
+    data = _parse(path, fence, source)
+    key_lines = {}
+    for offset, line in enumerate(lines[1:end], start=2):
+        match = re.match(r"([A-Za-z_][\w-]*)\s*[=:]", line)
+        if match and match[1] not in key_lines:
+            key_lines[match[1]] = offset
+    return FrontMatter(data, key_lines, "\n".join(lines[end + 1 :]), end + 2)
+
+
+def _parse(path: Path, fence: str, source: str) -> dict[str, Any]:
+    if fence == "+++":
+        try:
+            return tomllib.loads(source)
+        except tomllib.TOMLDecodeError as error:
+            line, message = split_toml_error(error)
+            raise ChapbookError(
+                path, line + 1 if line else 1, f"front matter is not valid TOML: {message}; fix the syntax"
+            ) from None
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(error, "problem", None) or str(error).split("\n")[0]
+        raise ChapbookError(path, line, f"front matter is not valid YAML: {problem}; fix the syntax") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ChapbookError(path, 2, "front matter must be a list of `key: value` lines")
+    return data

@@ -1,0 +1,80 @@
+"""A theme: its stylesheets for print and for EPUB, and the font families it sets text in."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import fontpkg
+
+from .errors import ChapbookError, warn
+
+# Themes shipped with chapbook live in the repository's styles/; a book may bring its own.
+BUILTIN_STYLES = Path(__file__).resolve().parents[2] / "styles"
+THEME_FILE = "theme.toml"
+
+
+@dataclass(frozen=True)
+class FontFace:
+    """One font file as CSS sees it."""
+
+    family: str
+    path: Path
+    style: str
+    weight: str  # "400" or a variable range "400 800"
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    folder: Path
+    shared_css: str
+    print_css: str
+    epub_css: str
+    faces: tuple[FontFace, ...]
+
+    @property
+    def font_folders(self) -> tuple[Path, ...]:
+        return tuple(sorted({face.path.parent for face in self.faces}))
+
+    def font_face_css(self) -> str:
+        """@font-face rules for the print engine (file URLs its fetcher is allowed to read)."""
+        return "\n".join(
+            f"@font-face {{ font-family: '{face.family}'; src: url('{face.path.as_uri()}'); "
+            f"font-style: {face.style}; font-weight: {face.weight}; }}"
+            for face in self.faces
+        )
+
+
+def load_theme(name: str, book_root: Path, config_path: Path) -> Theme:
+    """Find the theme in the book's own styles/ first, then among chapbook's."""
+    for base in (book_root / "styles", BUILTIN_STYLES):
+        folder = base / name
+        if (folder / THEME_FILE).is_file():
+            break
+    else:
+        available = sorted(p.parent.name for p in BUILTIN_STYLES.glob(f"*/{THEME_FILE}"))
+        raise ChapbookError(config_path, None, f'theme "{name}" not found; the themes are: {", ".join(available)}')
+    settings = tomllib.loads((folder / THEME_FILE).read_text(encoding="utf-8"))
+
+    def css(key: str) -> str:
+        return "\n".join((folder / file).read_text(encoding="utf-8") for file in settings.get(key, []))
+
+    faces = tuple(face for family in settings.get("fonts", []) for face in _faces(family, settings, folder))
+    return Theme(name, folder, css("shared"), css("print"), css("epub"), faces)
+
+
+def _faces(family: str, settings: dict, folder: Path) -> list[FontFace]:
+    try:
+        installed = fontpkg.family(family)
+    except fontpkg.FontpkgError:
+        fallback = settings.get("fallback", "serif")
+        warn(folder / THEME_FILE, None, f'font "{family}" is not installed; text set in it falls back to {fallback}. '
+             "Install its fontpkg package or change the theme's fonts")
+        return []
+    faces = []
+    for file in installed.files:
+        weight = f"{file.wght_min} {file.wght_max}" if file.variable and file.wght_min else str(file.weight or 400)
+        faces.append(FontFace(installed.name, file.path, file.style, weight))
+    return faces

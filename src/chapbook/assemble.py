@@ -41,8 +41,10 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     published = [essay for essay in essays if not essay.draft]
     if not published:
         raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")
+    # A missing weight matters only when other essays have one: then it decides the place.
+    weighted = any(essay.weight is not None for essay in published)
     for essay in published:
-        if essay.weight is None:
+        if weighted and essay.weight is None:
             warn(_display(essay.path), None, "no weight in the front matter; it goes after the weighted essays")
     published.sort(key=lambda e: reading_order_key(e.weight, e.date, e.title))
     images = ImageRegistry(root)
@@ -73,12 +75,18 @@ def unique_slugs(slugs: list[str]) -> list[str]:
 def repair_encoding(display: Path, text: str) -> str:
     """Undo a bad encoding round-trip (`Iâ€™m` → `I’m`), line by line, saying how many lines it mended."""
     lines = text.split("\n")
-    fixed = [ftfy.fix_text(line, _ENCODING_ONLY) if _looks_damaged(line) else line for line in lines]
+    fixed = [_fix_line(line) if _looks_damaged(line) else line for line in lines]
     mended = [number for number, (old, new) in enumerate(zip(lines, fixed), start=1) if old != new]
     if mended:
         warn(display, None, f"repaired text damaged by a wrong encoding on {len(mended)} line(s) "
              f"({', '.join(map(str, mended[:5]))}{'…' if len(mended) > 5 else ''}); check them and save the fix")
     return "\n".join(fixed)
+
+
+def _fix_line(line: str) -> str:
+    # A closing quote ” is E2 80 9D; 9D has no cp1252 character, so a lossy round-trip left "â€�".
+    # Put the byte back so ftfy can decode it; nothing else common ends in that byte.
+    return ftfy.fix_text(line.replace("â€\ufffd", "â€\x9d"), _ENCODING_ONLY)
 
 
 def _looks_damaged(line: str) -> bool:
@@ -90,8 +98,8 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
     display = _display(essay.path)
     body = repair_encoding(display, essay.body)
 
-    def resolve_image(src: str, line: int) -> str | None:
-        return images.resolve(src, essay.path, display, essay.body_line - 1 + line)
+    def resolve_image(src: str, line: int | None) -> str | None:
+        return images.resolve(src, essay.path, display, essay.body_line - 1 + line if line else None)
 
     rendered = render_body(body, language=config.language, id_prefix=f"{slug}-", resolve_image=resolve_image)
     title = ftfy.fix_text(essay.title, _ENCODING_ONLY)
@@ -106,7 +114,7 @@ class ImageRegistry:
         self.root = root.resolve()
         self._by_source: dict[Path, Image] = {}
 
-    def resolve(self, src: str, essay_path: Path, display: Path, line: int) -> str | None:
+    def resolve(self, src: str, essay_path: Path, display: Path, line: int | None) -> str | None:
         """Return the image's name in the book, or None (with a warning) if the book cannot show it."""
         parts = urlsplit(src)
         if parts.scheme or parts.netloc:

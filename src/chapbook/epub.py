@@ -36,7 +36,7 @@ def write_epub(book: Book, theme: Theme, target: Path) -> None:
     document.add_item(stylesheet)
 
     title_page = epub.EpubHtml(uid="titlepage", title=config.title, file_name="titlepage.xhtml", lang=config.language)
-    title_page.content = render("titlepage.xhtml.j2", config=config)
+    title_page.content = render("titlepage.xhtml.j2", config=config).encode("utf-8")
     title_page.add_item(stylesheet)
     document.add_item(title_page)
 
@@ -45,7 +45,7 @@ def write_epub(book: Book, theme: Theme, target: Path) -> None:
         chapter = epub.EpubHtml(
             uid=f"ch-{essay.slug}", title=essay.title, file_name=essay.file_name, lang=config.language
         )
-        chapter.content = render("chapter.xhtml.j2", essay=essay, language=config.language)
+        chapter.content = render("chapter.xhtml.j2", essay=essay, language=config.language).encode("utf-8")
         chapter.add_item(stylesheet)
         document.add_item(chapter)
         chapters.append(chapter)

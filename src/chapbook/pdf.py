@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import lxml.html
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -46,6 +47,17 @@ class BookFetcher(URLFetcher):
         return path if inside and path.is_file() else None
 
 
+def report_missing_glyphs(book: Book, theme: Theme) -> None:
+    """Name each character no theme font has, per essay: it would print in some other typeface."""
+    for essay in book.essays:
+        text = essay.title + lxml.html.fragment_fromstring(essay.xhtml or "<p/>", create_parent="div").text_content()
+        missing = sorted(theme.missing_characters(text))
+        if missing:
+            listed = ", ".join(f"{char} (U+{ord(char):04X})" for char in missing[:8])
+            warn(essay.source, None, f"{listed} are in none of the theme's fonts ({', '.join(theme.families)}); "
+                 "they print in a fallback font. Replace them or add a font that has them")
+
+
 def page_css(book: Book) -> str:
     width, height = book.config.trim_inches
     return f"@page {{ size: {width:.4f}in {height:.4f}in; }}"
@@ -53,6 +65,7 @@ def page_css(book: Book) -> str:
 
 def write_pdf(book: Book, theme: Theme, target: Path) -> int:
     """Lay out and write the PDF; return its page count."""
+    report_missing_glyphs(book, theme)
     html = render("book.html.j2", book=book, config=book.config)
     fonts = FontConfiguration()
     fetcher = BookFetcher(book, theme)
@@ -69,9 +82,15 @@ def write_pdf(book: Book, theme: Theme, target: Path) -> int:
     return len(document.pages)
 
 
+# Notices about WeasyPrint's own set-up, not about the book: the fontTools subsetter it falls back to is fine.
+_NOT_FOR_WRITERS = ("Using fontTools instead of HarfBuzz-Subset",)
+
+
 class _Forward(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        warn("pdf", None, record.getMessage())
+        message = record.getMessage()
+        if not message.startswith(_NOT_FOR_WRITERS):
+            warn("pdf", None, message)
 
 
 @contextmanager

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import fontpkg
+from fontTools.ttLib import TTFont
 
 from .errors import ChapbookError, warn
 
@@ -38,6 +40,16 @@ class Theme:
     def font_folders(self) -> tuple[Path, ...]:
         return tuple(sorted({face.path.parent for face in self.faces}))
 
+    @property
+    def families(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(face.family for face in self.faces))
+
+    def missing_characters(self, text: str) -> set[str]:
+        """The printable characters of text that none of the theme's fonts can draw."""
+        covered = _coverage(tuple(face.path for face in self.faces))
+        return {char for char in set(text) if char.isprintable() and not char.isspace() and ord(char) not in covered
+                and not 0xFE00 <= ord(char) <= 0xFE0F}  # variation selectors only pick a glyph style
+
     def font_face_css(self) -> str:
         """@font-face rules for the print engine (file URLs its fetcher is allowed to read)."""
         return "\n".join(
@@ -45,6 +57,15 @@ class Theme:
             f"font-style: {face.style}; font-weight: {face.weight}; }}"
             for face in self.faces
         )
+
+
+@lru_cache(maxsize=8)
+def _coverage(paths: tuple[Path, ...]) -> frozenset[int]:
+    covered: set[int] = set()
+    for path in paths:
+        with TTFont(path, lazy=True) as font:
+            covered.update(font.getBestCmap())
+    return frozenset(covered)
 
 
 def load_theme(name: str, book_root: Path, config_path: Path) -> Theme:

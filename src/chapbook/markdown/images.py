@@ -10,7 +10,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 # Given the src as written and the source line, return the src to use in the book, or None if there is no image.
-ImageResolver = Callable[[str, int], "str | None"]
+ImageResolver = Callable[[str, "int | None"], "str | None"]
 
 
 def images_plugin(md: MarkdownIt) -> None:
@@ -24,16 +24,18 @@ def _resolve_images(state: StateCore) -> None:
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
-        line = block.map[0] + 1 if block.map else 0
+        line = block.map[0] + 1 if block.map else None
         for position, token in enumerate(block.children):
             if token.type != "image":
                 continue
             src = resolve(str(token.attrGet("src") or ""), line)
             if src is not None:
                 token.attrSet("src", src)
+                state.env.setdefault("resolved_images", set()).add(src)
                 continue
-            alt = token.content or "image"
-            # The book keeps the writer's words where the picture would have been.
-            block.children[position] = Token(
-                "html_inline", "", 0, content=f'<span class="missing-image">{escapeHtml(alt)}</span>'
-            )
+            block.children[position] = Token("html_inline", "", 0, content=missing_image_html(token.content))
+
+
+def missing_image_html(alt: str) -> str:
+    """The book keeps the writer's words where the picture would have been."""
+    return f'<span class="missing-image">{escapeHtml(alt or "image")}</span>'

@@ -44,11 +44,27 @@ def _parser(language: str) -> MarkdownIt:
     # Zola and Hugo both render tables, strikethrough and footnotes.
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin)
+    md.add_render_rule("footnote_caption", _note_number)
+    md.add_render_rule("footnote_anchor", _note_backlink)
     md.use(line_breaks_plugin)
     md.use(verse_plugin)
     md.use(images_plugin)
     md.core.ruler.push("chapbook_shift_headings", _shift_headings)
     return md
+
+
+def _note_number(self, tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it's renderer signature
+    """A note is called by its number alone, as books do, not "[1]"."""
+    meta = tokens[idx].meta
+    return str(meta["id"] + 1) + (f":{meta['subId']}" if meta.get("subId", -1) > 0 else "")
+
+
+def _note_backlink(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+    """The way back to the text: an arrow the book's fonts have (the plugin's ↩ is in none of them)."""
+    ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
+    if tokens[idx].meta["subId"] > 0:
+        ident += f":{tokens[idx].meta['subId']}"
+    return f' <a href="#fnref{ident}" class="footnote-backref" role="doc-backlink">↑</a>'
 
 
 def _shift_headings(state: StateCore) -> None:
@@ -63,5 +79,6 @@ def _shift_headings(state: StateCore) -> None:
 
 def render_body(markdown: str, *, language: str, id_prefix: str, resolve_image: ImageResolver) -> RenderedBody:
     """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book."""
-    html = _parser(language).render(markdown, {"resolve_image": resolve_image})
-    return RenderedBody(xhtml=to_xhtml(html, id_prefix))
+    env: dict = {"resolve_image": resolve_image}
+    html = _parser(language).render(markdown, env)
+    return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env.get("resolved_images", set())))

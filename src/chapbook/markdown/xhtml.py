@@ -6,6 +6,8 @@ import lxml.html
 import nh3
 from lxml import etree
 
+from .images import ImageResolver, missing_image_html
+
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn",
     "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i",
@@ -23,8 +25,12 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-def to_xhtml(html: str, id_prefix: str) -> str:
-    """Clean the HTML, prefix its ids (and the links to them), and serialise it as XHTML."""
+def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: set[str]) -> str:
+    """Clean the HTML, prefix its ids (and the links to them), and serialise it as XHTML.
+
+    Markdown images were resolved while parsing (`resolved`); an <img> written as raw HTML is
+    resolved here, the same way, so it cannot point outside the book either.
+    """
     cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -35,6 +41,10 @@ def to_xhtml(html: str, id_prefix: str) -> str:
         filter_style_properties={"text-align"},
     )
     root = lxml.html.fragment_fromstring(cleaned, create_parent="div")
+    for image in list(root.iter("img")):
+        src = image.get("src", "")
+        if src not in resolved:
+            _resolve_raw_image(image, resolve_image(src, None))
     for element in root.iter():
         if element.get("id"):
             element.set("id", id_prefix + element.get("id"))
@@ -44,6 +54,15 @@ def to_xhtml(html: str, id_prefix: str) -> str:
     parts = [_escape_text(root.text or "")]
     parts += [etree.tostring(child, method="xml", encoding="unicode") for child in root]
     return "".join(parts).strip()
+
+
+def _resolve_raw_image(image: etree._Element, src: str | None) -> None:
+    if src is not None:
+        image.set("src", src)
+        return
+    stand_in = lxml.html.fragment_fromstring(missing_image_html(image.get("alt", "")))
+    stand_in.tail = image.tail
+    image.getparent().replace(image, stand_in)
 
 
 def _escape_text(text: str) -> str:

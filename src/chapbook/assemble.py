@@ -10,7 +10,7 @@ import ftfy
 
 from .config import BookConfig, load_config
 from .errors import ChapbookError, warn
-from .markdown import render_body
+from .markdown import render_body, render_title
 from .model import Book, Essay, Image, reading_order_key
 from .sources import SourceEssay, find_essays, read_essay
 from .sources.essays import slugify
@@ -102,7 +102,7 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
         return images.resolve(src, essay.path, display, essay.body_line - 1 + line if line else None)
 
     rendered = render_body(body, language=config.language, id_prefix=f"{slug}-", resolve_image=resolve_image)
-    title = ftfy.fix_text(essay.title, _ENCODING_ONLY)
+    title = render_title(_fix_line(essay.title), language=config.language)
     return Essay(title=title, slug=slug, date=essay.date, weight=essay.weight,
                  font_class=essay.font_class, xhtml=rendered.xhtml, source=essay.path)
 

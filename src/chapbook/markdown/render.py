@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import lxml.html
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from mdit_py_plugins.footnote import footnote_plugin
@@ -75,6 +76,12 @@ def _shift_headings(state: StateCore) -> None:
     shift = 2 - min(int(t.tag[1]) for t in headings)
     for token in headings:
         token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
+
+
+def render_title(title: str, *, language: str) -> str:
+    """A title gets the body's typography (curly quotes, dashes) but stays plain text."""
+    html = _parser(language).renderInline(title)
+    return lxml.html.fragment_fromstring(html or " ", create_parent="span").text_content().strip() or title
 
 
 def render_body(markdown: str, *, language: str, id_prefix: str, resolve_image: ImageResolver) -> RenderedBody:

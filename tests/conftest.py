@@ -1,0 +1,51 @@
+"""Shared fixtures: the sample book built once, and readers for what a reader of it would see."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "book"
+
+
+@dataclass(frozen=True)
+class Built:
+    epub: Path
+    pdf: Path
+    stdout: str
+    stderr: str
+
+
+def run_chapbook(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real command, as a user would."""
+    return subprocess.run([sys.executable, "-m", "chapbook", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def build_book(source: Path, out: Path, *extra: str) -> Built:
+    result = run_chapbook("build", str(source), "-o", str(out), *extra)
+    assert result.returncode == 0, result.stderr
+    written = [Path(line) for line in result.stdout.split()]
+    epub = next((p for p in written if p.suffix == ".epub"), None)
+    pdf = next((p for p in written if p.suffix == ".pdf"), None)
+    return Built(epub, pdf, result.stdout, result.stderr)
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_book(SAMPLE, tmp_path_factory.mktemp("sample-dist"))
+
+
+def epub_files(epub: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(epub) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def pdf_page_texts(pdf: Path) -> list[str]:
+    return [page.extract_text() or "" for page in pypdf.PdfReader(pdf).pages]

@@ -1,0 +1,188 @@
+"""The sample book, built as a user builds it, read as a reader reads it."""
+
+from __future__ import annotations
+
+import re
+
+import pypdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
+from lxml import etree
+
+from conftest import SAMPLE, Built, epub_files, pdf_page_texts
+from epubcheck_helper import epubcheck_messages
+
+# The sample book's front matter decides this: weight 1, 2, 3, a tie at 4 broken by date,
+# 5, then the two essays without a weight (the dated one before the undated one).
+EXPECTED_ORDER = [
+    "My Grandmother’s Kitchen",
+    "What the Garden Knows",
+    "Night Walks",
+    "The Broken Radio",
+    "The Winter Bus",
+    "Learning to Bind Books",
+    "A Diary of Small Hours",
+    "Letters I Never Sent",
+]
+# One word only each essay uses, so each essay's text can be found in the book.
+UNIQUE_WORDS = ["rhubarbarian", "hollyhockery", "nocturnist", "Wavemaster", "Fellgate",
+                "kettlestitch", "inkwellian", "envelopery"]
+DRAFT_WORD = "PALIMPSEST"
+XHTML = {"x": "http://www.w3.org/1999/xhtml"}
+OPF = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
+
+
+def reading_text(text: str) -> str:
+    """Undo what line-breaking did: hyphenated line ends rejoined, lines joined by spaces."""
+    return re.sub(r"[\u2010-]\n", "", text).replace("\n", " ")
+
+
+def straight(text: str) -> str:
+    return text.replace("’", "'")
+
+
+@pytest.fixture(scope="module")
+def pages(sample: Built) -> list[str]:
+    return pdf_page_texts(sample.pdf)
+
+
+@pytest.fixture(scope="module")
+def spine_documents(sample: Built) -> list[etree._Element]:
+    files = epub_files(sample.epub)
+    opf = etree.fromstring(files["EPUB/content.opf"])
+    hrefs = {item.get("id"): item.get("href") for item in opf.iterfind(".//opf:manifest/opf:item", OPF)}
+    spine = [hrefs[ref.get("idref")] for ref in opf.iterfind(".//opf:spine/opf:itemref", OPF)]
+    return [etree.fromstring(files[f"EPUB/{href}"]) for href in spine if href.endswith(".xhtml")]
+
+
+def test_the_build_prints_both_outputs_and_a_summary(sample: Built) -> None:
+    assert sample.epub.name == "small-hours.epub" and sample.epub.stat().st_size > 10_000
+    assert sample.pdf.name == "small-hours.pdf" and sample.pdf.stat().st_size > 10_000
+    assert re.search(r"8 chapters, \d+ pages, \d+ warnings, [\d.]+ s", sample.stderr)
+
+
+def test_epub_passes_epubcheck_with_no_errors_or_warnings(sample: Built) -> None:
+    assert epubcheck_messages(sample.epub) == []
+
+
+def test_epub_package_metadata(sample: Built) -> None:
+    opf = etree.fromstring(epub_files(sample.epub)["EPUB/content.opf"])
+    assert opf.findtext(".//dc:title", namespaces=OPF) == "Small Hours"
+    assert opf.findtext(".//dc:creator", namespaces=OPF) == "Mara Ellison"
+    assert opf.findtext(".//dc:language", namespaces=OPF) == "en"
+
+
+def test_epub_chapters_follow_weight_then_date_then_title(spine_documents: list[etree._Element]) -> None:
+    titles = [doc.findtext(".//x:h1[@class='chapter-title']", namespaces=XHTML) for doc in spine_documents]
+    assert [t for t in titles if t] == EXPECTED_ORDER
+
+
+def test_epub_holds_every_essay_and_not_the_draft(sample: Built) -> None:
+    text = " ".join(
+        "".join(etree.fromstring(data).itertext())
+        for name, data in epub_files(sample.epub).items() if name.endswith(".xhtml")
+    )
+    for word in UNIQUE_WORDS:
+        assert word in text
+    assert DRAFT_WORD not in text and "Unfinished Business" not in text
+
+
+def test_epub_lyrics_are_one_element_per_line_with_stanzas(spine_documents: list[etree._Element]) -> None:
+    night_walks = next(d for d in spine_documents
+                       if d.findtext(".//x:h1[@class='chapter-title']", namespaces=XHTML) == "Night Walks")
+    verse = night_walks.find(".//x:blockquote[@class='verse']", XHTML)
+    stanzas = verse.findall("x:p[@class='stanza']", XHTML)
+    lines = [[span.text for span in stanza.findall("x:span[@class='line']", XHTML)] for stanza in stanzas]
+    assert lines[0] == ["Carry the lantern down to the water", "Nobody’s waiting, nobody’s near"]
+    assert len(stanzas) == 2 and all(len(stanza) == 2 for stanza in lines)
+    assert "</br>" not in etree.tostring(night_walks, encoding="unicode").replace("<br/>", "")
+
+
+def test_epub_mojibake_is_repaired(sample: Built) -> None:
+    text = b" ".join(data for name, data in epub_files(sample.epub).items() if name.endswith(".xhtml")).decode()
+    assert "â€" not in text
+    assert "I’m so glad the computer is working at last" in text
+
+
+def test_pdf_pages_have_the_trim_size_from_book_toml(sample: Built) -> None:
+    reader = pypdf.PdfReader(sample.pdf)
+    sizes = {(round(float(p.mediabox.width), 1), round(float(p.mediabox.height), 1)) for p in reader.pages}
+    assert sizes == {(5.5 * 72, 8.5 * 72)}
+
+
+def test_pdf_embeds_every_font(sample: Built) -> None:
+    reader = pypdf.PdfReader(sample.pdf)
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            fonts[str(font["/BaseFont"])] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), fonts
+    names = " ".join(fonts)
+    assert "EB-Garamond" in names and "Dancing-Script" in names
+    assert "DejaVu" not in names  # no silent fallback to a system font
+
+
+def opener_pages(pages: list[str]) -> list[int]:
+    """The page number (from 1) each expected chapter opens on."""
+    openers = []
+    for title in EXPECTED_ORDER:
+        starts = [n for n, text in enumerate(pages, start=1)
+                  if straight(text).lstrip().startswith(straight(title))]
+        assert starts, f"no page opens with {title!r}"
+        openers.append(starts[0])
+    return openers
+
+
+def test_pdf_chapters_in_order_each_opening_on_a_right_hand_page(pages: list[str]) -> None:
+    openers = opener_pages(pages)
+    assert openers == sorted(openers)
+    assert all(page % 2 == 1 for page in openers), openers
+
+
+def test_pdf_contents_page_numbers_are_where_chapters_start(pages: list[str]) -> None:
+    contents = next(text for text in pages if text.strip().startswith("Contents"))
+    listed = dict(re.findall(r"^(.+?)[ .]+ (\d+)$", contents, flags=re.MULTILINE))
+    assert [straight(t) for t in listed] == [straight(t) for t in EXPECTED_ORDER]
+    for title, page in listed.items():
+        assert straight(pages[int(page) - 1]).lstrip().startswith(straight(title)), (title, page)
+
+
+def test_pdf_holds_every_essay_and_not_the_draft(pages: list[str]) -> None:
+    text = reading_text("\n".join(pages))
+    for word in UNIQUE_WORDS:
+        assert word in text
+    assert DRAFT_WORD not in text
+
+
+def test_pdf_sets_lyrics_on_lines_of_their_own(pages: list[str]) -> None:
+    lines = [line.strip() for line in "\n".join(pages).split("\n")]
+    start = lines.index("Carry the lantern down to the water")
+    assert lines[start + 1 : start + 4] == [
+        "Nobody’s waiting, nobody’s near",
+        "Tell the old river the names of your daughters",
+        "Tell it the one thing you never said here",
+    ]
+
+
+def test_missing_image_is_a_warning_with_its_line_and_the_alt_text_is_printed(sample: Built, pages: list[str]) -> None:
+    source = (SAMPLE / "04-winter-bus.md").read_text().split("\n")
+    line = next(n for n, text in enumerate(source, start=1) if "timetable.png" in text)
+    assert f'04-winter-bus.md:{line}: image "images/timetable.png" not found' in sample.stderr
+    assert "The old bus timetable" in reading_text("\n".join(pages))
+
+
+def test_present_image_is_in_both_books(sample: Built) -> None:
+    files = epub_files(sample.epub)
+    assert files["EPUB/images/lamp.jpg"] == (SAMPLE / "images" / "lamp.jpg").read_bytes()
+    document = pdfium.PdfDocument(sample.pdf)
+    drawn = [n for n in range(len(document))
+             if any(True for _ in document[n].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]))]
+    assert len(drawn) == 1
+    # The picture belongs to "Learning to Bind Books": it is drawn between that opener and the next.
+    openers = opener_pages(pdf_page_texts(sample.pdf))
+    chapter = EXPECTED_ORDER.index("Learning to Bind Books")
+    assert openers[chapter] <= drawn[0] + 1 < openers[chapter + 1]

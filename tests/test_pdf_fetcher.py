@@ -1,0 +1,46 @@
+"""While WeasyPrint lays out pages it may read the book's images, its theme and its fonts: nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chapbook.assemble import read_book
+from chapbook.pdf import VIRTUAL_BASE, BookFetcher
+from chapbook.themes import load_theme
+
+
+@pytest.fixture()
+def fetcher(tmp_path: Path) -> BookFetcher:
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n picture")
+    (tmp_path / "essay.md").write_text("![a picture](pic.png)\n")
+    book = read_book(tmp_path)
+    return BookFetcher(book, load_theme("classic", tmp_path, tmp_path / "book.toml"))
+
+
+def test_serves_the_books_image_the_theme_and_its_fonts(fetcher: BookFetcher) -> None:
+    assert fetcher.fetch(VIRTUAL_BASE + "images/pic.png").read().startswith(b"\x89PNG")
+    theme_file = next(fetcher.folders[0].glob("*.css"))
+    assert fetcher.fetch(theme_file.as_uri()).read() == theme_file.read_bytes()
+    font = next(fetcher.folders[1].glob("*.ttf"))
+    assert len(fetcher.fetch(font.as_uri()).read()) > 10_000
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/hostname",
+    VIRTUAL_BASE + "../etc/hostname",
+    VIRTUAL_BASE + "images/not-registered.png",
+    "https://example.com/tracker.png",
+    "http://127.0.0.1/",
+    "data:text/plain,hello",
+])
+def test_refuses_everything_else(fetcher: BookFetcher, url: str) -> None:
+    with pytest.raises(ValueError):
+        fetcher.fetch(url)
+
+
+def test_refuses_a_theme_path_that_climbs_out(fetcher: BookFetcher) -> None:
+    climbing = fetcher.folders[0].as_uri() + "/../../../../etc/hostname"
+    with pytest.raises(ValueError):
+        fetcher.fetch(climbing)

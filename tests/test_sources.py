@@ -1,0 +1,99 @@
+"""Reading essays: front matter, titles, slugs, drafts and the reading order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from chapbook.assemble import read_book
+from chapbook.errors import ChapbookError
+from chapbook.sources import find_essays, read_essay
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_toml_front_matter_with_zola_extra(tmp_path: Path) -> None:
+    path = write(tmp_path, "01-walk.md", '+++\ntitle = "Walk"\ndate = 2023-04-02\nweight = 3\n'
+                 'path = "night/walks"\n[extra]\nfont_class = "diary"\n+++\n\nBody.\n')
+    essay = read_essay(path, path)
+    assert (essay.title, essay.date, essay.weight, essay.slug, essay.font_class) == \
+        ("Walk", dt.date(2023, 4, 2), 3, "walks", "diary")
+    assert essay.body.strip() == "Body." and essay.body_line == 9
+
+
+def test_yaml_front_matter_with_crlf_and_bom(tmp_path: Path) -> None:
+    path = tmp_path / "bus.md"
+    path.write_bytes("\ufeff---\r\ntitle: The Bus\r\ndate: 2022-11-05\r\nweight: '2'\r\nslug: Bus Route\r\n---\r\nText\r\n".encode())
+    essay = read_essay(path, path)
+    assert (essay.title, essay.date, essay.weight, essay.slug) == ("The Bus", dt.date(2022, 11, 5), 2, "bus-route")
+
+
+def test_no_front_matter_title_from_first_heading_which_leaves_the_body(tmp_path: Path) -> None:
+    path = write(tmp_path, "07-letters.md", "# Letters I Never Sent\n\nDear you.\n")
+    essay = read_essay(path, path)
+    assert essay.title == "Letters I Never Sent" and "Letters I Never Sent" not in essay.body
+    assert essay.slug == "letters"
+
+
+def test_no_title_anywhere_uses_the_file_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "2023-01-05-winter-light.md", "Just text.\n")
+    assert read_essay(path, path).title == "Winter light"
+
+
+def test_discovery_is_recursive_sorted_and_skips_section_files_hidden_and_output(tmp_path: Path) -> None:
+    for name in ["b.md", "a/z.md", "a/_index.md", ".git/x.md", "dist/old.md", "_drafts/d.md", "notes.txt"]:
+        write(tmp_path, name, "x\n")
+    found = find_essays(tmp_path, exclude=(tmp_path / "dist",))
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a/z.md", "b.md"]
+
+
+def test_order_is_weight_then_date_then_title_with_unweighted_last(tmp_path: Path) -> None:
+    essays = {
+        "e1.md": 'title = "Late tie"\nweight = 2\ndate = 2023-05-01',
+        "e2.md": 'title = "Early tie"\nweight = 2\ndate = 2021-01-01',
+        "e3.md": 'title = "First"\nweight = 1',
+        "e4.md": 'title = "B no weight"\ndate = 2020-01-01',
+        "e5.md": 'title = "A no weight"\ndate = 2020-01-01',
+        "e6.md": 'title = "Draft"\nweight = 0\ndraft = true',
+        "e7.md": 'title = "No date, weight 2"\nweight = 2',
+    }
+    for name, front in essays.items():
+        write(tmp_path, name, f"+++\n{front}\n+++\n\nText.\n")
+    book = read_book(tmp_path)
+    assert [e.title for e in book.essays] == [
+        "First", "Early tie", "Late tie", "No date, weight 2", "A no weight", "B no weight"]
+
+
+def test_same_slug_twice_gets_distinct_file_names(tmp_path: Path) -> None:
+    write(tmp_path, "a/post.md", '+++\ntitle = "One"\nweight = 1\n+++\nx\n')
+    write(tmp_path, "b/post.md", '+++\ntitle = "Two"\nweight = 2\n+++\nx\n')
+    assert [e.file_name for e in read_book(tmp_path).essays] == ["post.xhtml", "post-2.xhtml"]
+
+
+def test_an_image_outside_the_book_is_never_read(tmp_path: Path) -> None:
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG not really")
+    write(tmp_path, "book/essay.md", "![secret](../secret.png)\n\n![also](/../secret.png)\n")
+    book = read_book(tmp_path / "book")
+    assert book.images == ()
+    assert book.essays[0].xhtml.count("missing-image") == 2
+
+
+def test_a_single_markdown_file_is_a_book(tmp_path: Path) -> None:
+    path = write(tmp_path, "one-essay.md", '+++\ntitle = "Alone"\n+++\nText.\n')
+    write(tmp_path, "other.md", "Not part of it.\n")
+    book = read_book(path)
+    assert [e.title for e in book.essays] == ["Alone"] and book.config.title == "One Essay"
+
+
+def test_bad_weight_names_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.md", '+++\ntitle = "X"\nweight = "two"\n+++\n')
+    with pytest.raises(ChapbookError) as caught:
+        read_essay(path, Path("x.md"))
+    assert str(caught.value) == 'x.md:3: weight must be a whole number, got "two"; write e.g. weight = 3'

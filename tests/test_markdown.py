@@ -14,7 +14,7 @@ def render(markdown: str, images: dict[str, str] | None = None, seen: list | Non
             seen.append((src, line))
         return (images or {}).get(src)
 
-    xhtml = render_body(markdown, language="en", id_prefix="essay-", resolve_image=resolve).xhtml
+    xhtml = render_body(markdown, language="en", id_prefix="essay--", resolve_image=resolve).xhtml
     return etree.fromstring(f"<div>{xhtml}</div>")  # fails if the XHTML is not well-formed
 
 
@@ -44,7 +44,7 @@ def test_tables_strikethrough_and_fenced_code() -> None:
 def test_footnotes_link_both_ways_with_ids_unique_to_the_essay() -> None:
     root = render("Text[^1].\n\n[^1]: The note.\n")
     ref = root.find(".//sup/a")
-    assert ref.text == "1" and ref.get("href").startswith("#essay-fn")
+    assert ref.text == "1" and ref.get("href").startswith("#essay--fn")
     target = root.find(f".//*[@id='{ref.get('href')[1:]}']")
     assert target is not None and "The note." in "".join(target.itertext())
     back = target.find(".//a[@class='footnote-backref']")

@@ -96,4 +96,4 @@ def test_bad_weight_names_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, "x.md", '+++\ntitle = "X"\nweight = "two"\n+++\n')
     with pytest.raises(ChapbookError) as caught:
         read_essay(path, Path("x.md"))
-    assert str(caught.value) == 'x.md:3: weight must be a whole number, got "two"; write e.g. weight = 3'
+    assert str(caught.value) == 'x.md:3: weight must be a whole number, got "two"; write one such as 3'

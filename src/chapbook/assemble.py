@@ -19,6 +19,8 @@ IMAGE_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
     ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp",
 }
+# Ids inside an essay become "<chapter-slug>--<id>": slugs never hold "--", so no two chapters can clash.
+ID_SEPARATOR = "--"
 _ENCODING_ONLY = ftfy.TextFixerConfig(
     unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
     fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
@@ -48,9 +50,9 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
             warn(_display(essay.path), None, "no weight in the front matter; it goes after the weighted essays")
     published.sort(key=lambda e: reading_order_key(e.weight, e.date, e.title))
     images = ImageRegistry(root)
-    chapters = []
-    for essay, slug in zip(published, unique_slugs([e.slug for e in published])):
-        chapters.append(_render(essay, slug, config, images))
+    slugs = unique_slugs([e.slug for e in published])
+    links = LinkTargets(root, {essay.path.resolve(): slug for essay, slug in zip(published, slugs)})
+    chapters = [_render(essay, slug, config, images, links) for essay, slug in zip(published, slugs)]
     return Book(config=config, essays=tuple(chapters), images=images.all(), root=root)
 
 
@@ -64,11 +66,14 @@ def _display(path: Path) -> Path:
 
 def unique_slugs(slugs: list[str]) -> list[str]:
     """Two essays may share a slug; their file names and ids must not."""
-    seen: dict[str, int] = {}
+    taken: set[str] = set()
     result = []
     for slug in slugs:
-        seen[slug] = seen.get(slug, 0) + 1
-        result.append(slug if seen[slug] == 1 else f"{slug}-{seen[slug]}")
+        unique, counter = slug, 2
+        while unique in taken or (unique != slug and unique in slugs):
+            unique, counter = f"{slug}-{counter}", counter + 1
+        taken.add(unique)
+        result.append(unique)
     return result
 
 
@@ -94,17 +99,54 @@ def _looks_damaged(line: str) -> bool:
     return any(ch in line for ch in "ÃÂâÅÄ")
 
 
-def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry) -> Essay:
+def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry, links: LinkTargets) -> Essay:
     display = _display(essay.path)
     body = repair_encoding(display, essay.body)
 
-    def resolve_image(src: str, line: int | None) -> str | None:
-        return images.resolve(src, essay.path, display, essay.body_line - 1 + line if line else None)
+    def file_line(line: int | None) -> int | None:
+        return essay.body_line - 1 + line if line else None
 
-    rendered = render_body(body, language=config.language, id_prefix=f"{slug}-", resolve_image=resolve_image)
+    def resolve_image(src: str, line: int | None) -> str | None:
+        return images.resolve(src, essay.path, display, file_line(line))
+
+    def resolve_link(href: str, line: int | None) -> str | None:
+        return links.resolve(href, essay.path, display, file_line(line))
+
+    rendered = render_body(body, language=config.language, id_prefix=slug + ID_SEPARATOR,
+                           resolve_image=resolve_image, resolve_link=resolve_link)
     title = render_title(_fix_line(essay.title), language=config.language)
     return Essay(title=title, slug=slug, date=essay.date, weight=essay.weight,
                  font_class=essay.font_class, xhtml=rendered.xhtml, source=essay.path)
+
+
+class LinkTargets:
+    """Where a link from one essay to another lands in the book."""
+
+    def __init__(self, root: Path, slug_by_path: dict[Path, str]):
+        self.root = root.resolve()
+        self.slug_by_path = slug_by_path
+
+    def resolve(self, href: str, essay_path: Path, display: Path, line: int | None) -> str | None:
+        """Return "#chapter" or "#chapter-anchor", or None (with a warning) when the book has no such page."""
+        parts = urlsplit(href)
+        path = unquote(parts.path)
+        if path.startswith("@/"):
+            # Zola's internal links are relative to content/, which may be above the book folder.
+            bases = [self.root, *self.root.parents]
+            path = path[2:]
+        elif path.startswith("/"):
+            bases = []  # a URL of the site itself: which page it is depends on the site's routes
+        else:
+            bases = [essay_path.parent]
+        for base in bases:
+            candidate = (base / path).resolve() if path else essay_path.resolve()
+            if candidate.is_dir():
+                candidate = candidate / "index.md"
+            slug = self.slug_by_path.get(candidate)
+            if slug:
+                return f"#{slug}{ID_SEPARATOR}{parts.fragment}" if parts.fragment else f"#{slug}"
+        warn(display, line, f'link "{href}" points to no essay in this book; its words are kept, without the link')
+        return None
 
 
 class ImageRegistry:

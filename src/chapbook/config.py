@@ -83,7 +83,7 @@ def load_config(folder: Path) -> BookConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         line, message = split_toml_error(error)
-        raise ChapbookError(path, line, f"{message}; fix the TOML syntax") from None
+        raise ChapbookError(path, line or text.rstrip("\n").count("\n") + 1, f"{message}; fix the TOML syntax") from None
 
     known = {field.name: field for field in fields(BookConfig)}
     values: dict[str, Any] = {}

@@ -8,11 +8,14 @@ from functools import lru_cache
 import lxml.html
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .breaks import line_breaks_plugin
 from .images import ImageResolver, images_plugin
+from .links import LinkResolver, links_plugin
 from .verse import verse_plugin
+from ..sources.essays import slugify
 from .xhtml import to_xhtml
 
 # Opening and closing double quotes, then single quotes, as each language prints them.
@@ -50,6 +53,9 @@ def _parser(language: str) -> MarkdownIt:
     md.use(line_breaks_plugin)
     md.use(verse_plugin)
     md.use(images_plugin)
+    md.use(links_plugin)
+    # Headings get the ids Zola gives them, so links to #anchors keep working in the book.
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
     md.core.ruler.push("chapbook_shift_headings", _shift_headings)
     return md
 
@@ -84,8 +90,11 @@ def render_title(title: str, *, language: str) -> str:
     return lxml.html.fragment_fromstring(html or " ", create_parent="span").text_content().strip() or title
 
 
-def render_body(markdown: str, *, language: str, id_prefix: str, resolve_image: ImageResolver) -> RenderedBody:
+def render_body(
+    markdown: str, *, language: str, id_prefix: str, resolve_image: ImageResolver,
+    resolve_link: LinkResolver | None = None,
+) -> RenderedBody:
     """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book."""
-    env: dict = {"resolve_image": resolve_image}
+    env: dict = {"resolve_image": resolve_image, "resolve_link": resolve_link}
     html = _parser(language).render(markdown, env)
     return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env.get("resolved_images", set())))

@@ -49,11 +49,17 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
         if element.get("id"):
             element.set("id", id_prefix + element.get("id"))
         href = element.get("href")
-        if href and href.startswith("#") and len(href) > 1:
+        # Links between essays were resolved to book-wide ids already ("xref").
+        if href and href.startswith("#") and len(href) > 1 and element.get("class") != "xref":
             element.set("href", "#" + id_prefix + href[1:])
+    return inner_xml(root).strip()
+
+
+def inner_xml(root: etree._Element) -> str:
+    """What is inside an element, as XML text (the element's own tag left out)."""
     parts = [_escape_text(root.text or "")]
     parts += [etree.tostring(child, method="xml", encoding="unicode") for child in root]
-    return "".join(parts).strip()
+    return "".join(parts)
 
 
 def _resolve_raw_image(image: etree._Element, src: str | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,12 +119,16 @@ def _weight(display: Path, front: FrontMatter) -> int | None:
         return None
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _is_whole(value):
         shown = f'"{value}"' if isinstance(value, str) else repr(value)
         raise ChapbookError(
-            display, front.line_of("weight"), f"weight must be a whole number, got {shown}; write e.g. weight = 3"
+            display, front.line_of("weight"), f"weight must be a whole number, got {shown}; write one such as 3"
         )
     return int(value)
+
+
+def _is_whole(number: int | float) -> bool:
+    return math.isfinite(number) and number == int(number)
 
 
 def _date(display: Path, front: FrontMatter) -> dt.date | None:

@@ -41,7 +41,8 @@ def split_front_matter(path: Path, text: str) -> FrontMatter:
         raise ChapbookError(
             path, 1, f"front matter opened with {fence} is never closed; add a line with {fence} after it"
         )
-    source = "\n".join(lines[1:end])
+    # The final newline lets the parsers name the line of an error on the last line.
+    source = "\n".join(lines[1:end]) + "\n"
     data = _parse(path, fence, source)
     key_lines = {}
     for offset, line in enumerate(lines[1:end], start=2):
@@ -51,19 +52,34 @@ def split_front_matter(path: Path, text: str) -> FrontMatter:
     return FrontMatter(data, key_lines, "\n".join(lines[end + 1 :]), end + 2)
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, except that a date that is no real day (2024-02-30) stays text, for the checks to name."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def _parse(path: Path, fence: str, source: str) -> dict[str, Any]:
     if fence == "+++":
         try:
             return tomllib.loads(source)
         except tomllib.TOMLDecodeError as error:
             line, message = split_toml_error(error)
-            raise ChapbookError(
-                path, line + 1 if line else 1, f"front matter is not valid TOML: {message}; fix the syntax"
-            ) from None
+            line = line + 1 if line else source.count("\n") + 1
+            raise ChapbookError(path, line, f"front matter is not valid TOML: {message}; fix the syntax") from None
     try:
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=_Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
+        context = getattr(error, "context_mark", None)
+        if mark is not None and context is not None and mark.line >= source.count("\n"):
+            mark = context  # "unexpected end": the construct left open is where the mistake is
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(error, "problem", None) or str(error).split("\n")[0]
         raise ChapbookError(path, line, f"front matter is not valid YAML: {problem}; fix the syntax") from None

@@ -1,0 +1,57 @@
+"""Links between essays become links inside the book; a link to nothing in the book becomes plain text.
+
+Resolved links point at book-wide ids (`#<chapter-slug>` or `#<chapter-slug>-<anchor>`) and carry
+class "xref", so the PDF can follow them in one document and the EPUB can point them at the right file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+# Given an href with no scheme and the source line, return the book-wide "#id" it means, or None.
+LinkResolver = Callable[[str, "int | None"], "str | None"]
+
+
+def links_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.push("chapbook_links", _resolve_links)
+
+
+def _resolve_links(state: StateCore) -> None:
+    resolve: LinkResolver | None = state.env.get("resolve_link")
+    if resolve is None:
+        return
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        line = block.map[0] + 1 if block.map else None
+        opened: list[bool] = []  # for each open link: was it dropped?
+        kept: list[Token] = []
+        for token in block.children:
+            if token.type == "link_open":
+                href = str(token.attrGet("href") or "")
+                dropped = False
+                if _is_between_pages(href):
+                    target = resolve(href, line)
+                    if target is None:
+                        dropped = True
+                    else:
+                        token.attrSet("href", target)
+                        token.attrSet("class", "xref")
+                opened.append(dropped)
+                if dropped:
+                    continue
+            elif token.type == "link_close" and opened and opened.pop():
+                continue
+            kept.append(token)
+        block.children = kept
+
+
+def _is_between_pages(href: str) -> bool:
+    """Not a web or mail address and not an anchor in the same essay."""
+    parts = urlsplit(href)
+    return bool(href) and not parts.scheme and not parts.netloc and not href.startswith("#")

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 import ftfy
 
 from .config import BookConfig, load_config
-from .errors import ChapbookError, warn
+from .errors import ChapbookError, shown, warn
 from .markdown import render_body, render_title
 from .model import Book, Essay, Image, reading_order_key
 from .sources import SourceEssay, find_essays, read_essay
@@ -39,7 +39,7 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
         raise ChapbookError(
             source, None, "holds no Markdown essays (*.md); add some, or name the folder that has them"
         )
-    essays = [read_essay(path, _display(path)) for path in paths]
+    essays = [read_essay(path, shown(path)) for path in paths]
     published = [essay for essay in essays if not essay.draft]
     if not published:
         raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")
@@ -47,21 +47,13 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     weighted = any(essay.weight is not None for essay in published)
     for essay in published:
         if weighted and essay.weight is None:
-            warn(_display(essay.path), None, "no weight in the front matter; it goes after the weighted essays")
+            warn(shown(essay.path), None, "no weight in the front matter; it goes after the weighted essays")
     published.sort(key=lambda e: reading_order_key(e.weight, e.date, e.title))
     images = ImageRegistry(root)
     slugs = unique_slugs([e.slug for e in published])
     links = LinkTargets(root, {essay.path.resolve(): slug for essay, slug in zip(published, slugs)})
     chapters = [_render(essay, slug, config, images, links) for essay, slug in zip(published, slugs)]
     return Book(config=config, essays=tuple(chapters), images=images.all(), root=root)
-
-
-def _display(path: Path) -> Path:
-    """Show paths relative to where the user stands, when that is shorter."""
-    try:
-        return path.resolve().relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 def unique_slugs(slugs: list[str]) -> list[str]:
@@ -100,7 +92,7 @@ def _looks_damaged(line: str) -> bool:
 
 
 def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry, links: LinkTargets) -> Essay:
-    display = _display(essay.path)
+    display = shown(essay.path)
     body = repair_encoding(display, essay.body)
 
     def file_line(line: int | None) -> int | None:

@@ -9,6 +9,14 @@ from pathlib import Path
 log = logging.getLogger("chapbook")
 
 
+def shown(path: Path) -> Path:
+    """Show paths relative to where the user stands, when that is shorter."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def where(path: Path | str, line: int | None = None) -> str:
     """Format a location the way compilers do, so editors can jump to it."""
     return f"{path}:{line}" if line else f"{path}"

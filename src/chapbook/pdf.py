@@ -13,7 +13,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .errors import warn
+from .errors import shown, warn
 from .model import Book
 from .render import render
 from .themes import Theme
@@ -54,7 +54,7 @@ def report_missing_glyphs(book: Book, theme: Theme) -> None:
         missing = sorted(theme.missing_characters(text))
         if missing:
             listed = ", ".join(f"{char} (U+{ord(char):04X})" for char in missing[:8])
-            warn(essay.source, None, f"{listed} are in none of the theme's fonts ({', '.join(theme.families)}); "
+            warn(shown(essay.source), None, f"{listed} are in none of the theme's fonts ({', '.join(theme.families)}); "
                  "they print in a fallback font. Replace them or add a font that has them")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -83,7 +84,24 @@ def load_theme(name: str, book_root: Path, config_path: Path) -> Theme:
         return "\n".join((folder / file).read_text(encoding="utf-8") for file in settings.get(key, []))
 
     faces = tuple(face for family in settings.get("fonts", []) for face in _faces(family, settings, folder))
-    return Theme(name, folder, css("shared"), css("print"), css("epub"), faces)
+    theme = Theme(name, folder, css("shared"), css("print"), css("epub"), faces)
+    _check_named_families(theme)
+    return theme
+
+
+GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "inherit", "initial"}
+
+
+def _check_named_families(theme: Theme) -> None:
+    """A print rule whose first font is not one the theme ships would be set in whatever the system has."""
+    known = {family.casefold() for family in theme.families} | GENERIC_FAMILIES
+    for css in (theme.shared_css, theme.print_css):
+        for declaration in re.findall(r"font-family\s*:\s*([^;}]+)", css):
+            first = declaration.split(",")[0].strip().strip("'\"")
+            if first.casefold() not in known:
+                warn(theme.folder, None, f'the theme sets text in "{first}", which is not among its fonts '
+                     f'({", ".join(theme.families) or "none"}); print falls back to a system font. '
+                     "Add it to theme.toml's fonts")
 
 
 def _faces(family: str, settings: dict, folder: Path) -> list[FontFace]:

@@ -254,7 +254,7 @@ def test_source_that_does_not_exist(tmp_path):
         pytest.param('title = "Essays"\ncolour = "red"\n', 2, 'unknown option "colour"', id="unknown-key"),
         pytest.param('title = "Essays"\nauthor = "A. Writer"\ntrim = "huge"\n', 3,
                      'trim "huge" is not a page size', id="bad-trim"),
-        pytest.param('title = 3\n', 1, "title must be a string in quotes, got 3", id="not-a-string"),
+        pytest.param('title = 3\n', 1, "title must be text in quotes, got 3", id="not-a-string"),
         pytest.param('title = "Essays"\nauthor = "A. Writer\n', 2, "fix the TOML syntax", id="bad-syntax"),
         pytest.param('title = "Essays"\nauthor = "A. Writer', 2, "fix the TOML syntax",
                      id="bad-syntax-at-end-of-file"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -69,15 +70,23 @@ def unique_slugs(slugs: list[str]) -> list[str]:
     return result
 
 
-def repair_encoding(display: Path, text: str) -> str:
+def repair_encoding(display: Path, text: str, first_line: int = 1) -> str:
     """Undo a bad encoding round-trip (`Iâ€™m` → `I’m`), line by line, saying how many lines it mended."""
     lines = text.split("\n")
     fixed = [_fix_line(line) if _looks_damaged(line) else line for line in lines]
-    mended = [number for number, (old, new) in enumerate(zip(lines, fixed), start=1) if old != new]
-    if mended:
-        warn(display, None, f"repaired text damaged by a wrong encoding on {len(mended)} line(s) "
-             f"({', '.join(map(str, mended[:5]))}{'…' if len(mended) > 5 else ''}); check them and save the fix")
+    places = {number: _changed_places(old, new)
+              for number, (old, new) in enumerate(zip(lines, fixed), start=first_line) if old != new}
+    if places:
+        count = sum(places.values())
+        others = list(places)[1:6]
+        also = f" (also on line {', '.join(map(str, others))}{'…' if len(places) > 6 else ''})" if others else ""
+        warn(display, next(iter(places)), f"repaired {count} place{'s' if count != 1 else ''} damaged by a wrong "
+             f"encoding{also}; check the text and save the fix in the file")
     return "\n".join(fixed)
+
+
+def _changed_places(old: str, new: str) -> int:
+    return sum(1 for op, *_ in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op != "equal")
 
 
 def _fix_line(line: str) -> str:
@@ -93,7 +102,7 @@ def _looks_damaged(line: str) -> bool:
 
 def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry, links: LinkTargets) -> Essay:
     display = shown(essay.path)
-    body = repair_encoding(display, essay.body)
+    body = repair_encoding(display, essay.body, essay.body_line)
 
     def file_line(line: int | None) -> int | None:
         return essay.body_line - 1 + line if line else None
@@ -104,11 +113,15 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
     def resolve_link(href: str, line: int | None) -> str | None:
         return links.resolve(href, essay.path, display, file_line(line))
 
-    rendered = render_body(body, language=config.language, id_prefix=slug + ID_SEPARATOR,
-                           resolve_image=resolve_image, resolve_link=resolve_link)
+    rendered = render_body(
+        body, language=config.language, id_prefix=slug + ID_SEPARATOR,
+        resolve_image=resolve_image, resolve_link=resolve_link, verse_detection=config.verse_detection,
+        epigraph_source=essay.epigraph_source or config.epigraph_source,
+    )
+    font_class = config.font_classes.get(essay.font_class, essay.font_class) if essay.font_class else None
     title = render_title(_fix_line(essay.title), language=config.language)
     return Essay(title=title, slug=slug, date=essay.date, weight=essay.weight,
-                 font_class=essay.font_class, xhtml=rendered.xhtml, source=essay.path)
+                 font_class=slugify(font_class) if font_class else None, xhtml=rendered.xhtml, source=essay.path)
 
 
 class LinkTargets:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,16 @@ class BookConfig:
     trim: str = "5.5x8.5in"
     # A folder under styles/ (or the book's own styles/) holding the theme's CSS and fonts.
     theme: str = "classic"
+    # A CSS file of the book's own (relative to the book folder), applied on top of the theme.
+    stylesheet: str = ""
+    # Chapter numbers above the titles: "none", "words" (Chapter One) or "figures" (1).
+    chapter_numbers: str = "none"
+    # Blockquotes of hard-broken lines are set as verse and epigraphs; false keeps them quotations.
+    verse_detection: bool = True
+    # Who the quoted lyrics are by, when all of them come from one source: cited under each epigraph.
+    epigraph_source: str = ""
+    # The book's own names for essays' font_class, mapped to the theme's: { journal = "diary" }.
+    font_classes: dict[str, str] = field(default_factory=dict)
 
     @property
     def trim_inches(self) -> tuple[float, float]:
@@ -85,18 +95,21 @@ def load_config(folder: Path) -> BookConfig:
         line, message = split_toml_error(error)
         raise ChapbookError(path, line or text.rstrip("\n").count("\n") + 1, f"{message}; fix the TOML syntax") from None
 
-    known = {field.name: field for field in fields(BookConfig)}
+    known = {option.name for option in fields(BookConfig)}
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
             choices = ", ".join(sorted(known))
             raise ChapbookError(path, _line_of(text, key), f'unknown option "{key}"; the options are: {choices}')
-        if not isinstance(value, str):
-            raise ChapbookError(
-                path, _line_of(text, key), f'{key} must be a string in quotes, got {value!r}'
-            )
-        values[key] = value.strip()
+        values[key] = _checked(path, text, key, value)
     config = BookConfig(**{"title": default_title, **values})
+    if config.chapter_numbers not in CHAPTER_NUMBERS:
+        raise ChapbookError(path, _line_of(text, "chapter_numbers"),
+                            f'chapter_numbers must be one of {", ".join(CHAPTER_NUMBERS)}, got "{config.chapter_numbers}"')
+    if config.stylesheet and not (folder / config.stylesheet).resolve().is_relative_to(folder.resolve()):
+        raise ChapbookError(path, _line_of(text, "stylesheet"), "stylesheet must be a file inside the book folder")
+    if config.stylesheet and not (folder / config.stylesheet).is_file():
+        raise ChapbookError(path, _line_of(text, "stylesheet"), f'stylesheet "{config.stylesheet}" not found')
     try:
         config.trim_inches
     except ValueError:
@@ -106,6 +119,19 @@ def load_config(folder: Path) -> BookConfig:
             f'trim "{config.trim}" is not a page size; use one of {presets} or "WxH" with in, mm or cm',
         ) from None
     return config
+
+
+CHAPTER_NUMBERS = ("none", "words", "figures")
+_KINDS = {"str": (str, "text in quotes"), "bool": (bool, "true or false"),
+          "dict[str, str]": (dict, 'a table of names, like { journal = "diary" }')}
+
+
+def _checked(path: Path, text: str, key: str, value: Any) -> Any:
+    """Check a value against the option's declared type; the message says what to write instead."""
+    kind, wanted = _KINDS[str(BookConfig.__dataclass_fields__[key].type)]
+    if not isinstance(value, kind) or (kind is dict and not all(isinstance(v, str) for v in value.values())):
+        raise ChapbookError(path, _line_of(text, key), f"{key} must be {wanted}, got {value!r}")
+    return value.strip() if isinstance(value, str) else value
 
 
 def split_toml_error(error: tomllib.TOMLDecodeError) -> tuple[int | None, str]:

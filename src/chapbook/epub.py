@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
 
-from .markdown.xhtml import inner_xml
-from .model import Book
+from .config import BookConfig
+from .model import Book, Essay
 from .render import render
 from .themes import Theme
 
@@ -22,22 +21,49 @@ def book_identifier(book: Book) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'chapbook:{book.config.title}:{book.config.author}')}"
 
 
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+# What each class the Markdown stage writes means to a reading system (EPUB structural semantics).
+SEMANTICS = (
+    ("blockquote", "epigraph", "epigraph z3998:song"),
+    ("blockquote", "verse", "z3998:song"),
+    ("a", "footnote-ref-link", "noteref"),
+    ("li", "footnote-item", "footnote"),
+    ("section", "footnotes", "endnotes"),
+)
+
+
 def _ids(xhtml: str) -> list[str]:
-    return [str(value) for value in _fragment(xhtml).xpath("//@id")]
+    return [str(value) for value in etree.fromstring(f"<div>{xhtml}</div>").xpath("//@id")]
 
 
-def _fragment(xhtml: str) -> etree._Element:
-    return etree.fromstring(f"<div>{xhtml}</div>")
+def chapter_document(essay: Essay, number: int, config: BookConfig, files_by_id: dict[str, str]) -> bytes:
+    """The chapter's XHTML file: the shared chapter markup, plus what only an EPUB needs."""
+    root = etree.fromstring(render("chapter.xhtml.j2", essay=essay, number=number, config=config).encode("utf-8"))
+    _link_across_files(root, essay.file_name, files_by_id)
+    _add_semantics(root)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
 
 
-def _link_across_files(xhtml: str, file_name: str, files_by_id: dict[str, str]) -> str:
+def _link_across_files(root: etree._Element, file_name: str, files_by_id: dict[str, str]) -> None:
     """In the PDF the book is one document; in the EPUB a link to another chapter names its file."""
-    root = _fragment(xhtml)
-    for link in root.iter("a"):
-        target = (link.get("href") or "").removeprefix("#")
-        if link.get("href", "").startswith("#") and files_by_id.get(target, file_name) != file_name:
+    for link in root.iter(f"{{{XHTML_NS}}}a"):
+        href = link.get("href") or ""
+        target = href.removeprefix("#")
+        if href.startswith("#") and files_by_id.get(target, file_name) != file_name:
             link.set("href", f"{files_by_id[target]}#{target}")
-    return inner_xml(root)
+
+
+def _add_semantics(root: etree._Element) -> None:
+    for element in root.iter():
+        classes = (element.get("class") or "").split()
+        tag = etree.QName(element).localname
+        if tag == "a" and element.getparent() is not None and "footnote-ref" in (element.getparent().get("class") or ""):
+            classes.append("footnote-ref-link")
+        for wanted_tag, wanted_class, epub_type in SEMANTICS:
+            if tag == wanted_tag and wanted_class in classes:
+                element.set(EPUB_TYPE, epub_type)
+                break
 
 
 def write_epub(book: Book, theme: Theme, target: Path) -> None:
@@ -52,7 +78,7 @@ def write_epub(book: Book, theme: Theme, target: Path) -> None:
 
     stylesheet = epub.EpubItem(
         uid="style", file_name=STYLESHEET, media_type="text/css",
-        content=(theme.shared_css + "\n" + theme.epub_css).encode("utf-8"),
+        content=theme.epub_stylesheet.encode("utf-8"),
     )
     document.add_item(stylesheet)
 
@@ -65,12 +91,11 @@ def write_epub(book: Book, theme: Theme, target: Path) -> None:
         element_id: essay.file_name for essay in book.essays for element_id in (essay.slug, *_ids(essay.xhtml))
     }
     chapters = []
-    for essay in book.essays:
-        essay = replace(essay, xhtml=_link_across_files(essay.xhtml, essay.file_name, files_by_id))
+    for number, essay in enumerate(book.essays, start=1):
         chapter = epub.EpubHtml(
             uid=f"ch-{essay.slug}", title=essay.title, file_name=essay.file_name, lang=config.language
         )
-        chapter.content = render("chapter.xhtml.j2", essay=essay, language=config.language).encode("utf-8")
+        chapter.content = chapter_document(essay, number, config, files_by_id)
         chapter.add_item(stylesheet)
         document.add_item(chapter)
         chapters.append(chapter)

@@ -29,7 +29,8 @@ class BookFetcher(URLFetcher):
     def __init__(self, book: Book, theme: Theme):
         super().__init__(allowed_protocols={"file"})
         self.images = {VIRTUAL_BASE + image.name: image.source for image in book.images}
-        self.folders = (theme.folder.resolve(), *theme.font_folders)
+        own = (theme.book_css_folder,) if theme.book_css_folder else ()
+        self.folders = (theme.folder.resolve(), *theme.font_folders, *own)
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         path = self.images.get(url) or self._allowed_file(url)
@@ -70,10 +71,13 @@ def write_pdf(book: Book, theme: Theme, target: Path) -> int:
     fonts = FontConfiguration()
     fetcher = BookFetcher(book, theme)
     css = "\n".join([theme.font_face_css(), theme.shared_css, theme.print_css, page_css(book)])
-    stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, base_url=theme.folder.as_uri() + "/")
+    stylesheets = [weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, base_url=theme.folder.as_uri() + "/")]
+    if theme.book_css:
+        stylesheets.append(weasyprint.CSS(string=theme.book_css, font_config=fonts, url_fetcher=fetcher,
+                                          base_url=theme.book_css_folder.as_uri() + "/"))
     with _weasyprint_warnings():
         document = weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
-            stylesheets=[stylesheet], font_config=fonts
+            stylesheets=stylesheets, font_config=fonts
         )
         document.metadata.title = book.config.title
         document.metadata.authors = [book.config.author] if book.config.author else []

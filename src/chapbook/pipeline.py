@@ -14,7 +14,7 @@ from .assemble import read_book
 from .config import CONFIG_NAME
 from .epub import write_epub
 from .pdf import write_pdf
-from .themes import load_theme
+from .themes import check_font_classes, load_theme
 
 FORMATS = ("epub", "pdf")
 
@@ -32,7 +32,8 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
     started = time.perf_counter()
     progress(f"reading essays in {source}")
     book = read_book(source, exclude=(outdir.resolve(),))
-    theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME)
+    theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet)
+    check_font_classes(book, theme)
     progress(f"{len(book.essays)} chapters, {len(book.images)} images, theme {theme.name}")
     pages = None
     with _staged(outdir) as stage:

@@ -5,12 +5,34 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+from num2words import num2words
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 
-def dateline(date: dt.date | None) -> str:
-    """A date as a book prints it: 2 April 2023."""
-    return f"{date.day} {date:%B %Y}" if date else ""
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return Locale("en")
+
+
+def dateline(date: dt.date | None, language: str) -> str:
+    """A date as a book in this language prints it: 2 April 2023 (en-GB), April 2, 2023 (en), 2. April 2023 (de)."""
+    return format_date(date, format="long", locale=_locale(language)) if date else ""
+
+
+def chapter_number(number: int, style: str, language: str) -> str:
+    """"One" or "1", as book.toml's chapter_numbers asks; words in the book's language where num2words has it."""
+    if style == "figures":
+        return str(number)
+    try:
+        words = num2words(number, lang=language.split("-")[0].lower())
+    except NotImplementedError:
+        return str(number)
+    return words[:1].upper() + words[1:]
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +46,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["dateline"] = dateline
+    env.filters["chapter_number"] = chapter_number
     return env
 
 

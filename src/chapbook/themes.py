@@ -11,7 +11,8 @@ from pathlib import Path
 import fontpkg
 from fontTools.ttLib import TTFont
 
-from .errors import ChapbookError, warn
+from .errors import ChapbookError, shown, warn
+from .model import Book
 
 # Themes shipped with chapbook live in the repository's styles/; a book may bring its own.
 BUILTIN_STYLES = Path(__file__).resolve().parents[2] / "styles"
@@ -36,10 +37,17 @@ class Theme:
     print_css: str
     epub_css: str
     faces: tuple[FontFace, ...]
+    font_classes: tuple[str, ...]  # the names an essay's font_class may take
+    book_css: str = ""  # the book's own stylesheet, applied last, in print and EPUB
+    book_css_folder: Path | None = None
 
     @property
     def font_folders(self) -> tuple[Path, ...]:
         return tuple(sorted({face.path.parent for face in self.faces}))
+
+    @property
+    def epub_stylesheet(self) -> str:
+        return "\n".join((self.shared_css, self.epub_css, self.book_css))
 
     @property
     def families(self) -> tuple[str, ...]:
@@ -69,8 +77,8 @@ def _coverage(paths: tuple[Path, ...]) -> frozenset[int]:
     return frozenset(covered)
 
 
-def load_theme(name: str, book_root: Path, config_path: Path) -> Theme:
-    """Find the theme in the book's own styles/ first, then among chapbook's."""
+def load_theme(name: str, book_root: Path, config_path: Path, stylesheet: str = "") -> Theme:
+    """Find the theme in the book's own styles/ first, then among chapbook's; add the book's own CSS."""
     for base in (book_root / "styles", BUILTIN_STYLES):
         folder = base / name
         if (folder / THEME_FILE).is_file():
@@ -84,9 +92,24 @@ def load_theme(name: str, book_root: Path, config_path: Path) -> Theme:
         return "\n".join((folder / file).read_text(encoding="utf-8") for file in settings.get(key, []))
 
     faces = tuple(face for family in settings.get("fonts", []) for face in _faces(family, settings, folder))
-    theme = Theme(name, folder, css("shared"), css("print"), css("epub"), faces)
+    book_css_path = (book_root / stylesheet) if stylesheet else None
+    theme = Theme(
+        name, folder, css("shared"), css("print"), css("epub"), faces,
+        font_classes=tuple(settings.get("font_classes", [])),
+        book_css=book_css_path.read_text(encoding="utf-8") if book_css_path else "",
+        book_css_folder=book_css_path.parent.resolve() if book_css_path else None,
+    )
     _check_named_families(theme)
     return theme
+
+
+def check_font_classes(book: Book, theme: Theme) -> None:
+    """An essay asking for a font set the theme does not have is told so, and keeps the theme's text face."""
+    for essay in book.essays:
+        if essay.font_class and essay.font_class not in theme.font_classes:
+            offered = ", ".join(theme.font_classes) or "none"
+            warn(shown(essay.source), None, f'font_class "{essay.font_class}" is not one theme {theme.name} has '
+                 f"({offered}); the chapter uses the theme's usual fonts. Map it in book.toml's font_classes")
 
 
 GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "inherit", "initial"}

@@ -12,7 +12,9 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .breaks import line_breaks_plugin
+from .epigraphs import epigraphs_plugin
 from .images import ImageResolver, images_plugin
+from .leadin import lead_in_plugin
 from .links import LinkResolver, links_plugin
 from .verse import verse_plugin
 from ..sources.essays import slugify
@@ -52,6 +54,8 @@ def _parser(language: str) -> MarkdownIt:
     md.add_render_rule("footnote_anchor", _note_backlink)
     md.use(line_breaks_plugin)
     md.use(verse_plugin)
+    md.use(epigraphs_plugin)
+    md.use(lead_in_plugin)
     md.use(images_plugin)
     md.use(links_plugin)
     # Headings get the ids Zola gives them, so links to #anchors keep working in the book.
@@ -92,9 +96,10 @@ def render_title(title: str, *, language: str) -> str:
 
 def render_body(
     markdown: str, *, language: str, id_prefix: str, resolve_image: ImageResolver,
-    resolve_link: LinkResolver | None = None,
+    resolve_link: LinkResolver | None = None, verse_detection: bool = True, epigraph_source: str = "",
 ) -> RenderedBody:
     """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book."""
-    env: dict = {"resolve_image": resolve_image, "resolve_link": resolve_link}
+    env: dict = {"resolve_image": resolve_image, "resolve_link": resolve_link,
+                 "verse_detection": verse_detection, "epigraph_source": epigraph_source}
     html = _parser(language).render(markdown, env)
     return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env.get("resolved_images", set())))

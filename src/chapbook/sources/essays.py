@@ -28,6 +28,7 @@ class SourceEssay:
     weight: int | None
     slug: str
     font_class: str | None
+    epigraph_source: str | None  # [extra] epigraph_source: who the essay's quoted lyrics are by
     draft: bool
     body: str
     body_line: int  # the line of the file the body starts on, for messages
@@ -63,6 +64,7 @@ def read_essay(path: Path, display: Path) -> SourceEssay:
         weight=_weight(display, front),
         slug=_slug(display, front, path),
         font_class=str(font_class) if font_class else None,
+        epigraph_source=str(extra["epigraph_source"]) if extra.get("epigraph_source") else None,
         draft=meta.get("draft") is True,
         body=body,
         body_line=front.body_line,

@@ -49,3 +49,23 @@ def epub_files(epub: Path) -> dict[str, bytes]:
 
 def pdf_page_texts(pdf: Path) -> list[str]:
     return [page.extract_text() or "" for page in pypdf.PdfReader(pdf).pages]
+
+
+def pdf_runs(pdf: Path) -> list[list[tuple[str, str]]]:
+    """For each page, the text runs as drawn, each with the name of the font that drew it."""
+    pages = []
+    for page in pypdf.PdfReader(pdf).pages:
+        runs: list[tuple[str, str]] = []
+
+        def visit(text: str, cm: object, tm: object, font: dict | None, size: float) -> None:
+            if text.strip() and font is not None:
+                runs.append((text, str(font.get("/BaseFont", ""))))
+
+        page.extract_text(visitor_text=visit)
+        pages.append(runs)
+    return pages
+
+
+def font_of(pages: list[list[tuple[str, str]]], text: str) -> set[str]:
+    """The fonts of every run that holds the text."""
+    return {font for runs in pages for run, font in runs if text in run}

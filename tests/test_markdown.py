@@ -54,7 +54,7 @@ def test_footnotes_link_both_ways_with_ids_unique_to_the_essay() -> None:
 @pytest.mark.parametrize("br", ["</br>", "<br>", "<br/>", "<br />", "<BR>", "\\", "  "])
 def test_every_form_of_line_break_makes_verse_lines(br: str) -> None:
     root = render(f"> First line{br}\n> Second line{br}\n> Third line\n")
-    assert root.find("blockquote").get("class") == "verse"
+    assert "verse" in root.find("blockquote").get("class").split()
     assert texts(root, "blockquote/p/span[@class='line']") == ["First line", "Second line", "Third line"]
     assert "br>" not in "".join(root.itertext())
 
@@ -66,7 +66,7 @@ def test_double_breaks_and_empty_quote_lines_separate_stanzas() -> None:
 
 
 def test_a_prose_blockquote_stays_a_quotation() -> None:
-    root = render("> Dear Philippa, the spoon is safe.\n> It hangs over the stove.\n")
+    root = render("Before.\n\n> Dear Philippa, the spoon is safe.\n> It hangs over the stove.\n")
     assert root.find("blockquote").get("class") is None
     assert texts(root, "blockquote/p") == ["Dear Philippa, the spoon is safe.\nIt hangs over the stove."]
 
@@ -79,7 +79,7 @@ def test_a_br_in_a_paragraph_is_a_line_break_not_text() -> None:
 
 def test_smart_typography_in_text_and_titles() -> None:
     root = render('"Quoted," it\'s -- and... (c)\n')
-    assert root.findtext("p") == "“Quoted,” it’s – and… ©"
+    assert "".join(root.find("p").itertext()) == "“Quoted,” it’s – and… ©"
     assert render_title("My Grandmother's \"Kitchen\"", language="en") == "My Grandmother’s “Kitchen”"
     assert render_title('"Titel"', language="de") == "„Titel“"
 

@@ -10,7 +10,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from lxml import etree
 
-from conftest import SAMPLE, Built, epub_files, pdf_page_texts
+from conftest import SAMPLE, Built, epub_files, font_of, pdf_page_texts, pdf_runs
 from epubcheck_helper import epubcheck_messages
 
 # The sample book's front matter decides this: weight 1, 2, 3, a tie at 4 broken by date,
@@ -70,7 +70,7 @@ def test_epub_package_metadata(sample: Built) -> None:
     opf = etree.fromstring(epub_files(sample.epub)["EPUB/content.opf"])
     assert opf.findtext(".//dc:title", namespaces=OPF) == "Small Hours"
     assert opf.findtext(".//dc:creator", namespaces=OPF) == "Mara Ellison"
-    assert opf.findtext(".//dc:language", namespaces=OPF) == "en"
+    assert opf.findtext(".//dc:language", namespaces=OPF) == "en-GB"
 
 
 def test_epub_chapters_follow_weight_then_date_then_title(spine_documents: list[etree._Element]) -> None:
@@ -88,15 +88,42 @@ def test_epub_holds_every_essay_and_not_the_draft(sample: Built) -> None:
     assert DRAFT_WORD not in text and "Unfinished Business" not in text
 
 
-def test_epub_lyrics_are_one_element_per_line_with_stanzas(spine_documents: list[etree._Element]) -> None:
-    night_walks = next(d for d in spine_documents
-                       if d.findtext(".//x:h1[@class='chapter-title']", namespaces=XHTML) == "Night Walks")
-    verse = night_walks.find(".//x:blockquote[@class='verse']", XHTML)
-    stanzas = verse.findall("x:p[@class='stanza']", XHTML)
-    lines = [[span.text for span in stanza.findall("x:span[@class='line']", XHTML)] for stanza in stanzas]
-    assert lines[0] == ["Carry the lantern down to the water", "Nobody’s waiting, nobody’s near"]
-    assert len(stanzas) == 2 and all(len(stanza) == 2 for stanza in lines)
-    assert "</br>" not in etree.tostring(night_walks, encoding="unicode").replace("<br/>", "")
+def chapter(spine_documents: list[etree._Element], title: str) -> etree._Element:
+    return next(d for d in spine_documents
+                if d.findtext(".//x:h1[@class='chapter-title']", namespaces=XHTML) == title)
+
+
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+@pytest.mark.parametrize("title, role, epub_type, stanzas, cite", [
+    # First thing in the essay, with a "-- Artist" last line.
+    ("Night Walks", "chapter-epigraph", "epigraph z3998:song", [2, 2], "— The Lamplighters, “Down to the Water”"),
+    # Right under a ### heading, source named once in the front matter ([extra] epigraph_source).
+    ("The Broken Radio", "section-epigraph", "epigraph z3998:song", [2, 2], "— heard on the Wavemaster, singer unknown"),
+    # A section that holds only verse.
+    ("What the Garden Knows", "interlude", "z3998:song", [2, 2], None),
+    # Verse between paragraphs, broken with <br> rather than </br>.
+    ("A Diary of Small Hours", "verse", "z3998:song", [2, 2], None),
+])
+def test_epub_lyrics_become_epigraphs_by_where_they_stand(
+        spine_documents: list[etree._Element], title: str, role: str, epub_type: str,
+        stanzas: list[int], cite: str | None) -> None:
+    verse = chapter(spine_documents, title).find(".//x:blockquote", XHTML)
+    assert verse.get("class").split()[-1] == role
+    assert verse.get(EPUB_TYPE) == epub_type
+    found = verse.findall("x:p[@class='stanza']", XHTML)
+    assert [len(stanza.findall("x:span[@class='line']", XHTML)) for stanza in found] == stanzas
+    assert all(len(s.findall("x:br", XHTML)) == len(s.findall("x:span", XHTML)) - 1 for s in found)
+    assert verse.findtext("x:cite", namespaces=XHTML) == cite
+    assert "br>" not in "".join(verse.itertext())
+
+
+def test_epub_lyric_lines_keep_their_words(spine_documents: list[etree._Element]) -> None:
+    verse = chapter(spine_documents, "Night Walks").find(".//x:blockquote", XHTML)
+    lines = [span.text for span in verse.iterfind(".//x:span[@class='line']", XHTML)]
+    assert lines == ["Carry the lantern down to the water", "Nobody’s waiting, nobody’s near",
+                     "Tell the old river the names of your daughters", "Tell it the one thing you never said here"]
 
 
 def test_epub_mojibake_is_repaired(sample: Built) -> None:
@@ -186,3 +213,53 @@ def test_present_image_is_in_both_books(sample: Built) -> None:
     openers = opener_pages(pdf_page_texts(sample.pdf))
     chapter = EXPECTED_ORDER.index("Learning to Bind Books")
     assert openers[chapter] <= drawn[0] + 1 < openers[chapter + 1]
+
+
+@pytest.fixture(scope="module")
+def runs(sample: Built) -> list[list[tuple[str, str]]]:
+    return pdf_runs(sample.pdf)
+
+
+def test_pdf_sets_verse_in_italic_and_the_cite_in_upright_small_caps(runs: list, pages: list[str]) -> None:
+    for line in ["Carry the lantern down to the water", "Lay down your burden, the kettle is singing",
+                 "Turn the cold earth over, turn it again"]:
+        fonts = font_of(runs, line)
+        assert fonts and all("Italic" in font for font in fonts), (line, fonts)
+    cite_fonts = font_of(runs, "Lamplighters") | font_of(runs, "LAMPLIGHTERS") | font_of(runs, "amplighters")
+    assert cite_fonts and not any("Italic" in font for font in cite_fonts)
+    assert "</br>" not in "".join(pages) and "<br" not in "".join(pages)
+
+
+def test_pdf_turns_a_long_verse_line_over_inside_the_interlude(pages: list[str]) -> None:
+    lines = [line.strip() for line in "\n".join(pages).split("\n")]
+    start = lines.index("Under the frost there’s a green thing waiting for the")
+    assert lines[start + 1] == "light to come round to the low side of the hill"
+
+
+def test_pdf_font_class_sets_the_diary_titles_by_hand(runs: list, pages: list[str]) -> None:
+    openers = dict(zip(EXPECTED_ORDER, opener_pages(pages)))
+
+    def title_fonts(title: str) -> set[str]:
+        return {f.split("+")[-1] for f in font_of([runs[openers[title] - 1]], title)}
+
+    assert title_fonts("A Diary of Small Hours") == {"Dancing-Script"}  # [extra] font_class = "diary"
+    assert title_fonts("Night Walks") == {"EB-Garamond"}
+
+
+def test_pdf_smart_punctuation_and_repaired_text(pages: list[str]) -> None:
+    text = reading_text("\n".join(pages))
+    assert "I’m so glad the computer is working at last" in text and "â€" not in text
+    assert "“lucky spoon”" in text
+    # Straight quotes, double hyphens and three dots in the Markdown, as a reader sees them:
+    assert "staring at the ceiling – counting the ticks" in text
+    assert "called her “the rhubarbarian” behind her back" in text
+    assert "The kettle is loud in the empty kitchen… I drink my tea" in text
+
+
+def test_chapters_and_scenes_open_with_a_lead_in(spine_documents: list[etree._Element]) -> None:
+    night = chapter(spine_documents, "Night Walks")
+    leads = [span.text for span in night.iterfind(".//x:p/x:span[@class='lead-in']", XHTML)]
+    # The first paragraph after the epigraph, and the first after the scene break.
+    assert leads == ["I started walking", "I sleep better"]
+    first = night.find(".//x:section/x:p", XHTML)
+    assert first.find("x:span", XHTML).get("class") == "lead-in"

@@ -22,7 +22,7 @@ ROLE_CLASSES = {
 
 @dataclass
 class _Block:
-    kind: str  # heading, verse, break, notes or prose
+    kind: str  # heading, verse, break or prose
     first: Token
 
 
@@ -42,11 +42,11 @@ def _top_level_blocks(tokens: list[Token]) -> list[_Block]:
         elif token.type == "hr":
             kind = "break"
         elif token.type == "footnote_block_open":
-            kind = "notes"
+            break  # the notes follow the text; they are not part of its flow
         else:
             kind = "prose"
         blocks.append(_Block(kind, token))
-    return [block for block in blocks if block.kind != "notes"]  # the notes are not part of the text's flow
+    return blocks
 
 
 def role_of(kinds: list[str], index: int, marked_epigraph: bool = False) -> str:

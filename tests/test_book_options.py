@@ -1,0 +1,114 @@
+"""book.toml's typographic options, each read back from the built book."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+from lxml import etree
+
+from conftest import build_book, font_of, pdf_page_texts, pdf_runs, run_chapbook
+from epubcheck_helper import epubcheck_messages
+
+XHTML = {"x": "http://www.w3.org/1999/xhtml"}
+
+
+def make_book(folder: Path, toml: str, essays: dict[str, str], files: dict[str, str] | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "book.toml").write_text(toml)
+    for name, text in {**essays, **(files or {})}.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def chapter_xhtml(epub: Path, name: str) -> etree._Element:
+    with zipfile.ZipFile(epub) as archive:
+        return etree.fromstring(archive.read(f"EPUB/{name}"))
+
+
+ESSAYS = {
+    "a.md": '+++\ntitle = "Morning"\ndate = 2023-04-02\nweight = 1\n[extra]\nfont_class = "journal"\n+++\n\n'
+            "> Wake up, wake up</br>\n> The kettle's on\n\nThe first light came late that day. \"Guten Morgen,\" I said.\n",
+    "b.md": '+++\ntitle = "Evening"\ndate = 2023-05-09\nweight = 2\n[extra]\nfont_class = "sketchbook"\n+++\n\n'
+            "The last light went early.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def diary_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    root = tmp_path_factory.mktemp("diary")
+    source = make_book(
+        root / "src",
+        'title = "Notebook"\nlanguage = "de"\ntheme = "diary"\nchapter_numbers = "words"\n'
+        'epigraph_source = "Das Radio"\nstylesheet = "own.css"\nfont_classes = { journal = "diary" }\n',
+        ESSAYS, {"own.css": "@page { size: 120mm 180mm; }\n.chapter-title { letter-spacing: 0.01em; }\n"},
+    )
+    built = build_book(source, root / "out")
+    return built.epub, built.pdf, built.stderr
+
+
+def test_the_diary_theme_builds_a_clean_epub(diary_book: tuple[Path, Path, str]) -> None:
+    assert epubcheck_messages(diary_book[0]) == []
+
+
+def test_the_diary_theme_embeds_its_own_faces(diary_book: tuple[Path, Path, str]) -> None:
+    runs = pdf_runs(diary_book[1])
+    assert {f.split("+")[-1] for f in font_of(runs, "came late that day")} == {"Literata"}
+    title_fonts = {font.split("+")[-1] for page in runs for run, font in page if run.strip() == "Morning"}
+    assert title_fonts == {"Dancing-Script"}  # the opener's title (and the running head), not the contents
+
+
+def test_the_books_own_stylesheet_comes_last(diary_book: tuple[Path, Path, str]) -> None:
+    page = pypdf.PdfReader(diary_book[1]).pages[0]
+    assert (round(float(page.mediabox.width) / 72 * 25.4), round(float(page.mediabox.height) / 72 * 25.4)) == (120, 180)
+    with zipfile.ZipFile(diary_book[0]) as archive:
+        assert archive.read("EPUB/style/book.css").decode().rstrip().endswith(".chapter-title { letter-spacing: 0.01em; }")
+
+
+def test_chapter_numbers_in_words_and_datelines_in_the_books_language(diary_book: tuple[Path, Path, str]) -> None:
+    morning = chapter_xhtml(diary_book[0], "a.xhtml")
+    assert morning.findtext(".//x:p[@class='chapter-number']", namespaces=XHTML) == "Eins"
+    assert morning.findtext(".//x:p[@class='dateline']", namespaces=XHTML) == "2. April 2023"
+    evening_page = next(t for t in pdf_page_texts(diary_book[1]) if "Evening" in t and "Zwei" in t)
+    assert "9. Mai 2023" in evening_page
+
+
+def test_german_quotes_and_the_books_epigraph_source(diary_book: tuple[Path, Path, str]) -> None:
+    morning = chapter_xhtml(diary_book[0], "a.xhtml")
+    lines = [s.text for s in morning.iterfind(".//x:span[@class='line']", XHTML)]
+    assert lines == ["Wake up, wake up", "The kettle’s on"]  # an apostrophe is an apostrophe in any language
+    assert "„Guten Morgen,“ I said." in "".join(morning.itertext())
+    assert morning.findtext(".//x:blockquote/x:cite", namespaces=XHTML) == "— Das Radio"
+
+
+def test_font_classes_map_book_names_to_the_themes_and_unknown_ones_warn(diary_book: tuple[Path, Path, str]) -> None:
+    morning = chapter_xhtml(diary_book[0], "a.xhtml")
+    assert "font-diary" in morning.find(".//x:section", XHTML).get("class").split()
+    assert 'font_class "sketchbook" is not one theme diary has (diary, plain)' in diary_book[2]
+
+
+def test_verse_detection_off_keeps_quotations(tmp_path: Path) -> None:
+    source = make_book(tmp_path / "src", "verse_detection = false\n", ESSAYS)
+    built = build_book(source, tmp_path / "out", "--format", "epub")
+    quote = chapter_xhtml(built.epub, "a.xhtml").find(".//x:blockquote", XHTML)
+    assert quote.get("class") is None and quote.find("x:p/x:br", XHTML) is not None
+
+
+def test_a_wrong_option_value_is_named_with_its_line(tmp_path: Path) -> None:
+    source = make_book(tmp_path / "src", 'title = "T"\nchapter_numbers = "roman"\n', ESSAYS)
+    result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "src/book.toml:2: chapter_numbers must be one of none, words, figures" in result.stderr
+    source = make_book(tmp_path / "src2", "verse_detection = \"no\"\n", ESSAYS)
+    result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1 and "src2/book.toml:1: verse_detection must be true or false" in result.stderr
+
+
+def test_mojibake_is_repaired_with_a_warning_counting_the_places(tmp_path: Path) -> None:
+    source = make_book(tmp_path / "src", "", {"a.md": "+++\ntitle = \"Mended\"\n+++\n\nFirst.\n\nIâ€™m sure itâ€™s â€œfineâ€�.\n"})
+    built = build_book(source, tmp_path / "out", "--format", "epub")
+    assert "a.md:7: repaired 4 places damaged by a wrong encoding" in built.stderr
+    text = "".join(chapter_xhtml(built.epub, "a.xhtml").itertext())
+    assert "I’m sure it’s “fine”." in text

@@ -79,7 +79,7 @@ def test_a_br_in_a_paragraph_is_a_line_break_not_text() -> None:
 
 def test_smart_typography_in_text_and_titles() -> None:
     root = render('"Quoted," it\'s -- and... (c)\n')
-    assert "".join(root.find("p").itertext()) == "“Quoted,” it’s – and… ©"
+    assert "".join(root.find("p").itertext()) == "“Quoted,” it’s\u00a0– and… ©"  # the dash never opens a line
     assert render_title("My Grandmother's \"Kitchen\"", language="en") == "My Grandmother’s “Kitchen”"
     assert render_title('"Titel"', language="de") == "„Titel“"
 

@@ -35,7 +35,7 @@ OPF = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements
 
 def reading_text(text: str) -> str:
     """Undo what line-breaking did: hyphenated line ends rejoined, lines joined by spaces."""
-    return re.sub(r"[\u2010-]\n", "", text).replace("\n", " ")
+    return re.sub(r"[\u2010-]\n", "", text).replace("\n", " ").replace("\u00a0", " ")
 
 
 def straight(text: str) -> str:
@@ -254,6 +254,11 @@ def test_pdf_smart_punctuation_and_repaired_text(pages: list[str]) -> None:
     assert "staring at the ceiling – counting the ticks" in text
     assert "called her “the rhubarbarian” behind her back" in text
     assert "The kettle is loud in the empty kitchen… I drink my tea" in text
+
+
+def test_pdf_no_line_opens_with_a_dash_except_a_cite(pages: list[str]) -> None:
+    dashed = [line.strip() for page in pages for line in page.split("\n") if line.strip().startswith(("–", "—"))]
+    assert all(line.startswith(("— The Lamplighters", "— heard on the Wavemaster")) for line in dashed), dashed
 
 
 def test_chapters_and_scenes_open_with_a_lead_in(spine_documents: list[etree._Element]) -> None:

@@ -14,7 +14,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from .breaks import line_breaks_plugin
 from .epigraphs import epigraphs_plugin
 from .images import ImageResolver, images_plugin
-from .leadin import lead_in_plugin
+from .typography import dash_spacing_plugin, lead_in_plugin
 from .links import LinkResolver, links_plugin
 from .verse import verse_plugin
 from ..sources.essays import slugify
@@ -56,6 +56,7 @@ def _parser(language: str) -> MarkdownIt:
     md.use(verse_plugin)
     md.use(epigraphs_plugin)
     md.use(lead_in_plugin)
+    md.use(dash_spacing_plugin)
     md.use(images_plugin)
     md.use(links_plugin)
     # Headings get the ids Zola gives them, so links to #anchors keep working in the book.

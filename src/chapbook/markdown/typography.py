@@ -1,4 +1,4 @@
-"""The first words of a chapter, and of each scene after a break, are set in small capitals, as books open."""
+"""Book typography on the token stream: small-capital lead-ins, and dashes that never open a line."""
 
 from __future__ import annotations
 
@@ -13,7 +13,23 @@ _LEAD = re.compile(r"^\s*((?:[^\s.,;:!?]+\s+){0,2}[^\s.,;:!?]+)")
 
 
 def lead_in_plugin(md: MarkdownIt) -> None:
+    """The first words of a chapter, and of each scene after a break, are set in small capitals."""
     md.core.ruler.push("chapbook_lead_in", _mark_lead_ins)
+
+
+def dash_spacing_plugin(md: MarkdownIt) -> None:
+    """A spaced dash is tied to the word before it, so no line starts with one."""
+    md.core.ruler.after("replacements", "chapbook_dash_spacing", _tie_dashes)
+
+
+_SPACED_DASH = re.compile(r" ([–—])(?= |$)")
+
+
+def _tie_dashes(state: StateCore) -> None:
+    for block in state.tokens:
+        for token in block.children or []:
+            if token.type == "text" and ("–" in token.content or "—" in token.content):
+                token.content = _SPACED_DASH.sub("\u00a0\\1", token.content)
 
 
 def _mark_lead_ins(state: StateCore) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import os
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -54,7 +56,23 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     slugs = unique_slugs([e.slug for e in published])
     links = LinkTargets(root, {essay.path.resolve(): slug for essay, slug in zip(published, slugs)})
     chapters = [_render(essay, slug, config, images, links) for essay, slug in zip(published, slugs)]
-    return Book(config=config, essays=tuple(chapters), images=images.all(), root=root)
+    return Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
+                modified=last_modified(published))
+
+
+def last_modified(essays: list[SourceEssay]) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else the newest essay date, else the newest file."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        except ValueError:
+            raise ChapbookError(None, None, f'SOURCE_DATE_EPOCH must be whole seconds since 1970, got "{epoch}"') from None
+    dates = [essay.date for essay in essays if essay.date]
+    if dates:
+        newest = max(dates)
+        return dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(int(max(essay.path.stat().st_mtime for essay in essays)), dt.timezone.utc)
 
 
 def unique_slugs(slugs: list[str]) -> list[str]:

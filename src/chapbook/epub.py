@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import uuid
+import zipfile
 from pathlib import Path
 
 from ebooklib import epub
@@ -75,6 +78,7 @@ def write_epub(book: Book, theme: Theme, target: Path) -> None:
     document.set_language(config.language)
     if config.author:
         document.add_author(config.author)
+    document.add_metadata("DC", "date", book.modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     stylesheet = epub.EpubItem(
         uid="style", file_name=STYLESHEET, media_type="text/css",
@@ -111,4 +115,22 @@ def write_epub(book: Book, theme: Theme, target: Path) -> None:
     document.add_item(nav)
     document.add_item(epub.EpubNcx())
     document.spine = [title_page, nav, *chapters]
-    epub.write_epub(str(target), document, {"epub3_pages": False})
+    packed = io.BytesIO()
+    epub.write_epub(packed, document, {"epub3_pages": False, "mtime": book.modified})
+    target.write_bytes(repack(packed.getvalue(), book.modified))
+
+
+def repack(archive: bytes, modified: dt.datetime) -> bytes:
+    """Rewrite the zip with fixed timestamps and attributes, `mimetype` first and stored, so that
+    the same book always gives the same bytes (ebooklib stamps every entry with the clock)."""
+    stamp = max(modified.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # the earliest time a zip can hold
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(out, "w") as result:
+        names = source.namelist()
+        for name in ["mimetype", *sorted(n for n in names if n != "mimetype")]:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            result.writestr(info, source.read(name))
+    return out.getvalue()

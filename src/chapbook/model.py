@@ -44,6 +44,9 @@ class Book:
     essays: tuple[Essay, ...]
     images: tuple[Image, ...]
     root: Path
+    # When the book was last changed, from SOURCE_DATE_EPOCH or the content, never the clock:
+    # the same sources give the same bytes.
+    modified: dt.datetime
 
     @property
     def slug(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,13 +76,15 @@ def write_pdf(book: Book, theme: Theme, target: Path) -> int:
     if theme.book_css:
         stylesheets.append(weasyprint.CSS(string=theme.book_css, font_config=fonts, url_fetcher=fetcher,
                                           base_url=theme.book_css_folder.as_uri() + "/"))
-    with _weasyprint_warnings():
+    with _weasyprint_warnings(), _source_date(book):
         document = weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
             stylesheets=stylesheets, font_config=fonts
         )
         document.metadata.title = book.config.title
         document.metadata.authors = [book.config.author] if book.config.author else []
         document.metadata.lang = book.config.language
+        stamp = book.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+        document.metadata.created = document.metadata.modified = stamp
         document.write_pdf(target, uncompressed_pdf=False)
     return len(document.pages)
 
@@ -95,6 +98,21 @@ class _Forward(logging.Handler):
         message = record.getMessage()
         if not message.startswith(_NOT_FOR_WRITERS):
             warn("pdf", None, message)
+
+
+@contextmanager
+def _source_date(book: Book) -> Iterator[None]:
+    """fontTools stamps each font subset with the time unless SOURCE_DATE_EPOCH says otherwise:
+    give it the book's own date, so the same sources always make the same PDF."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(book.modified.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
 @contextmanager

@@ -33,6 +33,16 @@ class BookConfig:
     title: str = ""
     # The author as printed on the title page.
     author: str = ""
+    # The author as catalogues sort it ("Ellison, Mara"); by default the last word of author first.
+    author_sort: str = ""
+    # A sentence or two about the book, for the EPUB's description.
+    description: str = ""
+    # Subjects or genres for catalogues: ["Essays", "Memoir"].
+    subjects: list[str] = field(default_factory=list)
+    # The rights line: "© 2024 Mara Ellison. All rights reserved."
+    rights: str = ""
+    # The ISBN of this edition, if it has one; it becomes the EPUB's identifier.
+    isbn: str = ""
     # BCP 47 language tag: hyphenation, quotes and the EPUB's language follow it.
     language: str = "en"
     # Page size: a preset (5x8, 5.25x8, 5.5x8.5, 6x9, A5, pocket) or "WxH" in in, mm or cm.
@@ -49,6 +59,13 @@ class BookConfig:
     epigraph_source: str = ""
     # The book's own names for essays' font_class, mapped to the theme's: { journal = "diary" }.
     font_classes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sortable_author(self) -> str:
+        if self.author_sort or not self.author:
+            return self.author_sort
+        *given, family = self.author.split()
+        return f"{family}, {' '.join(given)}" if given else family
 
     @property
     def trim_inches(self) -> tuple[float, float]:
@@ -106,6 +123,9 @@ def load_config(folder: Path) -> BookConfig:
     if config.chapter_numbers not in CHAPTER_NUMBERS:
         raise ChapbookError(path, _line_of(text, "chapter_numbers"),
                             f'chapter_numbers must be one of {", ".join(CHAPTER_NUMBERS)}, got "{config.chapter_numbers}"')
+    if config.isbn and not valid_isbn(config.isbn):
+        raise ChapbookError(path, _line_of(text, "isbn"),
+                            f'isbn "{config.isbn}" is not a valid ISBN-13 or ISBN-10 (its check digit does not match)')
     if config.stylesheet and not (folder / config.stylesheet).resolve().is_relative_to(folder.resolve()):
         raise ChapbookError(path, _line_of(text, "stylesheet"), "stylesheet must be a file inside the book folder")
     if config.stylesheet and not (folder / config.stylesheet).is_file():
@@ -123,15 +143,27 @@ def load_config(folder: Path) -> BookConfig:
 
 CHAPTER_NUMBERS = ("none", "words", "figures")
 _KINDS = {"str": (str, "text in quotes"), "bool": (bool, "true or false"),
-          "dict[str, str]": (dict, 'a table of names, like { journal = "diary" }')}
+          "dict[str, str]": (dict, 'a table of names, like { journal = "diary" }'),
+          "list[str]": (list, 'a list of texts, like ["Essays", "Memoir"]')}
 
 
 def _checked(path: Path, text: str, key: str, value: Any) -> Any:
     """Check a value against the option's declared type; the message says what to write instead."""
     kind, wanted = _KINDS[str(BookConfig.__dataclass_fields__[key].type)]
-    if not isinstance(value, kind) or (kind is dict and not all(isinstance(v, str) for v in value.values())):
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    if not isinstance(value, kind) or not all(isinstance(item, str) for item in items):
         raise ChapbookError(path, _line_of(text, key), f"{key} must be {wanted}, got {value!r}")
     return value.strip() if isinstance(value, str) else value
+
+
+def valid_isbn(isbn: str) -> bool:
+    """Check an ISBN-13 or ISBN-10 by its check digit; hyphens and spaces are allowed."""
+    digits = re.sub(r"[\s-]", "", isbn).upper()
+    if re.fullmatch(r"97[89]\d{10}", digits):
+        return sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10 == 0
+    if re.fullmatch(r"\d{9}[\dX]", digits):
+        return sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits)) % 11 == 0
+    return False
 
 
 def split_toml_error(error: tomllib.TOMLDecodeError) -> tuple[int | None, str]:

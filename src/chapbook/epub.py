@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import uuid
 import zipfile
 from pathlib import Path
@@ -31,19 +32,23 @@ SEMANTICS = (
     ("blockquote", "epigraph", "epigraph z3998:song"),
     ("blockquote", "verse", "z3998:song"),
     ("a", "footnote-ref-link", "noteref"),
-    ("li", "footnote-item", "footnote"),
-    ("section", "footnotes", "endnotes"),
+    ("section", "footnotes", "footnotes"),
 )
 
 
+def _fragment(xhtml: str) -> etree._Element:
+    return etree.fromstring(f"<div>{xhtml}</div>")
+
+
 def _ids(xhtml: str) -> list[str]:
-    return [str(value) for value in etree.fromstring(f"<div>{xhtml}</div>").xpath("//@id")]
+    return [str(value) for value in _fragment(xhtml).xpath("//@id")]
 
 
 def chapter_document(essay: Essay, number: int, config: BookConfig, files_by_id: dict[str, str]) -> bytes:
     """The chapter's XHTML file: the shared chapter markup, plus what only an EPUB needs."""
     root = etree.fromstring(render("chapter.xhtml.j2", essay=essay, number=number, config=config).encode("utf-8"))
     _link_across_files(root, essay.file_name, files_by_id)
+    _notes_as_asides(root)
     _add_semantics(root)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
 
@@ -57,7 +62,31 @@ def _link_across_files(root: etree._Element, file_name: str, files_by_id: dict[s
             link.set("href", f"{files_by_id[target]}#{target}")
 
 
+def _notes_as_asides(root: etree._Element) -> None:
+    """Reading systems show a note as a pop-up when it is an <aside epub:type="footnote">, not a list item."""
+    for notes in root.iter(f"{{{XHTML_NS}}}section"):
+        if "footnotes" not in (notes.get("class") or "").split():
+            continue
+        items = notes.findall(f".//{{{XHTML_NS}}}li")
+        for child in list(notes):
+            notes.remove(child)
+        notes.text = "\n"
+        for number, item in enumerate(items, start=1):
+            aside = etree.SubElement(notes, f"{{{XHTML_NS}}}aside", id=item.get("id"), role="doc-footnote")
+            aside.set("class", "footnote")
+            aside.set(EPUB_TYPE, "footnote")
+            aside.text, aside.tail = item.text, "\n"
+            aside.extend(list(item))
+            first = aside.find(f"{{{XHTML_NS}}}p")
+            label = etree.Element(f"{{{XHTML_NS}}}span", {"class": "footnote-number"})
+            label.text, label.tail = f"{number}.", " " + ((first.text or "") if first is not None else "")
+            if first is not None:
+                first.text = None
+                first.insert(0, label)
+
+
 def _add_semantics(root: etree._Element) -> None:
+    """Give the classes the Markdown stage wrote the epub:type reading systems understand."""
     for element in root.iter():
         classes = (element.get("class") or "").split()
         tag = etree.QName(element).localname
@@ -73,12 +102,7 @@ def write_epub(book: Book, theme: Theme, target: Path) -> None:
     """Write the EPUB to target."""
     config = book.config
     document = epub.EpubBook()
-    document.set_identifier(book_identifier(book))
-    document.set_title(config.title)
-    document.set_language(config.language)
-    if config.author:
-        document.add_author(config.author)
-    document.add_metadata("DC", "date", book.modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    _describe(document, book)
 
     stylesheet = epub.EpubItem(
         uid="style", file_name=STYLESHEET, media_type="text/css",
@@ -110,14 +134,71 @@ def write_epub(book: Book, theme: Theme, target: Path) -> None:
             media_type=image.media_type, content=image.source.read_bytes(),
         ))
 
-    document.toc = [epub.Link(chapter.file_name, chapter.title, chapter.id) for chapter in chapters]
-    nav = epub.EpubNav()
+    document.toc = [_toc_entry(essay) for essay in book.essays]
+    nav = epub.EpubNav(title="Contents")
     document.add_item(nav)
     document.add_item(epub.EpubNcx())
     document.spine = [title_page, nav, *chapters]
+    document.guide = [
+        {"href": title_page.file_name, "title": "Title page", "type": "titlepage"},
+        {"href": nav.file_name, "title": "Contents", "type": "toc"},
+        {"href": chapters[0].file_name, "title": "Start of the text", "type": "bodymatter"},
+    ]
     packed = io.BytesIO()
-    epub.write_epub(packed, document, {"epub3_pages": False, "mtime": book.modified})
+    # EPUB 3 landmarks only: the EPUB 2 guide's types differ, and the NCX serves old readers.
+    options = {"epub3_pages": False, "mtime": book.modified, "epub2_guide": False, "landmark_title": "Landmarks"}
+    epub.write_epub(packed, document, options)
     target.write_bytes(repack(packed.getvalue(), book.modified))
+
+
+def _describe(document: epub.EpubBook, book: Book) -> None:
+    """The package metadata: who, what, when, and what a reader with a disability can rely on."""
+    config = book.config
+    isbn = re.sub(r"[\s-]", "", config.isbn)
+    document.set_identifier(f"urn:isbn:{isbn}" if isbn else book_identifier(book))
+    document.set_title(config.title)
+    document.set_language(config.language)
+    if config.author:
+        document.add_author(config.author, file_as=config.sortable_author, role="aut", uid="creator")
+    document.add_metadata("DC", "date", book.modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    for key, value in (("description", config.description), ("rights", config.rights)):
+        if value:
+            document.add_metadata("DC", key, value)
+    for subject in config.subjects:
+        document.add_metadata("DC", "subject", subject)
+    for prop, value in accessibility(book):
+        document.add_metadata(None, "meta", value, {"property": f"schema:{prop}"})
+
+
+def accessibility(book: Book) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 metadata, claiming only what this book really offers."""
+    images = [img for essay in book.essays for img in _fragment(essay.xhtml).iter("img")]
+    described = all((img.get("alt") or "").strip() for img in images)
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if images and described:
+        features.append("alternativeText")
+    claims = [("accessMode", "textual")] + ([("accessMode", "visual")] if images else [])
+    if described:
+        claims.append(("accessModeSufficient", "textual"))
+    if images:
+        claims.append(("accessModeSufficient", "textual,visual"))
+    claims += [("accessibilityFeature", feature) for feature in features]
+    claims.append(("accessibilityHazard", "none"))
+    summary = ("Reflowable text with a table of contents, headings for each chapter and section, "
+               "and notes linked to and from the text.")
+    if images:
+        summary += " Every image has a text alternative." if described else " Some images have no text alternative."
+    claims.append(("accessibilitySummary", summary))
+    return claims
+
+
+def _toc_entry(essay: Essay) -> epub.Link | tuple[epub.Section, list[epub.Link]]:
+    """A chapter in the contents, with its sections (its h2 headings) under it."""
+    sections = [(h.get("id"), "".join(h.itertext()).strip()) for h in _fragment(essay.xhtml).iter("h2") if h.get("id")]
+    if not sections:
+        return epub.Link(essay.file_name, essay.title, f"toc-{essay.slug}")
+    return (epub.Section(essay.title, href=essay.file_name),
+            [epub.Link(f"{essay.file_name}#{anchor}", text, f"toc-{anchor}") for anchor, text in sections])
 
 
 def repack(archive: bytes, modified: dt.datetime) -> bytes:

@@ -1,0 +1,105 @@
+"""What reading systems and catalogues read from the EPUB: metadata, navigation, notes."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from conftest import Built, build_book, epub_files, run_chapbook
+from epubcheck_helper import epubcheck_messages
+
+NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
+      "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
+      "ncx": "http://www.daisy.org/z3986/2005/ncx/"}
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+def opf(epub: Path) -> etree._Element:
+    return etree.fromstring(epub_files(epub)["EPUB/content.opf"])
+
+
+def meta(package: etree._Element, prop: str) -> list[str]:
+    return [m.text for m in package.iterfind(f".//opf:meta[@property='{prop}']", NS)]
+
+
+def test_author_has_a_sort_form_and_a_role(sample: Built) -> None:
+    package = opf(sample.epub)
+    creator = package.find(".//dc:creator", NS)
+    refines = {m.get("property"): m.text for m in package.iterfind(f".//opf:meta[@refines='#{creator.get('id')}']", NS)}
+    assert creator.text == "Mara Ellison" and refines == {"file-as": "Ellison, Mara", "role": "aut"}
+
+
+def test_identifier_is_stable_and_unique_to_title_and_author(sample: Built) -> None:
+    identifier = opf(sample.epub).findtext(".//dc:identifier", namespaces=NS)
+    assert identifier.startswith("urn:uuid:")
+    assert uuid.UUID(identifier.removeprefix("urn:uuid:")).version == 5  # derived from a name, not random
+
+
+def test_accessibility_claims_match_the_book(sample: Built) -> None:
+    package = opf(sample.epub)
+    assert meta(package, "schema:accessMode") == ["textual", "visual"]  # the sample has one picture
+    assert "alternativeText" in meta(package, "schema:accessibilityFeature")  # and it has alt text
+    assert "printPageNumbers" not in meta(package, "schema:accessibilityFeature")  # no page-list yet
+    assert meta(package, "schema:accessibilityHazard") == ["none"]
+    assert meta(package, "schema:accessibilitySummary")[0].startswith("Reflowable text")
+
+
+def test_nav_lists_chapters_with_their_sections_and_the_landmarks(sample: Built) -> None:
+    nav = etree.fromstring(epub_files(sample.epub)["EPUB/nav.xhtml"])
+    toc = nav.find(".//x:nav[@epub:type='toc']", NS)
+    chapters = toc.findall("x:ol/x:li", NS)
+    assert len(chapters) == 8
+    kitchen = chapters[0]
+    assert kitchen.findtext("x:a", namespaces=NS) == "My Grandmother’s Kitchen"
+    assert [a.text for a in kitchen.iterfind("x:ol/x:li/x:a", NS)] == ["The rules", "What she kept", "Small hours"]
+    files = epub_files(sample.epub)
+    for link in toc.iterfind(".//x:a", NS):  # every entry lands on an element that exists
+        name, _, anchor = link.get("href").partition("#")
+        document = etree.fromstring(files[f"EPUB/{name}"])
+        assert not anchor or document.find(f".//*[@id='{anchor}']") is not None
+    landmarks = {a.get(EPUB_TYPE): a.get("href") for a in nav.iterfind(".//x:nav[@epub:type='landmarks']//x:a", NS)}
+    assert landmarks == {"titlepage": "titlepage.xhtml", "toc": "nav.xhtml", "bodymatter": "grandmothers-kitchen.xhtml"}
+
+
+def test_an_ncx_serves_older_readers(sample: Built) -> None:
+    ncx = etree.fromstring(epub_files(sample.epub)["EPUB/toc.ncx"])
+    labels = [t.text for t in ncx.iterfind("ncx:navMap/ncx:navPoint/ncx:navLabel/ncx:text", NS)]
+    assert labels[0] == "My Grandmother’s Kitchen" and len(labels) == 8
+
+
+def test_notes_are_noteref_and_footnote_pairs_linked_both_ways(sample: Built) -> None:
+    kitchen = etree.fromstring(epub_files(sample.epub)["EPUB/grandmothers-kitchen.xhtml"])
+    ref = kitchen.find(".//x:a[@epub:type='noteref']", NS)
+    note = kitchen.find(f".//x:aside[@id='{ref.get('href')[1:]}']", NS)
+    assert note.get(EPUB_TYPE) == "footnote" and note.get("role") == "doc-footnote"
+    assert "Rationing in Britain" in "".join(note.itertext())
+    assert note.find(".//x:a[@class='footnote-backref']", NS).get("href") == "#" + ref.get("id")
+
+
+def test_isbn_description_subjects_and_rights(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "book.toml").write_text('title = "Catalogued"\nauthor = "Ann Other"\nisbn = "978-0-306-40615-7"\n'
+                                      'description = "Essays about maps."\nsubjects = ["Essays", "Travel"]\n'
+                                      'rights = "© 2024 Ann Other"\n')
+    (source / "one.md").write_text("# One\n\nText[^1].\n\n[^1]: A note.\n")
+    built = build_book(source, tmp_path / "out", "--format", "epub")
+    package = opf(built.epub)
+    assert package.findtext(".//dc:identifier", namespaces=NS) == "urn:isbn:9780306406157"
+    assert package.findtext(".//dc:description", namespaces=NS) == "Essays about maps."
+    assert [s.text for s in package.iterfind(".//dc:subject", NS)] == ["Essays", "Travel"]
+    assert package.findtext(".//dc:rights", namespaces=NS) == "© 2024 Ann Other"
+    assert meta(package, "schema:accessModeSufficient") == ["textual"]  # no pictures in this one
+    assert epubcheck_messages(built.epub) == []
+
+
+def test_an_isbn_with_a_wrong_check_digit_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "book.toml").write_text('title = "T"\nisbn = "978-0-306-40615-8"\n')
+    (source / "one.md").write_text("Text.\n")
+    result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1 and "src/book.toml:2: isbn" in result.stderr and "check digit" in result.stderr

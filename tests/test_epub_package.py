@@ -42,7 +42,7 @@ def test_accessibility_claims_match_the_book(sample: Built) -> None:
     package = opf(sample.epub)
     assert meta(package, "schema:accessMode") == ["textual", "visual"]  # the sample has one picture
     assert "alternativeText" in meta(package, "schema:accessibilityFeature")  # and it has alt text
-    assert "printPageNumbers" not in meta(package, "schema:accessibilityFeature")  # no page-list yet
+    assert "printPageNumbers" in meta(package, "schema:accessibilityFeature")  # the page list
     assert meta(package, "schema:accessibilityHazard") == ["none"]
     assert meta(package, "schema:accessibilitySummary")[0].startswith("Reflowable text")
 

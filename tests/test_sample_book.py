@@ -114,7 +114,7 @@ def test_epub_lyrics_become_epigraphs_by_where_they_stand(
     assert verse.get(EPUB_TYPE) == epub_type
     found = verse.findall("x:p[@class='stanza']", XHTML)
     assert [len(stanza.findall("x:span[@class='line']", XHTML)) for stanza in found] == stanzas
-    assert all(len(s.findall("x:br", XHTML)) == len(s.findall("x:span", XHTML)) - 1 for s in found)
+    assert all(len(s.findall("x:br", XHTML)) == len(s.findall("x:span[@class='line']", XHTML)) - 1 for s in found)
     assert verse.findtext("x:cite", namespaces=XHTML) == cite
     assert "br>" not in "".join(verse.itertext())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 import io
 import re
 import uuid
@@ -14,6 +15,7 @@ from lxml import etree
 
 from .config import BookConfig
 from .model import Book, Essay
+from .pagemap import PageStart, chapter_sections, insert_page_breaks
 from .render import render
 from .themes import Theme
 
@@ -44,9 +46,12 @@ def _ids(xhtml: str) -> list[str]:
     return [str(value) for value in _fragment(xhtml).xpath("//@id")]
 
 
-def chapter_document(essay: Essay, number: int, config: BookConfig, files_by_id: dict[str, str]) -> bytes:
+def chapter_document(essay: Essay, number: int, config: BookConfig, files_by_id: dict[str, str],
+                     starts: list[PageStart]) -> bytes:
     """The chapter's XHTML file: the shared chapter markup, plus what only an EPUB needs."""
     root = etree.fromstring(render("chapter.xhtml.j2", essay=essay, number=number, config=config).encode("utf-8"))
+    for section in chapter_sections(root):  # first, while the markup is still the one the PDF was set from
+        insert_page_breaks(section, starts, _page_marker)
     _link_across_files(root, essay.file_name, files_by_id)
     _notes_as_asides(root)
     _add_semantics(root)
@@ -60,6 +65,24 @@ def _link_across_files(root: etree._Element, file_name: str, files_by_id: dict[s
         target = href.removeprefix("#")
         if href.startswith("#") and files_by_id.get(target, file_name) != file_name:
             link.set("href", f"{files_by_id[target]}#{target}")
+
+
+def _page_marker(label: str) -> etree._Element:
+    return etree.Element(f"{{{XHTML_NS}}}span", {
+        "id": f"page-{label}", EPUB_TYPE: "pagebreak", "role": "doc-pagebreak", "aria-label": label})
+
+
+def _with_page_list(nav: bytes, pages: list[tuple[str, str]]) -> bytes:
+    """Add the page-list nav: print page numbers a reader can go to, as in the paper book."""
+    root = etree.fromstring(nav)
+    body = root.find(f"{{{XHTML_NS}}}body")
+    page_nav = etree.SubElement(body, f"{{{XHTML_NS}}}nav", {EPUB_TYPE: "page-list", "id": "page-list", "hidden": "hidden"})
+    etree.SubElement(page_nav, f"{{{XHTML_NS}}}h2").text = "Pages"
+    listing = etree.SubElement(page_nav, f"{{{XHTML_NS}}}ol")
+    for label, href in pages:
+        link = etree.SubElement(etree.SubElement(listing, f"{{{XHTML_NS}}}li"), f"{{{XHTML_NS}}}a", href=href)
+        link.text = label
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
 
 
 def _notes_as_asides(root: etree._Element) -> None:
@@ -98,11 +121,11 @@ def _add_semantics(root: etree._Element) -> None:
                 break
 
 
-def write_epub(book: Book, theme: Theme, target: Path) -> None:
-    """Write the EPUB to target."""
+def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) -> None:
+    """Write the EPUB to target, with page-break markers where the print edition's pages begin."""
     config = book.config
     document = epub.EpubBook()
-    _describe(document, book)
+    _describe(document, book, bool(starts))
 
     stylesheet = epub.EpubItem(
         uid="style", file_name=STYLESHEET, media_type="text/css",
@@ -123,7 +146,8 @@ def write_epub(book: Book, theme: Theme, target: Path) -> None:
         chapter = epub.EpubHtml(
             uid=f"ch-{essay.slug}", title=essay.title, file_name=essay.file_name, lang=config.language
         )
-        chapter.content = chapter_document(essay, number, config, files_by_id)
+        chapter.content = chapter_document(
+            essay, number, config, files_by_id, [s for s in starts if s.chapter == essay.slug])
         chapter.add_item(stylesheet)
         document.add_item(chapter)
         chapters.append(chapter)
@@ -148,10 +172,13 @@ def write_epub(book: Book, theme: Theme, target: Path) -> None:
     # EPUB 3 landmarks only: the EPUB 2 guide's types differ, and the NCX serves old readers.
     options = {"epub3_pages": False, "mtime": book.modified, "epub2_guide": False, "landmark_title": "Landmarks"}
     epub.write_epub(packed, document, options)
-    target.write_bytes(repack(packed.getvalue(), book.modified))
+    files = {essay.slug: essay.file_name for essay in book.essays}
+    pages = [(s.label, f"{files[s.chapter]}#page-{s.label}") for s in starts]
+    edits = {f"EPUB/{nav.file_name}": lambda content: _with_page_list(content, pages)} if pages else {}
+    target.write_bytes(repack(packed.getvalue(), book.modified, edits))
 
 
-def _describe(document: epub.EpubBook, book: Book) -> None:
+def _describe(document: epub.EpubBook, book: Book, page_list: bool) -> None:
     """The package metadata: who, what, when, and what a reader with a disability can rely on."""
     config = book.config
     isbn = re.sub(r"[\s-]", "", config.isbn)
@@ -166,17 +193,23 @@ def _describe(document: epub.EpubBook, book: Book) -> None:
             document.add_metadata("DC", key, value)
     for subject in config.subjects:
         document.add_metadata("DC", "subject", subject)
-    for prop, value in accessibility(book):
+    for prop, value in accessibility(book, page_list):
         document.add_metadata(None, "meta", value, {"property": f"schema:{prop}"})
+    if page_list:  # where the page numbers come from: this book's own print edition (EPUB 3.3 source-of)
+        source = f"urn:isbn:{isbn}" if isbn else f"{book_identifier(book)}:print"
+        document.add_metadata("DC", "source", source, {"id": "pagination-source"})
+        document.add_metadata(None, "meta", "pagination", {"refines": "#pagination-source", "property": "source-of"})
 
 
-def accessibility(book: Book) -> list[tuple[str, str]]:
+def accessibility(book: Book, page_list: bool) -> list[tuple[str, str]]:
     """EPUB Accessibility 1.1 metadata, claiming only what this book really offers."""
     images = [img for essay in book.essays for img in _fragment(essay.xhtml).iter("img")]
     described = all((img.get("alt") or "").strip() for img in images)
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
     if images and described:
         features.append("alternativeText")
+    if page_list:
+        features += ["printPageNumbers", "pageNavigation"]
     claims = [("accessMode", "textual")] + ([("accessMode", "visual")] if images else [])
     if described:
         claims.append(("accessModeSufficient", "textual"))
@@ -186,6 +219,8 @@ def accessibility(book: Book) -> list[tuple[str, str]]:
     claims.append(("accessibilityHazard", "none"))
     summary = ("Reflowable text with a table of contents, headings for each chapter and section, "
                "and notes linked to and from the text.")
+    if page_list:
+        summary += " Page numbers follow the print edition."
     if images:
         summary += " Every image has a text alternative." if described else " Some images have no text alternative."
     claims.append(("accessibilitySummary", summary))
@@ -201,7 +236,7 @@ def _toc_entry(essay: Essay) -> epub.Link | tuple[epub.Section, list[epub.Link]]
             [epub.Link(f"{essay.file_name}#{anchor}", text, f"toc-{anchor}") for anchor, text in sections])
 
 
-def repack(archive: bytes, modified: dt.datetime) -> bytes:
+def repack(archive: bytes, modified: dt.datetime, edits: dict[str, Callable[[bytes], bytes]] | None = None) -> bytes:
     """Rewrite the zip with fixed timestamps and attributes, `mimetype` first and stored, so that
     the same book always gives the same bytes (ebooklib stamps every entry with the clock)."""
     stamp = max(modified.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # the earliest time a zip can hold
@@ -213,5 +248,6 @@ def repack(archive: bytes, modified: dt.datetime) -> bytes:
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            result.writestr(info, source.read(name))
+            content = source.read(name)
+            result.writestr(info, (edits or {}).get(name, lambda same: same)(content))
     return out.getvalue()

@@ -16,6 +16,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import shown, warn
 from .model import Book
+from .pagemap import number_for_print
 from .render import render
 from .themes import Theme
 
@@ -65,10 +66,10 @@ def page_css(book: Book) -> str:
     return f"@page {{ size: {width:.4f}in {height:.4f}in; }}"
 
 
-def write_pdf(book: Book, theme: Theme, target: Path) -> int:
-    """Lay out and write the PDF; return its page count."""
+def lay_out(book: Book, theme: Theme) -> weasyprint.Document:
+    """Set the book in pages (the PDF's layout, which the EPUB's page list is taken from too)."""
     report_missing_glyphs(book, theme)
-    html = render("book.html.j2", book=book, config=book.config)
+    html = number_for_print(render("book.html.j2", book=book, config=book.config))
     fonts = FontConfiguration()
     fetcher = BookFetcher(book, theme)
     css = "\n".join([theme.font_face_css(), theme.shared_css, theme.print_css, page_css(book)])
@@ -76,15 +77,20 @@ def write_pdf(book: Book, theme: Theme, target: Path) -> int:
     if theme.book_css:
         stylesheets.append(weasyprint.CSS(string=theme.book_css, font_config=fonts, url_fetcher=fetcher,
                                           base_url=theme.book_css_folder.as_uri() + "/"))
-    with _weasyprint_warnings(), _source_date(book):
+    with _weasyprint_warnings():
         document = weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
             stylesheets=stylesheets, font_config=fonts
         )
-        document.metadata.title = book.config.title
-        document.metadata.authors = [book.config.author] if book.config.author else []
-        document.metadata.lang = book.config.language
-        stamp = book.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
-        document.metadata.created = document.metadata.modified = stamp
+    document.metadata.title = book.config.title
+    document.metadata.authors = [book.config.author] if book.config.author else []
+    document.metadata.lang = book.config.language
+    document.metadata.created = document.metadata.modified = book.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return document
+
+
+def write_pdf(document: weasyprint.Document, book: Book, target: Path) -> int:
+    """Write the laid-out book as a PDF; return its page count."""
+    with _weasyprint_warnings(), _source_date(book):
         document.write_pdf(target, uncompressed_pdf=False)
     return len(document.pages)
 

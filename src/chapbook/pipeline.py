@@ -13,7 +13,8 @@ from pathlib import Path
 from .assemble import read_book
 from .config import CONFIG_NAME
 from .epub import write_epub
-from .pdf import write_pdf
+from .pagemap import page_starts
+from .pdf import lay_out, write_pdf
 from .themes import check_font_classes, load_theme
 
 FORMATS = ("epub", "pdf")
@@ -36,13 +37,16 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
     check_font_classes(book, theme)
     progress(f"{len(book.essays)} chapters, {len(book.images)} images, theme {theme.name}")
     pages = None
+    # The pages are set even for an EPUB alone: its page list follows the print edition.
+    progress("laying out pages")
+    layout = lay_out(book, theme)
     with _staged(outdir) as stage:
         if "epub" in formats:
             progress("writing EPUB")
-            write_epub(book, theme, stage(f"{book.slug}.epub"))
+            write_epub(book, theme, stage(f"{book.slug}.epub"), page_starts(layout))
         if "pdf" in formats:
-            progress("laying out pages for the PDF")
-            pages = write_pdf(book, theme, stage(f"{book.slug}.pdf"))
+            progress("writing PDF")
+            pages = write_pdf(layout, book, stage(f"{book.slug}.pdf"))
         written = stage.publish()
     return BuildResult(written, len(book.essays), pages, time.perf_counter() - started)
 

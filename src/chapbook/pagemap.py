@@ -1,0 +1,150 @@
+"""Where each printed page begins, so that the EPUB can say "page 42" where the paper does.
+
+Every element of every chapter is numbered in document order, the same way in the HTML the
+PDF is laid out from and in the EPUB's XHTML (both come from the same chapter markup). After
+layout, the first line of text on each page names its block element and how many characters
+of that block came before it; the EPUB puts a page-break marker at the same character.
+Characters are counted without white space, which line breaking changes and the text does not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+from weasyprint import Document
+from weasyprint.formatting_structure import boxes
+
+PAGE_KEY = "data-pb"
+# The elements whose text a reader would call a line of the page: the key of a page start.
+BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "pre", "cite",
+              "figcaption", "summary"}
+AUTO_HYPHEN = "\u2010"  # what WeasyPrint adds where it hyphenates a word at a line's end
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """Page `label` begins in chapter `chapter`, in its element number `element`, after `chars` characters."""
+
+    label: str
+    chapter: str
+    element: int
+    chars: int
+
+
+def chapter_sections(root: etree._Element) -> Iterator[etree._Element]:
+    for section in root.iter("{*}section", "section"):
+        if "chapter" in (section.get("class") or "").split():
+            yield section
+
+
+def number_for_print(html: str) -> str:
+    """Key every element of every chapter in the book's HTML, for the layout to report."""
+    root = lxml.html.document_fromstring(html)
+    for section in chapter_sections(root):
+        for index, element in enumerate(section.iter(etree.Element)):
+            element.set(PAGE_KEY, f"{section.get('id')}/{index}")
+    return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode")
+
+
+def page_starts(document: Document) -> list[PageStart]:
+    """For each page whose first line belongs to a chapter, where that page begins."""
+    consumed: dict[str, int] = defaultdict(int)
+    starts = []
+    for number, page in enumerate(document.pages, start=1):
+        first = None
+        for key, text in _text_runs(page._page_box, None):
+            if key is None:
+                continue
+            if first is None and _count(text):
+                first = (key, consumed[key])
+            consumed[key] += _count(text.removesuffix(AUTO_HYPHEN))
+        if first:
+            chapter, index = first[0].rsplit("/", 1)
+            starts.append(PageStart(str(number), chapter, int(index), first[1]))
+    return starts
+
+
+def _text_runs(box: boxes.Box, key: str | None) -> Iterator[tuple[str | None, str]]:
+    """The page's text in reading order, each run with the key of the block it belongs to."""
+    if isinstance(box, boxes.MarginBox) or "::" in (getattr(box, "element_tag", "") or ""):
+        return  # running heads, folios, list bullets and generated content are not the book's text
+    element = getattr(box, "element", None)
+    if element is not None and element.get(PAGE_KEY) and _is_block(element):
+        key = element.get(PAGE_KEY)
+    if isinstance(box, boxes.TextBox):
+        yield key, box.text
+    for child in getattr(box, "children", ()) or ():
+        yield from _text_runs(child, key)
+
+
+def _local(tag: object) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _is_block(element: etree._Element) -> bool:
+    tag = _local(element.tag)
+    return tag in BLOCK_TAGS or (tag == "span" and "line" in (element.get("class") or "").split())
+
+
+def _count(text: str) -> int:
+    return sum(1 for char in text if not char.isspace())
+
+
+def insert_page_breaks(section: etree._Element, starts: list[PageStart], make_marker) -> None:
+    """Put a marker for each page start into the chapter's XHTML, before the word the page begins with."""
+    elements = list(section.iter(etree.Element))
+    for start in starts:
+        if start.element < len(elements):
+            _insert_at(elements[start.element], start.chars, make_marker(start.label))
+
+
+def _slots(element: etree._Element) -> Iterator[tuple[etree._Element, str]]:
+    yield element, "text"
+    for child in element:
+        yield from _slots(child)
+        yield child, "tail"
+
+
+# Elements whose children must be list items, rows or cells: a marker cannot stand among them.
+_NO_LOOSE_TEXT = {"ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr"}
+
+
+def _insert_at(element: etree._Element, chars: int, marker: etree._Element) -> None:
+    parent = element.getparent()
+    if chars == 0 and parent is not None and _local(parent.tag) not in _NO_LOOSE_TEXT:
+        # A page that starts with a whole block: the marker goes before it, not into a heading's text.
+        element.addprevious(marker)
+        return
+    seen = 0
+    for owner, slot in _slots(element):
+        text = getattr(owner, slot) or ""
+        here = _count(text)
+        if seen + here <= chars:
+            seen += here
+            continue
+        position = _position_of(text, chars - seen)
+        while position > 0 and not text[position - 1].isspace():  # back to the start of the word
+            position -= 1
+        setattr(owner, slot, text[:position])
+        marker.tail = text[position:]
+        if slot == "text":
+            owner.insert(0, marker)
+        else:
+            owner.addnext(marker)
+        return
+    element.append(marker)  # the page starts after all of this element's text
+
+
+def _position_of(text: str, nth: int) -> int:
+    """The index of the nth (from 0) non-space character of text."""
+    count = 0
+    for index, char in enumerate(text):
+        if not char.isspace():
+            if count == nth:
+                return index
+            count += 1
+    return len(text)

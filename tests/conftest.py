@@ -69,3 +69,13 @@ def pdf_runs(pdf: Path) -> list[list[tuple[str, str]]]:
 def font_of(pages: list[list[tuple[str, str]]], text: str) -> set[str]:
     """The fonts of every run that holds the text."""
     return {font for runs in pages for run, font in runs if text in run}
+
+
+def pages_by_folio(pages: list[str]) -> dict[str, int]:
+    """Map each printed page number (as the folio at the page foot reads) to its index in the PDF."""
+    folios = {}
+    for index, text in enumerate(pages):
+        lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
+        if lines and (lines[-1].isdigit() or set(lines[-1]) <= set("ivxlc")):
+            folios.setdefault(lines[-1], index)
+    return folios

@@ -10,7 +10,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from lxml import etree
 
-from conftest import SAMPLE, Built, epub_files, font_of, pdf_page_texts, pdf_runs
+from conftest import SAMPLE, Built, epub_files, font_of, pages_by_folio, pdf_page_texts, pdf_runs
 from epubcheck_helper import epubcheck_messages
 
 # The sample book's front matter decides this: weight 1, 2, 3, a tie at 4 broken by date,
@@ -174,8 +174,9 @@ def test_pdf_contents_page_numbers_are_where_chapters_start(pages: list[str]) ->
     contents = next(text for text in pages if text.strip().startswith("Contents"))
     listed = dict(re.findall(r"^(.+?)[ .]+ (\d+)$", contents, flags=re.MULTILINE))
     assert [straight(t) for t in listed] == [straight(t) for t in EXPECTED_ORDER]
+    folios = pages_by_folio(pages)
     for title, page in listed.items():
-        assert straight(pages[int(page) - 1]).lstrip().startswith(straight(title)), (title, page)
+        assert straight(pages[folios[page]]).lstrip().startswith(straight(title)), (title, page)
 
 
 def test_pdf_holds_every_essay_and_not_the_draft(pages: list[str]) -> None:
@@ -246,6 +247,23 @@ def test_pdf_font_class_sets_the_diary_titles_by_hand(runs: list, pages: list[st
     assert title_fonts("Night Walks") == {"EB-Garamond"}
 
 
+def test_pdf_front_matter_in_roman_numbers_and_the_text_from_1(pages: list[str]) -> None:
+    folios = pages_by_folio(pages)
+    first_chapter = opener_pages(pages)[0] - 1
+    assert folios["1"] == first_chapter  # the first chapter's opener is page 1
+    contents = next(i for i, text in enumerate(pages) if text.strip().startswith("Contents"))
+    assert folios["v"] == contents  # the contents page, counted from the half-title, in roman
+    assert not any(pages[i].strip().split("\n")[-1].strip().isdigit() for i in range(first_chapter))
+
+
+def test_pdf_outline_lists_the_chapters_with_their_sections(sample: Built) -> None:
+    outline = pypdf.PdfReader(sample.pdf).outline
+    top = [entry["/Title"] for entry in outline if not isinstance(entry, list)]
+    assert top == ["Contents", *EXPECTED_ORDER]
+    kitchen_sections = outline[2]  # the list after an entry holds its children
+    assert [entry["/Title"] for entry in kitchen_sections] == ["The rules", "What she kept", "Small hours"]
+
+
 def test_pdf_smart_punctuation_and_repaired_text(pages: list[str]) -> None:
     text = reading_text("\n".join(pages))
     assert "I’m so glad the computer is working at last" in text and "â€" not in text
@@ -268,3 +286,18 @@ def test_chapters_and_scenes_open_with_a_lead_in(spine_documents: list[etree._El
     assert leads == ["I started walking", "I sleep better"]
     first = night.find(".//x:section/x:p", XHTML)
     assert first.find("x:span", XHTML).get("class") == "lead-in"
+
+
+def test_pdf_running_heads_book_title_left_chapter_title_right_none_on_openers(pages: list[str]) -> None:
+    openers = opener_pages(pages)
+    for number, text in enumerate(pages, start=1):
+        if number < openers[0] or not text.strip():
+            continue  # front matter and blank versos
+        lines = [straight(line.strip()) for line in text.split("\n")]
+        chapter = EXPECTED_ORDER[max(i for i, start in enumerate(openers) if start <= number)]
+        if number in openers:
+            assert "Small Hours" not in lines[1:], number  # an opener shows its title and no head
+        elif number % 2 == 0:
+            assert "Small Hours" in lines, number
+        else:
+            assert straight(chapter) in lines, (number, chapter)

@@ -51,9 +51,14 @@ def number_for_print(html: str) -> str:
 
 
 def page_starts(document: Document) -> list[PageStart]:
-    """For each page whose first line belongs to a chapter, where that page begins."""
+    """For each page whose first line belongs to a chapter, where that page begins.
+
+    Pages are labelled as their folios read: the front matter has roman numbers, and the text is
+    numbered from 1 on the first chapter's opener (the print stylesheet resets the counter there).
+    """
     consumed: dict[str, int] = defaultdict(int)
     starts = []
+    first_body_page = None
     for number, page in enumerate(document.pages, start=1):
         first = None
         for key, text in _text_runs(page._page_box, None):
@@ -63,8 +68,9 @@ def page_starts(document: Document) -> list[PageStart]:
                 first = (key, consumed[key])
             consumed[key] += _count(text.removesuffix(AUTO_HYPHEN))
         if first:
+            first_body_page = first_body_page or number
             chapter, index = first[0].rsplit("/", 1)
-            starts.append(PageStart(str(number), chapter, int(index), first[1]))
+            starts.append(PageStart(str(number - first_body_page + 1), chapter, int(index), first[1]))
     return starts
 
 

@@ -42,7 +42,8 @@ def diary_book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, st
     source = make_book(
         root / "src",
         'title = "Notebook"\nlanguage = "de"\ntheme = "diary"\nchapter_numbers = "words"\n'
-        'epigraph_source = "Das Radio"\nstylesheet = "own.css"\nfont_classes = { journal = "diary" }\n',
+        'epigraph_source = "Das Radio"\nstylesheet = "own.css"\nfont_classes = { journal = "diary" }\n'
+        'page_count_multiple = 16\n',
         ESSAYS, {"own.css": "@page { size: 120mm 180mm; }\n.chapter-title { letter-spacing: 0.01em; }\n"},
     )
     built = build_book(source, root / "out")
@@ -58,6 +59,10 @@ def test_the_diary_theme_embeds_its_own_faces(diary_book: tuple[Path, Path, str]
     assert {f.split("+")[-1] for f in font_of(runs, "came late that day")} == {"Literata"}
     title_fonts = {font.split("+")[-1] for page in runs for run, font in page if run.strip() == "Morning"}
     assert title_fonts == {"Dancing-Script"}  # the opener's title (and the running head), not the contents
+
+
+def test_pages_are_padded_to_whole_signatures(diary_book: tuple[Path, Path, str]) -> None:
+    assert len(pypdf.PdfReader(diary_book[1]).pages) == 16  # two short chapters, padded to one signature
 
 
 def test_the_books_own_stylesheet_comes_last(diary_book: tuple[Path, Path, str]) -> None:

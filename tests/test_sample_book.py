@@ -301,3 +301,12 @@ def test_pdf_running_heads_book_title_left_chapter_title_right_none_on_openers(p
             assert "Small Hours" in lines, number
         else:
             assert straight(chapter) in lines, (number, chapter)
+
+
+def test_pdf_page_count_is_even_and_the_padding_is_blank(sample: Built, pages: list[str]) -> None:
+    assert len(pages) % 2 == 0
+    last_text = max(i for i, text in enumerate(pages) if text.strip())
+    assert all(not text.strip() for text in pages[last_text + 1 :])
+    document = pdfium.PdfDocument(sample.pdf)
+    for index in range(last_text + 1, len(pages)):  # nothing drawn at all: no folio, no head, no ink
+        assert not list(document[index].get_objects())

@@ -43,6 +43,9 @@ class BookConfig:
     rights: str = ""
     # The ISBN of this edition, if it has one; it becomes the EPUB's identifier.
     isbn: str = ""
+    # Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves
+    # of a book), 4, or the printer's signature size (16, 32).
+    page_count_multiple: int = 2
     # BCP 47 language tag: hyphenation, quotes and the EPUB's language follow it.
     language: str = "en"
     # Page size: a preset (5x8, 5.25x8, 5.5x8.5, 6x9, A5, pocket) or "WxH" in in, mm or cm.
@@ -123,6 +126,10 @@ def load_config(folder: Path) -> BookConfig:
     if config.chapter_numbers not in CHAPTER_NUMBERS:
         raise ChapbookError(path, _line_of(text, "chapter_numbers"),
                             f'chapter_numbers must be one of {", ".join(CHAPTER_NUMBERS)}, got "{config.chapter_numbers}"')
+    if config.page_count_multiple not in (1, 2, 4, 8, 12, 16, 24, 32, 48, 64):
+        raise ChapbookError(path, _line_of(text, "page_count_multiple"),
+                            f"page_count_multiple must be 2, 4 or a signature size (8, 12, 16, 24, 32, 48, 64), "
+                            f"got {config.page_count_multiple}")
     if config.isbn and not valid_isbn(config.isbn):
         raise ChapbookError(path, _line_of(text, "isbn"),
                             f'isbn "{config.isbn}" is not a valid ISBN-13 or ISBN-10 (its check digit does not match)')
@@ -144,14 +151,16 @@ def load_config(folder: Path) -> BookConfig:
 CHAPTER_NUMBERS = ("none", "words", "figures")
 _KINDS = {"str": (str, "text in quotes"), "bool": (bool, "true or false"),
           "dict[str, str]": (dict, 'a table of names, like { journal = "diary" }'),
-          "list[str]": (list, 'a list of texts, like ["Essays", "Memoir"]')}
+          "list[str]": (list, 'a list of texts, like ["Essays", "Memoir"]'),
+          "int": (int, "a whole number")}
 
 
 def _checked(path: Path, text: str, key: str, value: Any) -> Any:
     """Check a value against the option's declared type; the message says what to write instead."""
     kind, wanted = _KINDS[str(BookConfig.__dataclass_fields__[key].type)]
     items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    if not isinstance(value, kind) or not all(isinstance(item, str) for item in items):
+    wrong_kind = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+    if wrong_kind or not all(isinstance(item, str) for item in items):
         raise ChapbookError(path, _line_of(text, key), f"{key} must be {wanted}, got {value!r}")
     return value.strip() if isinstance(value, str) else value
 

@@ -81,11 +81,23 @@ def lay_out(book: Book, theme: Theme) -> weasyprint.Document:
         document = weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
             stylesheets=stylesheets, font_config=fonts
         )
+    _pad_with_blank_pages(document, book)
     document.metadata.title = book.config.title
     document.metadata.authors = [book.config.author] if book.config.author else []
     document.metadata.lang = book.config.language
     document.metadata.created = document.metadata.modified = book.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
     return document
+
+
+def _pad_with_blank_pages(document: weasyprint.Document, book: Book) -> None:
+    """A printed book has an even number of pages (or whole signatures): add truly blank ones at the end."""
+    missing = -len(document.pages) % book.config.page_count_multiple
+    if missing:
+        # A break before the first block of a document makes no page; each later one does.
+        blanks = "<div style='break-before: page; height: 1pt'></div>" * missing
+        padding = weasyprint.HTML(string=f"<html><body>{blanks}</body></html>").render(
+            stylesheets=[weasyprint.CSS(string=page_css(book))])
+        document.pages.extend(padding.pages)
 
 
 def write_pdf(document: weasyprint.Document, book: Book, target: Path) -> int:

@@ -117,3 +117,11 @@ def test_mojibake_is_repaired_with_a_warning_counting_the_places(tmp_path: Path)
     assert "a.md:7: repaired 4 places damaged by a wrong encoding" in built.stderr
     text = "".join(chapter_xhtml(built.epub, "a.xhtml").itertext())
     assert "I’m sure it’s “fine”." in text
+
+
+def test_print_links_none_keeps_addresses_off_the_page(tmp_path: Path) -> None:
+    essay = {"a.md": "+++\ntitle = \"Linked\"\n+++\n\nSee [the map](https://example.org/map) today.\n"}
+    with_notes = build_book(make_book(tmp_path / "one", "", essay), tmp_path / "out1", "--format", "pdf")
+    without = build_book(make_book(tmp_path / "two", 'print_links = "none"\n', essay), tmp_path / "out2", "--format", "pdf")
+    assert "https://example.org/map" in "".join(pdf_page_texts(with_notes.pdf))
+    assert "https://example.org/map" not in "".join(pdf_page_texts(without.pdf))

@@ -15,8 +15,9 @@ EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 
 def squeeze(text: str) -> str:
-    """The text without the white space and hyphens line breaking adds or removes."""
-    return re.sub(r"[\s\u2010]", "", text)
+    """The text without the white space and hyphens line breaking adds or removes, and without
+    figures (the print edition's note calls are numbers the EPUB does not have in the line)."""
+    return re.sub(r"[\s\u2010\d]", "", text)
 
 
 def text_after(marker: etree._Element, words: int) -> list[str]:

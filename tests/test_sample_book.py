@@ -310,3 +310,16 @@ def test_pdf_page_count_is_even_and_the_padding_is_blank(sample: Built, pages: l
     document = pdfium.PdfDocument(sample.pdf)
     for index in range(last_text + 1, len(pages)):  # nothing drawn at all: no folio, no head, no ink
         assert not list(document[index].get_objects())
+
+
+def test_pdf_notes_sit_at_the_foot_of_the_page_that_calls_them(pages: list[str]) -> None:
+    note = next(i for i, text in enumerate(pages) if "Rationing in Britain" in text)
+    lines = [line.strip() for line in pages[note].split("\n")]
+    assert any("through rationing" in line for line in lines)  # the call is on the same page
+    assert not any("Rationing in Britain" in text for i, text in enumerate(pages) if i != note)
+
+
+def test_pdf_gives_a_links_address_as_a_note_on_its_page(pages: list[str]) -> None:
+    page = next(i for i, text in enumerate(pages) if "Wikipedia article on flânerie" in reading_text(text))
+    lines = [" ".join(line.split()) for line in pages[page].split("\n")]
+    assert "1. https://en.wikipedia.org/wiki/Fl%C3%A2neur" in lines

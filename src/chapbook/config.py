@@ -56,6 +56,8 @@ class BookConfig:
     stylesheet: str = ""
     # Chapter numbers above the titles: "none", "words" (Chapter One) or "figures" (1).
     chapter_numbers: str = "none"
+    # In print, a web link's address is given as a note at the page foot ("footnotes") or not ("none").
+    print_links: str = "footnotes"
     # Blockquotes of hard-broken lines are set as verse and epigraphs; false keeps them quotations.
     verse_detection: bool = True
     # Who the quoted lyrics are by, when all of them come from one source: cited under each epigraph.
@@ -123,6 +125,9 @@ def load_config(folder: Path) -> BookConfig:
             raise ChapbookError(path, _line_of(text, key), f'unknown option "{key}"; the options are: {choices}')
         values[key] = _checked(path, text, key, value)
     config = BookConfig(**{"title": default_title, **values})
+    if config.print_links not in ("footnotes", "none"):
+        raise ChapbookError(path, _line_of(text, "print_links"),
+                            f'print_links must be "footnotes" or "none", got "{config.print_links}"')
     if config.chapter_numbers not in CHAPTER_NUMBERS:
         raise ChapbookError(path, _line_of(text, "chapter_numbers"),
                             f'chapter_numbers must be one of {", ".join(CHAPTER_NUMBERS)}, got "{config.chapter_numbers}"')

@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import lxml.html
 from lxml import etree
 from weasyprint import Document
 from weasyprint.formatting_structure import boxes
@@ -41,13 +40,11 @@ def chapter_sections(root: etree._Element) -> Iterator[etree._Element]:
             yield section
 
 
-def number_for_print(html: str) -> str:
+def number_for_print(root: etree._Element) -> None:
     """Key every element of every chapter in the book's HTML, for the layout to report."""
-    root = lxml.html.document_fromstring(html)
     for section in chapter_sections(root):
         for index, element in enumerate(section.iter(etree.Element)):
             element.set(PAGE_KEY, f"{section.get('id')}/{index}")
-    return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode")
 
 
 def page_starts(document: Document) -> list[PageStart]:
@@ -93,7 +90,9 @@ def _local(tag: object) -> str:
 
 def _is_block(element: etree._Element) -> bool:
     tag = _local(element.tag)
-    return tag in BLOCK_TAGS or (tag == "span" and "line" in (element.get("class") or "").split())
+    classes = (element.get("class") or "").split()
+    # Verse lines, and a note's paragraphs (spans in print, since a note sits inside a paragraph).
+    return tag in BLOCK_TAGS or (tag == "span" and bool({"line", "page-note-paragraph"} & set(classes)))
 
 
 def _count(text: str) -> int:

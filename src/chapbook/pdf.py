@@ -17,6 +17,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from .errors import shown, warn
 from .model import Book
 from .pagemap import number_for_print
+from .printnotes import links_as_notes, notes_at_page_foot
 from .render import render
 from .themes import Theme
 
@@ -66,10 +67,20 @@ def page_css(book: Book) -> str:
     return f"@page {{ size: {width:.4f}in {height:.4f}in; }}"
 
 
+def html_for_print(book: Book) -> str:
+    """The book as one HTML document, keyed for the page list, with notes where paper wants them."""
+    root = lxml.html.document_fromstring(render("book.html.j2", book=book, config=book.config))
+    number_for_print(root)  # first: the keys must follow the markup the EPUB has
+    notes_at_page_foot(root)
+    if book.config.print_links == "footnotes":
+        links_as_notes(root)
+    return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode")
+
+
 def lay_out(book: Book, theme: Theme) -> weasyprint.Document:
     """Set the book in pages (the PDF's layout, which the EPUB's page list is taken from too)."""
     report_missing_glyphs(book, theme)
-    html = number_for_print(render("book.html.j2", book=book, config=book.config))
+    html = html_for_print(book)
     fonts = FontConfiguration()
     fetcher = BookFetcher(book, theme)
     css = "\n".join([theme.font_face_css(), theme.shared_css, theme.print_css, page_css(book)])

@@ -323,3 +323,29 @@ def test_pdf_gives_a_links_address_as_a_note_on_its_page(pages: list[str]) -> No
     page = next(i for i, text in enumerate(pages) if "Wikipedia article on flânerie" in reading_text(text))
     lines = [" ".join(line.split()) for line in pages[page].split("\n")]
     assert "1. https://en.wikipedia.org/wiki/Fl%C3%A2neur" in lines
+
+
+def text_extent(document: pdfium.PdfDocument, index: int) -> tuple[float, float]:
+    """The leftmost and rightmost ink of the text on a page, in points."""
+    text = document[index].get_textpage()
+    boxes = [text.get_charbox(i) for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace()]
+    boxes = [box for box in boxes if box[2] > box[0]]
+    return min(box[0] for box in boxes), max(box[2] for box in boxes)
+
+
+def test_pdf_gutter_follows_the_page_count_and_text_stays_in_the_text_block(sample: Built, pages: list[str]) -> None:
+    document = pdfium.PdfDocument(sample.pdf)
+    width = document[0].get_width()
+    gutter = (0.375 + 0.25) * 72  # KDP's minimum for 24-150 pages, and room for the thumbs
+    outside = 0.6 * 72
+    openers = opener_pages(pages)
+    body = [i for i in range(openers[0] - 1, len(pages)) if pages[i].strip()]
+    for index in body:
+        left, right = text_extent(document, index)
+        inner, outer = (left, width - right) if index % 2 == 0 else (width - right, left)  # index 0 is a recto
+        # (a glyph may overhang its box by a hair: an italic f, a hyphen)
+        assert inner >= gutter - 1.5 and outer >= outside - 1.5, (index + 1, inner, outer)
+    # The text block is used: on most pages some line reaches the inside margin itself.
+    reaching = [i for i in body if abs((text_extent(document, i)[0] if i % 2 == 0
+                                         else width - text_extent(document, i)[1]) - gutter) < 1.5]
+    assert len(reaching) > len(body) // 2

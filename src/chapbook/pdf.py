@@ -62,9 +62,22 @@ def report_missing_glyphs(book: Book, theme: Theme) -> None:
                  "they print in a fallback font. Replace them or add a font that has them")
 
 
-def page_css(book: Book) -> str:
+# Amazon KDP's minimum inside margin by page count (up to that many pages → inches).
+KDP_GUTTER = ((150, 0.375), (300, 0.5), (500, 0.625), (700, 0.75), (828, 0.875))
+# What a reader's thumbs and the binding's curve take beyond the printer's minimum.
+GUTTER_COMFORT = 0.25
+
+
+def gutter_for(pages: int) -> float:
+    """The inside margin in inches for a book of this many pages."""
+    minimum = next((inches for limit, inches in KDP_GUTTER if pages <= limit), KDP_GUTTER[-1][1])
+    return minimum + GUTTER_COMFORT
+
+
+def page_css(book: Book, gutter: float = gutter_for(0)) -> str:
     width, height = book.config.trim_inches
-    return f"@page {{ size: {width:.4f}in {height:.4f}in; }}"
+    return (f"@page {{ size: {width:.4f}in {height:.4f}in; }}\n"
+            f"@page :right {{ margin-left: {gutter}in; }}\n@page :left {{ margin-right: {gutter}in; }}")
 
 
 def html_for_print(book: Book) -> str:
@@ -78,26 +91,38 @@ def html_for_print(book: Book) -> str:
 
 
 def lay_out(book: Book, theme: Theme) -> weasyprint.Document:
-    """Set the book in pages (the PDF's layout, which the EPUB's page list is taken from too)."""
+    """Set the book in pages (the PDF's layout, which the EPUB's page list is taken from too).
+
+    The gutter depends on the page count, which depends on the gutter: lay out, and again with
+    the wider gutter when the count crossed a step of the table (at most twice more)."""
     report_missing_glyphs(book, theme)
     html = html_for_print(book)
-    fonts = FontConfiguration()
-    fetcher = BookFetcher(book, theme)
-    css = "\n".join([theme.font_face_css(), theme.shared_css, theme.print_css, page_css(book)])
-    stylesheets = [weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, base_url=theme.folder.as_uri() + "/")]
-    if theme.book_css:
-        stylesheets.append(weasyprint.CSS(string=theme.book_css, font_config=fonts, url_fetcher=fetcher,
-                                          base_url=theme.book_css_folder.as_uri() + "/"))
-    with _weasyprint_warnings():
-        document = weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
-            stylesheets=stylesheets, font_config=fonts
-        )
+    gutter = gutter_for(0)
+    with _weasyprint_warnings():  # once around every pass, so a warning is not repeated per pass
+        for _ in range(3):
+            document = _render(book, theme, html, gutter)
+            wanted = gutter_for(len(document.pages))
+            if wanted <= gutter:
+                break
+            gutter = wanted
     _pad_with_blank_pages(document, book)
     document.metadata.title = book.config.title
     document.metadata.authors = [book.config.author] if book.config.author else []
     document.metadata.lang = book.config.language
     document.metadata.created = document.metadata.modified = book.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
     return document
+
+
+def _render(book: Book, theme: Theme, html: str, gutter: float) -> weasyprint.Document:
+    fonts = FontConfiguration()
+    fetcher = BookFetcher(book, theme)
+    css = "\n".join([theme.font_face_css(), theme.shared_css, theme.print_css, page_css(book, gutter)])
+    stylesheets = [weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, base_url=theme.folder.as_uri() + "/")]
+    if theme.book_css:
+        stylesheets.append(weasyprint.CSS(string=theme.book_css, font_config=fonts, url_fetcher=fetcher,
+                                          base_url=theme.book_css_folder.as_uri() + "/"))
+    return weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
+        stylesheets=stylesheets, font_config=fonts)
 
 
 def _pad_with_blank_pages(document: weasyprint.Document, book: Book) -> None:
@@ -123,9 +148,14 @@ _NOT_FOR_WRITERS = ("Using fontTools instead of HarfBuzz-Subset",)
 
 
 class _Forward(logging.Handler):
+    def __init__(self, level: int):
+        super().__init__(level)
+        self.seen: set[str] = set()
+
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if not message.startswith(_NOT_FOR_WRITERS):
+        if not message.startswith(_NOT_FOR_WRITERS) and message not in self.seen:
+            self.seen.add(message)
             warn("pdf", None, message)
 
 

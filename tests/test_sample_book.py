@@ -35,7 +35,7 @@ OPF = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements
 
 def reading_text(text: str) -> str:
     """Undo what line-breaking did: hyphenated line ends rejoined, lines joined by spaces."""
-    return re.sub(r"[\u2010-]\n", "", text).replace("\n", " ").replace("\u00a0", " ")
+    return " ".join(re.sub(r"[\u2010-]\n", "", text).split())  # justified lines may hold wider spaces
 
 
 def straight(text: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import Built, build_book, epub_files, run_chapbook
+from conftest import Built, build_book, epub_files, pdf_page_texts, run_chapbook
 from epubcheck_helper import epubcheck_messages
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
@@ -103,3 +103,29 @@ def test_an_isbn_with_a_wrong_check_digit_is_refused(tmp_path: Path) -> None:
     (source / "one.md").write_text("Text.\n")
     result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 1 and "src/book.toml:2: isbn" in result.stderr and "check digit" in result.stderr
+
+
+def test_copyright_and_dedication_pages(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "book.toml").write_text('title = "Kept"\nauthor = "Ann Other"\nedition = "First edition"\n'
+                                      'dedication = "For the night buses"\nisbn = "978-0-306-40615-7"\n')
+    (source / "one.md").write_text('+++\ntitle = "One"\ndate = 2021-06-01\n+++\n\nText.\n')
+    built = build_book(source, tmp_path / "out")
+    files = epub_files(built.epub)
+    copyright_page = etree.fromstring(files["EPUB/copyright.xhtml"])
+    text = " ".join("".join(copyright_page.itertext()).split())
+    assert "© 2021 Ann Other. All rights reserved." in text  # the year of the newest essay
+    assert "First edition" in text and "ISBN 978-0-306-40615-7" in text and "Set in EB Garamond." in text
+    assert copyright_page.find(".//x:section", NS).get(EPUB_TYPE) == "copyright-page"
+    dedication = etree.fromstring(files["EPUB/dedication.xhtml"])
+    assert dedication.find(".//x:section", NS).get(EPUB_TYPE) == "dedication"
+    package = opf(built.epub)
+    spine = [ref.get("idref") for ref in package.iterfind(".//opf:spine/opf:itemref", NS)]
+    assert spine[:4] == ["titlepage", "copyright", "dedication", "nav"]
+    assert epubcheck_messages(built.epub) == []
+    pages = pdf_page_texts(built.pdf)
+    copyright_index = next(i for i, t in enumerate(pages) if "All rights reserved" in t)
+    dedication_index = next(i for i, t in enumerate(pages) if "For the night buses" in t)
+    assert copyright_index % 2 == 1 and dedication_index % 2 == 0  # a verso, then a recto
+    assert copyright_index == next(i for i, t in enumerate(pages) if t.strip().startswith("Kept\nAnn Other")) + 1

@@ -43,6 +43,10 @@ class BookConfig:
     rights: str = ""
     # The ISBN of this edition, if it has one; it becomes the EPUB's identifier.
     isbn: str = ""
+    # The edition, printed on the copyright page: "First edition".
+    edition: str = ""
+    # A dedication, set alone on its own page after the copyright page: "For my grandmother".
+    dedication: str = ""
     # Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves
     # of a book), 4, or the printer's signature size (16, 32).
     page_count_multiple: int = 2

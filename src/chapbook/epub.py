@@ -16,7 +16,7 @@ from lxml import etree
 from .config import BookConfig
 from .model import Book, Essay
 from .pagemap import PageStart, chapter_sections, insert_page_breaks
-from .render import render
+from .render import front_matter_context, render
 from .themes import Theme
 
 STYLESHEET = "style/book.css"
@@ -137,6 +137,15 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     title_page.content = render("titlepage.xhtml.j2", config=config).encode("utf-8")
     title_page.add_item(stylesheet)
     document.add_item(title_page)
+    front_matter = [title_page]
+    context = front_matter_context(book, theme, epub=True)
+    for part, title, wanted in (("copyright", "Copyright", True), ("dedication", "Dedication", bool(config.dedication))):
+        if wanted:
+            page = epub.EpubHtml(uid=part, title=title, file_name=f"{part}.xhtml", lang=config.language)
+            page.content = render("frontmatter.xhtml.j2", part=part, title=title, **context).encode("utf-8")
+            page.add_item(stylesheet)
+            document.add_item(page)
+            front_matter.append(page)
 
     files_by_id = {
         element_id: essay.file_name for essay in book.essays for element_id in (essay.slug, *_ids(essay.xhtml))
@@ -162,7 +171,7 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     nav = epub.EpubNav(title="Contents")
     document.add_item(nav)
     document.add_item(epub.EpubNcx())
-    document.spine = [title_page, nav, *chapters]
+    document.spine = [*front_matter, nav, *chapters]
     document.guide = [
         {"href": title_page.file_name, "title": "Title page", "type": "titlepage"},
         {"href": nav.file_name, "title": "Contents", "type": "toc"},

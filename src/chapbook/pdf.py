@@ -18,7 +18,7 @@ from .errors import shown, warn
 from .model import Book
 from .pagemap import number_for_print
 from .printnotes import links_as_notes, notes_at_page_foot
-from .render import render
+from .render import front_matter_context, render
 from .themes import Theme
 
 # Images are named relative to the book ("images/lamp.jpg"); this base makes them absolute
@@ -80,9 +80,9 @@ def page_css(book: Book, gutter: float = gutter_for(0)) -> str:
             f"@page :right {{ margin-left: {gutter}in; }}\n@page :left {{ margin-right: {gutter}in; }}")
 
 
-def html_for_print(book: Book) -> str:
+def html_for_print(book: Book, theme: Theme) -> str:
     """The book as one HTML document, keyed for the page list, with notes where paper wants them."""
-    root = lxml.html.document_fromstring(render("book.html.j2", book=book, config=book.config))
+    root = lxml.html.document_fromstring(render("book.html.j2", **front_matter_context(book, theme)))
     number_for_print(root)  # first: the keys must follow the markup the EPUB has
     notes_at_page_foot(root)
     if book.config.print_links == "footnotes":
@@ -96,7 +96,7 @@ def lay_out(book: Book, theme: Theme) -> weasyprint.Document:
     The gutter depends on the page count, which depends on the gutter: lay out, and again with
     the wider gutter when the count crossed a step of the table (at most twice more)."""
     report_missing_glyphs(book, theme)
-    html = html_for_print(book)
+    html = html_for_print(book, theme)
     gutter = gutter_for(0)
     with _weasyprint_warnings():  # once around every pass, so a warning is not repeated per pass
         for _ in range(3):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from num2words import num2words
-
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from num2words import num2words
+
+from .model import Book
+from .themes import Theme
 
 
 def _locale(language: str) -> Locale:
@@ -48,6 +50,13 @@ def environment() -> Environment:
     env.filters["dateline"] = dateline
     env.filters["chapter_number"] = chapter_number
     return env
+
+
+def front_matter_context(book: Book, theme: Theme, epub: bool = False) -> dict[str, object]:
+    """What the title, copyright and dedication pages say, the same in print and EPUB."""
+    # The colophon names the text face: the theme's first font (its others serve headings or code).
+    text_face = theme.families[0] if theme.families else "the reader's own fonts"
+    return {"book": book, "config": book.config, "year": book.modified.year, "fonts": text_face, "epub": epub}
 
 
 def render(template: str, **context: object) -> str:

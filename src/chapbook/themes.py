@@ -60,10 +60,13 @@ class Theme:
                 and not 0xFE00 <= ord(char) <= 0xFE0F}  # variation selectors only pick a glyph style
 
     def font_face_css(self) -> str:
-        """@font-face rules for the print engine (file URLs its fetcher is allowed to read)."""
+        """@font-face rules for the print engine (file URLs its fetcher is allowed to read).
+
+        A variable font gets no weight: WeasyPrint 70 rejects a range ("400 800"), and without
+        one its text engine picks the weight each run asks for from the font's own axis."""
         return "\n".join(
             f"@font-face {{ font-family: '{face.family}'; src: url('{face.path.as_uri()}'); "
-            f"font-style: {face.style}; font-weight: {face.weight}; }}"
+            f"font-style: {face.style};{'' if ' ' in face.weight else f' font-weight: {face.weight};'} }}"
             for face in self.faces
         )
 

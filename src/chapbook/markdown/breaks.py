@@ -8,6 +8,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .tokens import inline_blocks
+
 _BR = re.compile(r"^<\s*/?\s*br\s*/?\s*>$", re.IGNORECASE)
 
 
@@ -16,9 +18,7 @@ def line_breaks_plugin(md: MarkdownIt) -> None:
 
 
 def _normalise_breaks(state: StateCore) -> None:
-    for block in state.tokens:
-        if block.type != "inline" or not block.children:
-            continue
+    for block, _ in inline_blocks(state):
         children: list[Token] = []
         for token in block.children:
             if token.type == "html_inline" and _BR.match(token.content.strip()):

@@ -9,6 +9,8 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .tokens import inline_blocks
+
 # Given the src as written and the source line, return the src to use in the book, or None if there is no image.
 ImageResolver = Callable[[str, "int | None"], "str | None"]
 
@@ -21,10 +23,7 @@ def _resolve_images(state: StateCore) -> None:
     resolve: ImageResolver | None = state.env.get("resolve_image")
     if resolve is None:
         return
-    for block in state.tokens:
-        if block.type != "inline" or not block.children:
-            continue
-        line = block.map[0] + 1 if block.map else None
+    for block, line in inline_blocks(state):
         for position, token in enumerate(block.children):
             if token.type != "image":
                 continue

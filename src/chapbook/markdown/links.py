@@ -13,6 +13,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .tokens import inline_blocks
+
 # Given an href with no scheme and the source line, return the book-wide "#id" it means, or None.
 LinkResolver = Callable[[str, "int | None"], "str | None"]
 
@@ -25,10 +27,7 @@ def _resolve_links(state: StateCore) -> None:
     resolve: LinkResolver | None = state.env.get("resolve_link")
     if resolve is None:
         return
-    for block in state.tokens:
-        if block.type != "inline" or not block.children:
-            continue
-        line = block.map[0] + 1 if block.map else None
+    for block, line in inline_blocks(state):
         opened: list[bool] = []  # for each open link: was it dropped?
         kept: list[Token] = []
         for token in block.children:

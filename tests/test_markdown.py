@@ -9,7 +9,7 @@ from chapbook.markdown import render_body, render_title
 
 
 def render(markdown: str, images: dict[str, str] | None = None, seen: list | None = None) -> etree._Element:
-    def resolve(src: str, line: int | None) -> str | None:
+    def resolve(src: str, alt: str, line: int | None) -> str | None:
         if seen is not None:
             seen.append((src, line))
         return (images or {}).get(src)

@@ -15,13 +15,10 @@ from .config import BookConfig, load_config
 from .errors import ChapbookError, shown, warn
 from .markdown import render_body, render_title
 from .model import Book, Essay, Image, reading_order_key
+from .pictures import CONVERTIBLE, CORE_TYPES
 from .sources import SourceEssay, find_essays, read_essay
 from .sources.essays import slugify
 
-IMAGE_TYPES = {
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-    ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp",
-}
 # Ids inside an essay become "<chapter-slug>--<id>": slugs never hold "--", so no two chapters can clash.
 ID_SEPARATOR = "--"
 _ENCODING_ONLY = ftfy.TextFixerConfig(
@@ -125,8 +122,12 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
     def file_line(line: int | None) -> int | None:
         return essay.body_line - 1 + line if line else None
 
-    def resolve_image(src: str, line: int | None) -> str | None:
-        return images.resolve(src, essay.path, display, file_line(line))
+    def resolve_image(src: str, alt: str, line: int | None) -> str | None:
+        found = images.resolve(src, essay.path, display, file_line(line))
+        if found and not alt.strip():
+            warn(display, file_line(line), f'image "{src}" has no alt text, so a reader who cannot see it learns '
+                 f"nothing; describe it between the brackets: ![a lamp on a desk]({src})")
+        return found
 
     def resolve_link(href: str, line: int | None) -> str | None:
         return links.resolve(href, essay.path, display, file_line(line))
@@ -195,17 +196,20 @@ class ImageRegistry:
         if not path.is_file():
             warn(display, line, f'image "{src}" not found; its alt text is shown instead. Add the file or fix the path')
             return None
-        media_type = IMAGE_TYPES.get(path.suffix.lower())
+        suffix = path.suffix.lower()
+        if suffix in CONVERTIBLE:
+            suffix = ".png"  # readers cannot show TIFF or BMP: the book carries a PNG
+        media_type = CORE_TYPES.get(suffix)
         if media_type is None:
             guessed = mimetypes.guess_type(path.name)[0] or "unknown type"
             warn(display, line, f'image "{src}" is {guessed}; use JPEG, PNG, GIF, SVG or WebP. Its alt text is shown')
             return None
         if path not in self._by_source:
             taken = {image.name for image in self._by_source.values()}
-            name = f"images/{slugify(path.stem)}{path.suffix.lower()}"
+            name = f"images/{slugify(path.stem)}{suffix}"
             counter = 2
             while name in taken:
-                name = f"images/{slugify(path.stem)}-{counter}{path.suffix.lower()}"
+                name = f"images/{slugify(path.stem)}-{counter}{suffix}"
                 counter += 1
             self._by_source[path] = Image(name=name, source=path, media_type=media_type)
         return self._by_source[path].name

@@ -16,6 +16,7 @@ from lxml import etree
 from .config import BookConfig
 from .model import Book, Essay
 from .pagemap import PageStart, chapter_sections, insert_page_breaks
+from .pictures import epub_bytes
 from .render import front_matter_context, render
 from .themes import Theme
 
@@ -164,7 +165,7 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     for image in book.images:
         document.add_item(epub.EpubImage(
             uid=f"img-{Path(image.name).stem}", file_name=image.name,
-            media_type=image.media_type, content=image.source.read_bytes(),
+            media_type=image.media_type, content=epub_bytes(image),
         ))
 
     document.toc = [_toc_entry(essay) for essay in book.essays]

@@ -17,6 +17,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from .errors import shown, warn
 from .model import Book
 from .pagemap import number_for_print
+from .pictures import print_bytes
 from .printnotes import links_as_notes, notes_at_page_foot
 from .render import front_matter_context, render
 from .themes import Theme
@@ -31,12 +32,14 @@ class BookFetcher(URLFetcher):
 
     def __init__(self, book: Book, theme: Theme):
         super().__init__(allowed_protocols={"file"})
-        self.images = {VIRTUAL_BASE + image.name: image.source for image in book.images}
+        self.images = {VIRTUAL_BASE + image.name: image for image in book.images}
         own = (theme.book_css_folder,) if theme.book_css_folder else ()
         self.folders = (theme.folder.resolve(), *theme.font_folders, *own)
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        path = self.images.get(url) or self._allowed_file(url)
+        if url in self.images:
+            return URLFetcherResponse(url, body=print_bytes(self.images[url]))
+        path = self._allowed_file(url)
         if path is None:
             warn("pdf", None, f"refused to load {url}: a book may only use files inside it")
             raise ValueError(f"not a file of this book: {url}")

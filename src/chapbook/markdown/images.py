@@ -11,8 +11,9 @@ from markdown_it.token import Token
 
 from .tokens import inline_blocks
 
-# Given the src as written and the source line, return the src to use in the book, or None if there is no image.
-ImageResolver = Callable[[str, "int | None"], "str | None"]
+# Given the src and alt text as written and the source line, return the src to use in the book,
+# or None if there is no image to show.
+ImageResolver = Callable[[str, str, "int | None"], "str | None"]
 
 
 def images_plugin(md: MarkdownIt) -> None:
@@ -27,7 +28,7 @@ def _resolve_images(state: StateCore) -> None:
         for position, token in enumerate(block.children):
             if token.type != "image":
                 continue
-            src = resolve(str(token.attrGet("src") or ""), line)
+            src = resolve(str(token.attrGet("src") or ""), token.content, line)
             if src is not None:
                 token.attrSet("src", src)
                 state.env.setdefault("resolved_images", set()).add(src)

@@ -44,7 +44,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
     for image in list(root.iter("img")):
         src = image.get("src", "")
         if src not in resolved:
-            _resolve_raw_image(image, resolve_image(src, None))
+            _resolve_raw_image(image, resolve_image(src, image.get("alt") or "", None))
     for element in root.iter():
         if element.get("id"):
             element.set("id", id_prefix + element.get("id"))

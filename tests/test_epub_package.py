@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 
 import pytest
 from lxml import etree
+from PIL import Image
 
 from conftest import Built, build_book, epub_files, pdf_page_texts, run_chapbook
 from epubcheck_helper import epubcheck_messages
@@ -61,7 +63,8 @@ def test_nav_lists_chapters_with_their_sections_and_the_landmarks(sample: Built)
         document = etree.fromstring(files[f"EPUB/{name}"])
         assert not anchor or document.find(f".//*[@id='{anchor}']") is not None
     landmarks = {a.get(EPUB_TYPE): a.get("href") for a in nav.iterfind(".//x:nav[@epub:type='landmarks']//x:a", NS)}
-    assert landmarks == {"titlepage": "titlepage.xhtml", "toc": "nav.xhtml", "bodymatter": "grandmothers-kitchen.xhtml"}
+    assert landmarks == {"cover": "cover.xhtml", "titlepage": "titlepage.xhtml", "toc": "nav.xhtml",
+                         "bodymatter": "grandmothers-kitchen.xhtml"}
 
 
 def test_an_ncx_serves_older_readers(sample: Built) -> None:
@@ -122,10 +125,38 @@ def test_copyright_and_dedication_pages(tmp_path: Path) -> None:
     assert dedication.find(".//x:section", NS).get(EPUB_TYPE) == "dedication"
     package = opf(built.epub)
     spine = [ref.get("idref") for ref in package.iterfind(".//opf:spine/opf:itemref", NS)]
-    assert spine[:4] == ["titlepage", "copyright", "dedication", "nav"]
+    assert spine[:5] == ["cover", "titlepage", "copyright", "dedication", "nav"]
     assert epubcheck_messages(built.epub) == []
     pages = pdf_page_texts(built.pdf)
     copyright_index = next(i for i, t in enumerate(pages) if "All rights reserved" in t)
     dedication_index = next(i for i, t in enumerate(pages) if "For the night buses" in t)
     assert copyright_index % 2 == 1 and dedication_index % 2 == 0  # a verso, then a recto
     assert copyright_index == next(i for i, t in enumerate(pages) if t.strip().startswith("Kept\nAnn Other")) + 1
+
+
+def test_a_typographic_cover_is_drawn_when_the_book_has_none(sample: Built) -> None:
+    files = epub_files(sample.epub)
+    package = opf(sample.epub)
+    cover_item = package.find(".//opf:manifest/opf:item[@properties='cover-image']", NS)
+    assert cover_item.get("href") == "images/cover.jpg" and cover_item.get("media-type") == "image/jpeg"
+    picture = Image.open(io.BytesIO(files["EPUB/images/cover.jpg"]))
+    assert picture.size == (1600, 2560)
+    # Mostly the theme's paper colour, with the title's ink in it.
+    colours = picture.convert("L").getcolors(maxcolors=256 * 256)
+    assert any(level < 80 for _, level in colours) and max(colours)[1] > 200
+    spine = [ref.get("idref") for ref in package.iterfind(".//opf:spine/opf:itemref", NS)]
+    assert spine[0] == "cover"
+    page = etree.fromstring(files["EPUB/cover.xhtml"])
+    assert page.find(".//x:img", NS).get("alt") == "Cover: Small Hours by Mara Ellison"
+
+
+def test_the_books_own_cover_image_is_used(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    (source / "art").mkdir(parents=True)
+    Image.new("RGB", (800, 1280), (20, 60, 120)).save(source / "art" / "front.png")
+    (source / "book.toml").write_text('title = "Blue"\ncover = "art/front.png"\n')
+    (source / "one.md").write_text("Text.\n")
+    built = build_book(source, tmp_path / "out", "--format", "epub")
+    files = epub_files(built.epub)
+    assert files["EPUB/images/cover.png"] == (source / "art" / "front.png").read_bytes()
+    assert epubcheck_messages(built.epub) == []

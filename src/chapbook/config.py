@@ -47,6 +47,8 @@ class BookConfig:
     edition: str = ""
     # A dedication, set alone on its own page after the copyright page: "For my grandmother".
     dedication: str = ""
+    # A cover image in the book folder (JPEG or PNG, about 1600 x 2560); by default the theme draws one.
+    cover: str = ""
     # Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves
     # of a book), 4, or the printer's signature size (16, 32).
     page_count_multiple: int = 2
@@ -142,6 +144,12 @@ def load_config(folder: Path) -> BookConfig:
     if config.isbn and not valid_isbn(config.isbn):
         raise ChapbookError(path, _line_of(text, "isbn"),
                             f'isbn "{config.isbn}" is not a valid ISBN-13 or ISBN-10 (its check digit does not match)')
+    for key in ("cover",):
+        chosen = getattr(config, key)
+        if chosen and not ((folder / chosen).resolve().is_relative_to(folder.resolve()) and (folder / chosen).is_file()):
+            raise ChapbookError(path, _line_of(text, key), f'{key} "{chosen}" is not a file inside the book folder')
+        if chosen and Path(chosen).suffix.lower() not in {".jpg", ".jpeg", ".png"}:
+            raise ChapbookError(path, _line_of(text, key), f"{key} must be a JPEG or PNG image, got {chosen}")
     if config.stylesheet and not (folder / config.stylesheet).resolve().is_relative_to(folder.resolve()):
         raise ChapbookError(path, _line_of(text, "stylesheet"), "stylesheet must be a file inside the book folder")
     if config.stylesheet and not (folder / config.stylesheet).is_file():

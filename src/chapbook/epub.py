@@ -16,6 +16,7 @@ from lxml import etree
 from .config import BookConfig
 from .model import Book, Essay
 from .pagemap import PageStart, chapter_sections, insert_page_breaks
+from .cover import front_cover
 from .pictures import epub_bytes
 from .render import front_matter_context, render
 from .themes import Theme
@@ -134,6 +135,13 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     )
     document.add_item(stylesheet)
 
+    cover = front_cover(book, theme)
+    document.set_cover(cover.name, cover.data, create_page=False)
+    cover_page = epub.EpubHtml(uid="cover", title="Cover", file_name="cover.xhtml", lang=config.language)
+    cover_page.content = render("cover.xhtml.j2", config=config, image=cover.name).encode("utf-8")
+    cover_page.add_item(stylesheet)
+    document.add_item(cover_page)
+
     title_page = epub.EpubHtml(uid="titlepage", title=config.title, file_name="titlepage.xhtml", lang=config.language)
     title_page.content = render("titlepage.xhtml.j2", config=config).encode("utf-8")
     title_page.add_item(stylesheet)
@@ -172,8 +180,9 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     nav = epub.EpubNav(title="Contents")
     document.add_item(nav)
     document.add_item(epub.EpubNcx())
-    document.spine = [*front_matter, nav, *chapters]
+    document.spine = [cover_page, *front_matter, nav, *chapters]
     document.guide = [
+        {"href": cover_page.file_name, "title": "Cover", "type": "cover"},
         {"href": title_page.file_name, "title": "Title page", "type": "titlepage"},
         {"href": nav.file_name, "title": "Contents", "type": "toc"},
         {"href": chapters[0].file_name, "title": "Start of the text", "type": "bodymatter"},

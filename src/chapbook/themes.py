@@ -38,6 +38,7 @@ class Theme:
     epub_css: str
     faces: tuple[FontFace, ...]
     font_classes: tuple[str, ...]  # the names an essay's font_class may take
+    cover_css: str = ""  # how the typographic cover is drawn
     book_css: str = ""  # the book's own stylesheet, applied last, in print and EPUB
     book_css_folder: Path | None = None
 
@@ -99,6 +100,7 @@ def load_theme(name: str, book_root: Path, config_path: Path, stylesheet: str = 
     theme = Theme(
         name, folder, css("shared"), css("print"), css("epub"), faces,
         font_classes=tuple(settings.get("font_classes", [])),
+        cover_css=css("cover"),
         book_css=book_css_path.read_text(encoding="utf-8") if book_css_path else "",
         book_css_folder=book_css_path.parent.resolve() if book_css_path else None,
     )

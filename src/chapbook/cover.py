@@ -1,0 +1,51 @@
+"""The front cover as an image: the book's own, or one the theme draws from the title and author."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pypdfium2
+import weasyprint
+from PIL import Image as Picture
+from weasyprint.text.fonts import FontConfiguration
+
+from .model import Book
+from .pdf import BookFetcher
+from .render import render
+from .themes import Theme
+
+# The shape and size reading stores ask for: 1600 x 2560 pixels, 1 : 1.6.
+COVER_WIDTH_PX = 1600
+COVER_WIDTH_IN = 6.25
+
+
+@dataclass(frozen=True)
+class CoverImage:
+    name: str
+    media_type: str
+    data: bytes
+
+
+def front_cover(book: Book, theme: Theme) -> CoverImage:
+    """The book's cover image if book.toml names one, else the theme's typographic cover."""
+    if book.config.cover:
+        path = book.root / book.config.cover
+        kind = "png" if path.suffix.lower() == ".png" else "jpeg"
+        return CoverImage(f"images/cover.{'png' if kind == 'png' else 'jpg'}", f"image/{kind}", path.read_bytes())
+    return CoverImage("images/cover.jpg", "image/jpeg", draw_cover(book, theme))
+
+
+def draw_cover(book: Book, theme: Theme) -> bytes:
+    """Lay out the theme's cover page with the book's fonts, and photograph it as a JPEG."""
+    fonts = FontConfiguration()
+    fetcher = BookFetcher(book, theme)
+    css = "\n".join([theme.font_face_css(), theme.shared_css, theme.cover_css])
+    stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, base_url=theme.folder.as_uri() + "/")
+    html = render("cover.html.j2", config=book.config)
+    pdf = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    page = pypdfium2.PdfDocument(pdf)[0]
+    picture: Picture.Image = page.render(scale=COVER_WIDTH_PX / (COVER_WIDTH_IN * 72)).to_pil()
+    out = io.BytesIO()
+    picture.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
+    return out.getvalue()

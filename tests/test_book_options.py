@@ -125,3 +125,21 @@ def test_print_links_none_keeps_addresses_off_the_page(tmp_path: Path) -> None:
     without = build_book(make_book(tmp_path / "two", 'print_links = "none"\n', essay), tmp_path / "out2", "--format", "pdf")
     assert "https://example.org/map" in "".join(pdf_page_texts(with_notes.pdf))
     assert "https://example.org/map" not in "".join(pdf_page_texts(without.pdf))
+
+
+def test_bleed_crop_marks_and_an_archival_pdf(tmp_path: Path) -> None:
+    source = make_book(tmp_path / "src", 'title = "Archive"\ntrim = "6x9"\nbleed = "0.125in"\ncrop_marks = true\n'
+                                         'pdf_variant = "pdf/a-2b"\n', ESSAYS)
+    built = build_book(source, tmp_path / "out", "--format", "pdf")
+    reader = pypdf.PdfReader(built.pdf)
+    for page in reader.pages:
+        assert [round(float(v), 2) for v in page.trimbox] == [0, 0, 432, 648]  # 6 x 9 in
+        assert [round(float(v), 2) for v in page.bleedbox] == [-9, -9, 441, 657]  # 0.125 in beyond
+    assert "/OutputIntents" in reader.trailer["/Root"]
+    assert b"pdfaid:part" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()  # PDF/A declared
+
+
+def test_unknown_pdf_variant_is_refused(tmp_path: Path) -> None:
+    source = make_book(tmp_path / "src", 'pdf_variant = "pdf/x-4"\n', ESSAYS)
+    result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1 and "src/book.toml:1: pdf_variant must be one of" in result.stderr

@@ -49,6 +49,13 @@ class BookConfig:
     dedication: str = ""
     # A cover image in the book folder (JPEG or PNG, about 1600 x 2560); by default the theme draws one.
     cover: str = ""
+    # The PDF standard to meet: "" (plain PDF 1.7), "pdf/a-2b" or "pdf/a-3b" (an archival
+    # keepsake), "pdf/ua-1" (tagged, for screen readers).
+    pdf_variant: str = ""
+    # Print bleed around the trim, for a printer who trims the pages: "0.125in" (KDP, IngramSpark).
+    bleed: str = ""
+    # Crop marks in the bleed, where the printer cuts.
+    crop_marks: bool = False
     # Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves
     # of a book), 4, or the printer's signature size (16, 32).
     page_count_multiple: int = 2
@@ -131,6 +138,11 @@ def load_config(folder: Path) -> BookConfig:
             raise ChapbookError(path, _line_of(text, key), f'unknown option "{key}"; the options are: {choices}')
         values[key] = _checked(path, text, key, value)
     config = BookConfig(**{"title": default_title, **values})
+    if config.pdf_variant not in PDF_VARIANTS:
+        raise ChapbookError(path, _line_of(text, "pdf_variant"),
+                            f'pdf_variant must be one of {", ".join(repr(v) for v in PDF_VARIANTS)}, got "{config.pdf_variant}"')
+    if config.bleed and not re.fullmatch(r"\d+(\.\d+)?(in|mm|pt)", config.bleed):
+        raise ChapbookError(path, _line_of(text, "bleed"), f'bleed must be a length such as "0.125in" or "3mm", got "{config.bleed}"')
     if config.print_links not in ("footnotes", "none"):
         raise ChapbookError(path, _line_of(text, "print_links"),
                             f'print_links must be "footnotes" or "none", got "{config.print_links}"')
@@ -166,6 +178,8 @@ def load_config(folder: Path) -> BookConfig:
 
 
 CHAPTER_NUMBERS = ("none", "words", "figures")
+# PDF/X-4 is left out: WeasyPrint 70 writes no output intent for it, and a printer's preflight would refuse it.
+PDF_VARIANTS = ("", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
 _KINDS = {"str": (str, "text in quotes"), "bool": (bool, "true or false"),
           "dict[str, str]": (dict, 'a table of names, like { journal = "diary" }'),
           "list[str]": (list, 'a list of texts, like ["Essays", "Memoir"]'),

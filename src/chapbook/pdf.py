@@ -79,7 +79,9 @@ def gutter_for(pages: int) -> float:
 
 def page_css(book: Book, gutter: float = gutter_for(0)) -> str:
     width, height = book.config.trim_inches
-    return (f"@page {{ size: {width:.4f}in {height:.4f}in; }}\n"
+    bleed = f" bleed: {book.config.bleed};" if book.config.bleed else ""
+    marks = " marks: crop;" if book.config.crop_marks else ""
+    return (f"@page {{ size: {width:.4f}in {height:.4f}in;{bleed}{marks} }}\n"
             f"@page :right {{ margin-left: {gutter}in; }}\n@page :left {{ margin-right: {gutter}in; }}")
 
 
@@ -142,7 +144,7 @@ def _pad_with_blank_pages(document: weasyprint.Document, book: Book) -> None:
 def write_pdf(document: weasyprint.Document, book: Book, target: Path) -> int:
     """Write the laid-out book as a PDF; return its page count."""
     with _weasyprint_warnings(), _source_date(book):
-        document.write_pdf(target, uncompressed_pdf=False)
+        document.write_pdf(target, uncompressed_pdf=False, pdf_variant=book.config.pdf_variant or None)
     return len(document.pages)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,18 @@ def test_bad_weight_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(ChapbookError) as caught:
         read_essay(path, Path("x.md"))
     assert str(caught.value) == 'x.md:3: weight must be a whole number, got "two"; write one such as 3'
+
+
+def test_links_between_essays_land_in_the_book(tmp_path: Path) -> None:
+    write(tmp_path, "content/walks/_index.md", '+++\ntitle = "Walks"\n+++\n')
+    write(tmp_path, "content/walks/night.md", '+++\ntitle = "Night"\nweight = 2\n+++\n\n## The bridge\n\nText.\n')
+    write(tmp_path, "content/walks/dawn.md", '+++\ntitle = "Dawn"\nweight = 1\n+++\n\nText.\n')
+    write(tmp_path, "content/home.md", '+++\ntitle = "Home"\nweight = 3\n+++\n\n'
+          "[a](@/walks/night.md#the-bridge) [b](walks/dawn.md) [c](@/walks/_index.md) [d](@/gone.md) [e](#top)\n")
+    book = read_book(tmp_path)
+    home = next(e for e in book.essays if e.title == "Home")
+    hrefs = re.findall(r'href="([^"]*)"', home.xhtml)
+    assert hrefs == ["#night--the-bridge", "#dawn", "#dawn", "#home--top"]  # d is text now: no such essay
+    assert re.search(r">c</a> d <a ", home.xhtml)  # the link to nothing keeps its words
+    night = next(e for e in book.essays if e.title == "Night")
+    assert 'id="night--the-bridge"' in night.xhtml

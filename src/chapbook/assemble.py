@@ -155,8 +155,9 @@ class LinkTargets:
         parts = urlsplit(href)
         path = unquote(parts.path)
         if path.startswith("@/"):
-            # Zola's internal links are relative to content/, which may be above the book folder.
-            bases = [self.root, *self.root.parents]
+            # Zola's internal links are relative to content/: the book folder, a folder above it,
+            # or the content/ folder of a whole site.
+            bases = [base for folder in (self.root, *self.root.parents) for base in (folder, folder / "content")]
             path = path[2:]
         elif path.startswith("/"):
             bases = []  # a URL of the site itself: which page it is depends on the site's routes
@@ -166,11 +167,19 @@ class LinkTargets:
             candidate = (base / path).resolve() if path else essay_path.resolve()
             if candidate.is_dir():
                 candidate = candidate / "index.md"
-            slug = self.slug_by_path.get(candidate)
+            slug = self.slug_by_path.get(candidate) or self._section_start(candidate)
             if slug:
                 return f"#{slug}{ID_SEPARATOR}{parts.fragment}" if parts.fragment else f"#{slug}"
         warn(display, line, f'link "{href}" points to no essay in this book; its words are kept, without the link')
         return None
+
+
+    def _section_start(self, candidate: Path) -> str | None:
+        """A link to a section (Zola's and Hugo's _index.md) lands on the section's first chapter."""
+        if candidate.name not in {"_index.md", "_index.markdown"}:
+            return None
+        # slug_by_path is in reading order, so the first match is where the section begins.
+        return next((slug for path, slug in self.slug_by_path.items() if path.is_relative_to(candidate.parent)), None)
 
 
 class ImageRegistry:

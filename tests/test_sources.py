@@ -113,3 +113,20 @@ def test_links_between_essays_land_in_the_book(tmp_path: Path) -> None:
     assert re.search(r">c</a> d <a ", home.xhtml)  # the link to nothing keeps its words
     night = next(e for e in book.essays if e.title == "Night")
     assert 'id="night--the-bridge"' in night.xhtml
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"config.toml": 'base_url = "https://a.example"\ntitle = "Zola Site"\ndefault_language = "fr"\n[extra]\nauthor = "Zed"\n'},
+     ("Zola Site", "Zed", "fr")),
+    ({"hugo.toml": 'baseURL = "https://b.example"\ntitle = "Hugo Site"\nlanguageCode = "de"\n[params]\nauthor = "Hu"\n'},
+     ("Hugo Site", "Hu", "de")),
+    ({"_config.yml": "title: Jekyll Site\nlang: es\nauthor:\n  name: Jay\n"}, ("Jekyll Site", "Jay", "es")),
+    ({"_config.yml": "title: Jekyll Site\nauthor: Jay\n", "book.toml": 'title = "My Own Title"\n'},
+     ("My Own Title", "Jay", "en")),
+], ids=["zola", "hugo", "jekyll", "book-toml-wins"])
+def test_a_sites_settings_give_the_books_title_author_and_language(tmp_path: Path, files: dict, expected: tuple) -> None:
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    write(tmp_path, "content/post.md", "+++\ntitle = \"Post\"\n+++\nText.\n")
+    config = read_book(tmp_path).config
+    assert (config.title, config.author, config.language) == expected

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ChapbookError
+from .errors import ChapbookError, split_toml_error
+from .sources.sites import site_defaults
 
 CONFIG_NAME = "book.toml"
 
@@ -118,8 +119,10 @@ def load_config(folder: Path) -> BookConfig:
     """Read folder/book.toml if there is one; every mistake is reported with its line."""
     path = folder / CONFIG_NAME
     default_title = folder.name.replace("-", " ").replace("_", " ").strip().title() or "Untitled"
+    # A site's own settings (Zola, Hugo, Jekyll) come before the defaults, book.toml before both.
+    site = {"title": default_title, **site_defaults(folder)}
     if not path.is_file():
-        return BookConfig(title=default_title)
+        return BookConfig(**site)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -137,7 +140,7 @@ def load_config(folder: Path) -> BookConfig:
             choices = ", ".join(sorted(known))
             raise ChapbookError(path, _line_of(text, key), f'unknown option "{key}"; the options are: {choices}')
         values[key] = _checked(path, text, key, value)
-    config = BookConfig(**{"title": default_title, **values})
+    config = BookConfig(**{**site, **values})
     if config.pdf_variant not in PDF_VARIANTS:
         raise ChapbookError(path, _line_of(text, "pdf_variant"),
                             f'pdf_variant must be one of {", ".join(repr(v) for v in PDF_VARIANTS)}, got "{config.pdf_variant}"')
@@ -204,12 +207,3 @@ def valid_isbn(isbn: str) -> bool:
     if re.fullmatch(r"\d{9}[\dX]", digits):
         return sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits)) % 11 == 0
     return False
-
-
-def split_toml_error(error: tomllib.TOMLDecodeError) -> tuple[int | None, str]:
-    """tomllib puts the position inside its message; take it out as a line number."""
-    match = re.search(r"\s*\(at line (\d+), column \d+\)$", str(error))
-    if not match:
-        match = re.search(r"\s*\(at end of document\)$", str(error))
-        return None, str(error)[: match.start()] if match else str(error)
-    return int(match[1]), str(error)[: match.start()]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import tomllib
 from pathlib import Path
 
 # Stages warn here; the CLI is the only place that decides how warnings are shown.
@@ -48,3 +50,12 @@ class UsageError(ChapbookError):
     """The command line itself is wrong."""
 
     exit_status = 2
+
+
+def split_toml_error(error: tomllib.TOMLDecodeError) -> tuple[int | None, str]:
+    """tomllib puts the position inside its message; take it out as a line number."""
+    match = re.search(r"\s*\(at line (\d+), column \d+\)$", str(error))
+    if not match:
+        match = re.search(r"\s*\(at end of document\)$", str(error))
+        return None, str(error)[: match.start()] if match else str(error)
+    return int(match[1]), str(error)[: match.start()]

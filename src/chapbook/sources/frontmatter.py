@@ -10,8 +10,7 @@ from typing import Any
 
 import yaml
 
-from ..config import split_toml_error
-from ..errors import ChapbookError
+from ..errors import ChapbookError, split_toml_error
 
 _FENCES = {"+++": "TOML", "---": "YAML"}
 

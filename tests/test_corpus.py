@@ -36,3 +36,24 @@ def test_every_page_is_a_chapter_and_links_between_pages_stay_in_the_book(docs_e
     internal = [h for h in hrefs if h and not h.startswith(("http:", "https:", "mailto:"))]
     assert not [h for h in internal if h.startswith("@") or ".md" in h]
     assert len([h for h in internal if ".xhtml#" in h]) >= 40  # links across chapters name the file
+
+
+def test_no_shortcode_braces_reach_the_page_outside_code(docs_epub: Path) -> None:
+    with zipfile.ZipFile(docs_epub) as archive:
+        for name in archive.namelist():
+            if not name.endswith(".xhtml"):
+                continue
+            root = etree.fromstring(archive.read(name))
+            for code in list(root.iter("{http://www.w3.org/1999/xhtml}pre", "{http://www.w3.org/1999/xhtml}code")):
+                code.text = None  # examples of template syntax are meant to show their braces
+                for child in code:
+                    code.remove(child)
+            text = "".join(root.itertext())
+            assert "{{" not in text and "{%" not in text, name
+
+
+def test_the_colocated_pictures_are_in_the_book(docs_epub: Path) -> None:
+    bundle = DOCS / "content" / "image-processing"
+    with zipfile.ZipFile(docs_epub) as archive:
+        images = {Path(n).name for n in archive.namelist() if n.startswith("EPUB/images/")}
+    assert {p.name for p in bundle.iterdir() if p.suffix in {".png", ".jpg"}} <= images

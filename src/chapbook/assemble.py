@@ -126,21 +126,34 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
         found = images.resolve(src, essay.path, display, file_line(line))
         if found and not alt.strip():
             warn(display, file_line(line), f'image "{src}" has no alt text, so a reader who cannot see it learns '
-                 f"nothing; describe it between the brackets: ![a lamp on a desk]({src})")
+                 f"nothing; describe it: ![a lamp on a desk]({src}), or alt=\"…\" in a shortcode")
         return found
 
     def resolve_link(href: str, line: int | None) -> str | None:
         return links.resolve(href, essay.path, display, file_line(line))
 
+    def warn_shortcode(name: str, line: int | None) -> None:
+        warn(display, file_line(line), f'shortcode "{name}" is not one chapbook knows; the book keeps what is '
+             "inside it and drops the call")
+
     rendered = render_body(
         body, language=config.language, id_prefix=slug + ID_SEPARATOR,
         resolve_image=resolve_image, resolve_link=resolve_link, verse_detection=config.verse_detection,
         epigraph_source=essay.epigraph_source or config.epigraph_source,
+        page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode,
     )
     font_class = config.font_classes.get(essay.font_class, essay.font_class) if essay.font_class else None
     title = render_title(_fix_line(essay.title), language=config.language)
     return Essay(title=title, slug=slug, date=essay.date, weight=essay.weight,
                  font_class=slugify(font_class) if font_class else None, xhtml=rendered.xhtml, source=essay.path)
+
+
+def page_assets(essay_path: Path) -> tuple[str, ...]:
+    """The pictures beside a page bundle's index.md (Zola's and Hugo's page.assets), for galleries."""
+    if essay_path.stem != "index":
+        return ()
+    return tuple(sorted(p.name for p in essay_path.parent.iterdir()
+                        if p.suffix.lower() in CORE_TYPES or p.suffix.lower() in CONVERTIBLE))
 
 
 class LinkTargets:
@@ -197,8 +210,7 @@ class ImageRegistry:
                  "Download it into the book folder and link the file")
             return None
         relative = unquote(parts.path)
-        base = self.root if relative.startswith("/") else essay_path.parent.resolve()
-        path = (base / relative.lstrip("/")).resolve()
+        path = self._find(relative, essay_path)
         if not path.is_relative_to(self.root):
             warn(display, line, f'image "{src}" is outside the book folder; it is left out and its alt text shown')
             return None
@@ -222,6 +234,18 @@ class ImageRegistry:
                 counter += 1
             self._by_source[path] = Image(name=name, source=path, media_type=media_type)
         return self._by_source[path].name
+
+    def _find(self, relative: str, essay_path: Path) -> Path:
+        """Beside the essay, or from the book's root for "/x"; shortcodes name paths from the site's content/."""
+        first = ((self.root if relative.startswith("/") else essay_path.parent.resolve()) / relative.lstrip("/")).resolve()
+        if first.is_file() or relative.startswith(("/", ".")):
+            return first
+        for folder in (self.root, *self.root.parents):
+            for base in (folder, folder / "content", folder / "static"):
+                candidate = (base / relative).resolve()
+                if candidate.is_file() and candidate.is_relative_to(self.root):
+                    return candidate
+        return first
 
     def all(self) -> tuple[Image, ...]:
         return tuple(sorted(self._by_source.values(), key=lambda image: image.name))

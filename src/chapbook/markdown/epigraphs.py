@@ -74,6 +74,8 @@ def _section_start(kinds: list[str], index: int) -> bool:
 
 
 def _assign_roles(state: StateCore) -> None:
+    if state.env.get("nested"):
+        return  # verse inside a shortcode's body stands where the shortcode stands: verse in the text
     blocks = _top_level_blocks(state.tokens)
     kinds = [block.kind for block in blocks]
     source = state.env.get("epigraph_source") or ""

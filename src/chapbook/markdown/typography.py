@@ -33,6 +33,8 @@ def _tie_dashes(state: StateCore) -> None:
 
 
 def _mark_lead_ins(state: StateCore) -> None:
+    if state.env.get("nested"):
+        return
     tokens = state.tokens
     opening = True  # the chapter's first paragraph, then each after a scene break
     for index, token in enumerate(tokens):

@@ -1,0 +1,188 @@
+"""Static-site shortcodes, rendered as the site meant them and never left as braces in a book.
+
+Zola: `{{ name(key="value") }}` and `{% name(key="value") %}body{% end %}`, escaped as `{{/* … */}}`.
+Hugo: `{{< name args >}}`, `{{% name args %}}` and their paired forms closed by `{{< /name >}}`.
+The common ones (images, figures, galleries, video and gist embeds, quotes, math) have a
+rendering of their own; any other keeps its body, and the writer is told which one and where.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+from .images import missing_image_html
+from .tokens import inline_blocks
+
+_ESCAPED = re.compile(r"\{\{(<|%)?/\*\s*(.*?)\s*\*/(>|%)?\}\}", re.DOTALL)
+_ZOLA_CALL = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\((.*?)\)\s*\}\}", re.DOTALL)
+_HUGO_CALL = re.compile(r"\{\{([<%])\s*([\w-]+)(.*?)\s*[>%]\}\}", re.DOTALL)
+_ZOLA_OPEN = re.compile(r"^\{%\s*([A-Za-z_]\w*)\s*\((.*)\)\s*%\}\s*$")
+_ZOLA_END = re.compile(r"^\{%\s*end\s*%\}\s*$")
+_HUGO_OPEN = re.compile(r"^\{\{([<%])\s*([\w-]+)(.*?)\s*[>%]\}\}\s*$")
+_ARGUMENT = re.compile(r"""(?:(\w+)\s*=\s*)?("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,]+)""")
+
+Args = dict[str, str]
+Shortcode = Callable[[Args, str, dict], str]
+
+
+def parse_args(text: str) -> Args:
+    """Arguments as written: key="value" pairs (Zola, Hugo) or positional values (Hugo: "0", "1"…)."""
+    args: Args = {}
+    for position, (key, value) in enumerate(_ARGUMENT.findall(text)):
+        if value[:1] in {'"', "'"}:
+            value = value[1:-1].replace('\\"', '"')
+        args[key or str(position)] = value
+    return args
+
+
+def shortcodes_plugin(md: MarkdownIt) -> None:
+    md.inline.ruler.before("text", "shortcode", _inline_shortcode)
+    md.block.ruler.before("paragraph", "shortcode_block", _block_shortcode, {"alt": ["paragraph"]})
+    md.core.ruler.push("shortcode_escapes_in_code", _unescape_in_code)
+    md.core.ruler.push("shortcode_lines", _give_lines)
+    md.add_render_rule("shortcode", _render_inline)
+    md.add_render_rule("shortcode_block", _render_block)
+
+
+def _inline_shortcode(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("{{", state.pos):
+        return False
+    rest = state.src[state.pos :]
+    escaped = _ESCAPED.match(rest)
+    match = escaped or _ZOLA_CALL.match(rest) or _HUGO_CALL.match(rest)
+    if not match:
+        return False
+    if not silent:
+        if escaped:
+            token = state.push("text", "", 0)
+            token.content = _unescape(escaped.group(0))
+        elif match.re is _ZOLA_CALL:
+            token = state.push("shortcode", "", 0)
+            token.meta = {"name": match[1], "args": parse_args(match[2])}
+        else:
+            token = state.push("shortcode", "", 0)
+            token.meta = {"name": match[2], "args": parse_args(match[3]), "markdown": match[1] == "%"}
+    state.pos += match.end()
+    return True
+
+
+def _block_shortcode(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    zola, hugo = _ZOLA_OPEN.match(line), _HUGO_OPEN.match(line)
+    if not (zola or hugo):
+        return False
+    name = zola[1] if zola else hugo[2]
+    closing = _ZOLA_END if zola else re.compile(r"^\{\{[<%]\s*/" + re.escape(name) + r"\s*[>%]\}\}\s*$")
+    close = next((n for n in range(start + 1, end)
+                  if closing.match(state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]])), None)
+    if close is None:
+        return False  # not a paired shortcode here: the inline rule will read it
+    if silent:
+        return True
+    token = state.push("shortcode_block", "", 0)
+    token.meta = {"name": name, "args": parse_args(zola[2] if zola else hugo[3])}
+    token.content = state.getLines(start + 1, close, state.tShift[start], True)
+    token.map = [start, close + 1]
+    state.line = close + 1
+    return True
+
+
+def _give_lines(state: StateCore) -> None:
+    """Inline tokens carry no line; a shortcode's is its paragraph's, for messages that point at it."""
+    for block, line in inline_blocks(state):
+        for child in block.children:
+            if child.type == "shortcode" and line is not None:
+                child.map = [line - 1, line]
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPED.sub(lambda m: "{{" + (m[1] or "") + " " + m[2] + " " + (m[3] or "") + "}}", text)
+
+
+def _unescape_in_code(state: StateCore) -> None:
+    """Sites write `{{/* name() */}}` to show a shortcode without running it, in code too."""
+    for token in state.tokens:
+        if token.type in {"fence", "code_block"}:
+            token.content = _unescape(token.content)
+        for child in token.children or []:
+            if child.type == "code_inline":
+                child.content = _unescape(child.content)
+
+
+def _render_inline(self, tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it's renderer signature
+    return _render(tokens[idx].meta, "", env, tokens[idx].map)
+
+
+def _render_block(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+    token = tokens[idx]
+    body = env["render_markdown"](token.content) if token.content.strip() else ""
+    return _render(token.meta, body, env, token.map)
+
+
+def _render(meta: dict, body: str, env: dict, where: list[int] | None) -> str:
+    name, args = meta["name"].lower(), meta["args"]
+    env["shortcode_line"] = where[0] + 1 if where else None
+    handler = SHORTCODES.get(name)
+    if handler is None and any(key in args for key in ("path", "src", "image")):
+        handler = _image  # a site's own picture shortcode: show the picture it names
+    if handler is None:
+        report = env.get("warn_shortcode")
+        if report:
+            report(name, env["shortcode_line"])
+        return body
+    return handler(args, body, env)
+
+
+def _image(args: Args, body: str, env: dict) -> str:
+    src = args.get("path") or args.get("src") or args.get("url") or args.get("0") or ""
+    alt = args.get("alt") or args.get("caption") or args.get("title") or ""
+    resolved = env["resolve_image"](src, alt, env.get("shortcode_line")) if src else None
+    if resolved is None:
+        return missing_image_html(alt or src)
+    env.setdefault("resolved_images", set()).add(resolved)
+    image = f'<img src="{html.escape(resolved)}" alt="{html.escape(alt)}"/>'
+    caption = args.get("caption")
+    return f"<figure>{image}<figcaption>{html.escape(caption)}</figcaption></figure>" if caption else image
+
+
+def _gallery(args: Args, body: str, env: dict) -> str:
+    pictures = [_image({"path": name, "alt": args.get("alt", "")}, "", env) for name in env.get("page_assets", ())]
+    return f'<span class="gallery">{"".join(pictures)}</span>'
+
+
+def _embed(kind: str, url: Callable[[Args], str]) -> Shortcode:
+    def render(args: Args, body: str, env: dict) -> str:
+        address = url(args)
+        title = args.get("title") or kind
+        return f'<span class="embed">{html.escape(title)}: <a href="{html.escape(address)}">{html.escape(address)}</a></span>'
+    return render
+
+
+def _quote(args: Args, body: str, env: dict) -> str:
+    cite = args.get("author") or args.get("cite") or args.get("0")
+    source = f"<cite>— {html.escape(cite)}</cite>" if cite else ""
+    return f"<blockquote>{body}{source}</blockquote>"
+
+
+def _math(args: Args, body: str, env: dict) -> str:
+    return f'<code class="math">{body or html.escape(args.get("0", ""))}</code>'
+
+
+SHORTCODES: dict[str, Shortcode] = {
+    "resize_image": _image, "image": _image, "img": _image, "figure": _image,
+    "gallery": _gallery,
+    "youtube": _embed("YouTube video", lambda a: f"https://www.youtube.com/watch?v={a.get('id') or a.get('0', '')}"),
+    "vimeo": _embed("Vimeo video", lambda a: f"https://vimeo.com/{a.get('id') or a.get('0', '')}"),
+    "gist": _embed("Gist", lambda a: a.get("url") or f"https://gist.github.com/{a.get('0', '')}/{a.get('1', '')}"),
+    "streamable": _embed("Video", lambda a: f"https://streamable.com/{a.get('id') or a.get('0', '')}"),
+    "quote": _quote,
+    "katex": _math, "math": _math,
+}

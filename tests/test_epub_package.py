@@ -160,3 +160,31 @@ def test_the_books_own_cover_image_is_used(tmp_path: Path) -> None:
     files = epub_files(built.epub)
     assert files["EPUB/images/cover.png"] == (source / "art" / "front.png").read_bytes()
     assert epubcheck_messages(built.epub) == []
+
+
+def test_the_epub_carries_the_themes_faces_as_static_subsets(sample: Built) -> None:
+    from fontTools.ttLib import TTFont
+
+    files = epub_files(sample.epub)
+    fonts = {name: data for name, data in files.items() if name.startswith("EPUB/fonts/")}
+    assert "EPUB/fonts/eb-garamond-400-normal.ttf" in fonts and "EPUB/fonts/eb-garamond-400-italic.ttf" in fonts
+    text = TTFont(io.BytesIO(fonts["EPUB/fonts/eb-garamond-400-normal.ttf"]))
+    assert "fvar" not in text  # a static instance: every reading system can use it
+    cmap = text.getBestCmap()
+    assert all(ord(char) in cmap for char in "“rhubarbarian” – Philippa’s flânerie")  # what the book prints
+    assert ord("Ж") not in cmap  # and not the rest of the font
+    css = files["EPUB/style/book.css"].decode()
+    assert '@font-face { font-family: "EB Garamond"; font-weight: 400; font-style: normal; ' \
+           'src: url("../fonts/eb-garamond-400-normal.ttf"); }' in css
+    package = opf(sample.epub)
+    assert package.find(".//opf:item[@href='fonts/eb-garamond-400-normal.ttf']", NS).get("media-type") == "font/ttf"
+
+
+def test_fonts_can_be_left_out(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "book.toml").write_text("embed_fonts = false\n")
+    (source / "one.md").write_text("Text.\n")
+    built = build_book(source, tmp_path / "out", "--format", "epub")
+    assert not [n for n in epub_files(built.epub) if n.startswith("EPUB/fonts/")]
+    assert oct(built.epub.stat().st_mode & 0o777) != "0o600"  # the book is not a private temporary file

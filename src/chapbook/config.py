@@ -57,6 +57,9 @@ class BookConfig:
     bleed: str = ""
     # Crop marks in the bleed, where the printer cuts.
     crop_marks: bool = False
+    # The EPUB carries the theme's fonts (subset to the book's characters), so every reader sees
+    # the book's typeface; false leaves them out for a smaller file.
+    embed_fonts: bool = True
     # Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves
     # of a book), 4, or the printer's signature size (16, 32).
     page_count_multiple: int = 2

@@ -17,6 +17,7 @@ from .config import BookConfig
 from .model import Book, Essay
 from .pagemap import PageStart, chapter_sections, insert_page_breaks
 from .cover import front_cover
+from .epubfonts import embedded_fonts, font_face_css
 from .pictures import epub_bytes
 from .render import front_matter_context, render
 from .themes import Theme
@@ -129,9 +130,13 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     document = epub.EpubBook()
     _describe(document, book, bool(starts))
 
+    fonts = embedded_fonts(theme, book_text(book)) if config.embed_fonts else []
+    for font in fonts:
+        document.add_item(epub.EpubItem(uid=Path(font.file_name).stem, file_name=font.file_name,
+                                        media_type="font/ttf", content=font.data))
     stylesheet = epub.EpubItem(
         uid="style", file_name=STYLESHEET, media_type="text/css",
-        content=theme.epub_stylesheet.encode("utf-8"),
+        content=(font_face_css(fonts) + "\n" + theme.epub_stylesheet).encode("utf-8"),
     )
     document.add_item(stylesheet)
 
@@ -253,6 +258,15 @@ def _toc_entry(essay: Essay) -> epub.Link | tuple[epub.Section, list[epub.Link]]
         return epub.Link(essay.file_name, essay.title, f"toc-{essay.slug}")
     return (epub.Section(essay.title, href=essay.file_name),
             [epub.Link(f"{essay.file_name}#{anchor}", text, f"toc-{anchor}") for anchor, text in sections])
+
+
+def book_text(book: Book) -> str:
+    """Every character a reader may see: the essays, their titles, and what the front matter says."""
+    config = book.config
+    parts = [config.title, config.author, config.dedication, config.rights, config.edition, "©0123456789"]
+    for essay in book.essays:
+        parts += [essay.title, "".join(_fragment(essay.xhtml).itertext())]
+    return "".join(parts)
 
 
 def repack(archive: bytes, modified: dt.datetime, edits: dict[str, Callable[[bytes], bytes]] | None = None) -> bytes:

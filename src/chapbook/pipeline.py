@@ -65,7 +65,10 @@ class _Stage:
         return Path(temporary)
 
     def publish(self) -> tuple[Path, ...]:
+        umask = os.umask(0)
+        os.umask(umask)
         for temporary, target in self.pending:
+            os.chmod(temporary, 0o666 & ~umask)  # temporary files are private; the book is not
             os.replace(temporary, target)
         return tuple(target for _, target in self.pending)
 

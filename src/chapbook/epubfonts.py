@@ -1,0 +1,89 @@
+"""The theme's typefaces for the EPUB: static instances of the variable fonts, subset to the book's text.
+
+Reading systems handle variable fonts unevenly (many show only the default instance), so each
+face the stylesheets ask for becomes a static TrueType file, cut down to the characters the
+book uses (with the OpenType features kept, so small capitals and ligatures still work)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+from fontTools.varLib.instancer import instantiateVariableFont
+
+from .errors import warn
+from .themes import FontFace, Theme
+
+# The weights the stylesheets use: body text and the semi-bold of <strong> (in the text face only;
+# the theme's other faces set headings or code at their regular weight).
+WEIGHTS = (400, 600)
+EXTRA_FEATURES = ["smcp", "c2sc", "onum", "lnum", "pnum", "tnum", "case", "dlig"]
+
+
+@dataclass(frozen=True)
+class EmbeddedFont:
+    family: str
+    weight: int
+    style: str
+    file_name: str  # inside the EPUB, e.g. "fonts/eb-garamond-400-italic.ttf"
+    data: bytes
+
+
+def embedded_fonts(theme: Theme, text: str) -> list[EmbeddedFont]:
+    """Every face of the theme, at the weights the book uses, subset to the characters in text."""
+    characters = sorted({ord(char) for char in text} | set(range(0x20, 0x7F)))
+    fonts = []
+    text_face = theme.families[0] if theme.families else None
+    for face in theme.faces:
+        for weight in _weights(face, face.family == text_face):
+            try:
+                data = _static_subset(face, weight, characters)
+            except Exception as error:  # a damaged or unusual font file: the book reads on in the reader's fonts
+                warn(face.path, None, f"could not prepare {face.family} for the EPUB ({error}); readers use their own font")
+                continue
+            slug = face.family.lower().replace(" ", "-")
+            fonts.append(EmbeddedFont(face.family, weight, face.style, f"fonts/{slug}-{weight}-{face.style}.ttf", data))
+    return fonts
+
+
+def _weights(face: FontFace, text_face: bool) -> tuple[int, ...]:
+    if " " not in face.weight:  # a static face: its one weight
+        return (int(face.weight),)
+    low, high = (int(part) for part in face.weight.split())
+    wanted = WEIGHTS if text_face else WEIGHTS[:1]
+    return tuple(weight for weight in wanted if low <= weight <= high) or (low,)
+
+
+def _static_subset(face: FontFace, weight: int, characters: list[int]) -> bytes:
+    font = TTFont(face.path, recalcTimestamp=False)  # the font's own date, not the clock: reproducible
+    # Subset first (cheap on the whole variable font), then fix the weight on what is left.
+    options = subset.Options()
+    # The features text is set with, and the ones the stylesheets ask for; not the alternates
+    # and swashes ("aalt", "salt", "ss01"…) that would pull most of the font back in.
+    options.layout_features = [*subset.Options().layout_features, *EXTRA_FEATURES]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.hinting = False  # screens of reading devices render without it
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=characters)
+    subsetter.subset(font)
+    if "fvar" in font:
+        axes = {axis.axisTag: axis for axis in font["fvar"].axes}
+        # The weight asked for; other axes (optical size) at their defaults.
+        location = {tag: (weight if tag == "wght" else axis.defaultValue) for tag, axis in axes.items()}
+        font = instantiateVariableFont(font, location)
+        font.recalcTimestamp = False
+    out = io.BytesIO()
+    font.save(out, reorderTables=True)
+    return out.getvalue()
+
+
+def font_face_css(fonts: list[EmbeddedFont], stylesheet_folder: str = "style") -> str:
+    """@font-face rules for the EPUB's stylesheet (which sits in style/, beside fonts/)."""
+    return "\n".join(
+        f'@font-face {{ font-family: "{font.family}"; font-weight: {font.weight}; font-style: {font.style}; '
+        f'src: url("../{font.file_name}"); }}'
+        for font in fonts
+    )

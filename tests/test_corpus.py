@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from chapbook.assemble import read_book
 from conftest import ROOT, build_book
 from epubcheck_helper import epubcheck_messages
 
@@ -57,3 +60,46 @@ def test_the_colocated_pictures_are_in_the_book(docs_epub: Path) -> None:
     with zipfile.ZipFile(docs_epub) as archive:
         images = {Path(n).name for n in archive.namelist() if n.startswith("EPUB/images/")}
     assert {p.name for p in bundle.iterdir() if p.suffix in {".png", ".jpg"}} <= images
+
+
+def reference_counts(markdown: str) -> Counter:
+    """What a plain CommonMark renderer (as Zola's) makes of a post: the blocks a reader would count."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(footnote_plugin).parse(markdown)
+    kinds = Counter(t.type for t in tokens)
+    inline = Counter(c.type for t in tokens for c in t.children or [])
+    return Counter({"headings": kinds["heading_open"], "items": kinds["list_item_open"],
+                    "quotes": kinds["blockquote_open"], "tables": kinds["table_open"],
+                    "code": kinds["fence"] + kinds["code_block"], "links": inline["link_open"]})
+
+
+def book_counts(chapter: etree._Element) -> Counter:
+    x = "{http://www.w3.org/1999/xhtml}"
+    body = chapter.find(f".//{x}section")
+    links = [a for a in body.iter(f"{x}a") if a.get("{http://www.idpf.org/2007/ops}type") != "noteref"
+             and "footnote-backref" not in (a.get("class") or "")]
+    return Counter({"headings": sum(len(list(body.iter(f"{x}h{n}"))) for n in range(2, 7)),
+                    "items": len(list(body.iter(f"{x}li"))), "quotes": len(list(body.iter(f"{x}blockquote"))),
+                    "tables": len(list(body.iter(f"{x}table"))), "code": len(list(body.iter(f"{x}pre"))),
+                    "links": len(links)})
+
+
+def test_every_post_holds_what_commonmark_gives(tmp_path: Path) -> None:
+    built = build_book(DOCS, tmp_path / "out", "--format", "epub")
+    dropped = Counter(re.findall(r"warning: (\S+?):\d+: link ", built.stderr))
+    # Which file holds which post (several posts share a title, so ask the book model).
+    files = {essay.source.resolve(): essay.file_name for essay in read_book(DOCS).essays}
+    differing = {}
+    archive = zipfile.ZipFile(built.epub)
+    for post in sorted(p for p in DOCS.rglob("*.md") if p.name != "_index.md"):
+        text = post.read_text(encoding="utf-8")
+        body = text.split("+++", 2)[2] if text.startswith("+++") else text
+        expected = reference_counts(body)
+        # Links to pages outside the book keep their words but not the link; the build says so, post by post.
+        expected["links"] -= sum(n for path, n in dropped.items() if post.as_posix().endswith(path.lstrip("./")))
+        got = book_counts(etree.fromstring(archive.read(f"EPUB/{files[post.resolve()]}")))
+        if got != expected:
+            differing[post.relative_to(DOCS).as_posix()] = (dict(expected - got), dict(got - expected))
+    assert differing == {}

@@ -130,3 +130,11 @@ def test_a_sites_settings_give_the_books_title_author_and_language(tmp_path: Pat
     write(tmp_path, "content/post.md", "+++\ntitle = \"Post\"\n+++\nText.\n")
     config = read_book(tmp_path).config
     assert (config.title, config.author, config.language) == expected
+
+
+def test_a_jekyll_post_takes_its_date_and_slug_from_its_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "_posts/2021-03-14-the-long-walk.md", "---\ntitle: The Long Walk\n---\nText.\n")
+    essay = read_essay(path, path)
+    assert (essay.date, essay.slug) == (dt.date(2021, 3, 14), "the-long-walk")
+    dated = write(tmp_path, "_posts/2021-03-15-x.md", "---\ntitle: X\ndate: 2020-01-01\n---\nText.\n")
+    assert read_essay(dated, dated).date == dt.date(2020, 1, 1)  # the front matter wins

@@ -60,7 +60,7 @@ def read_essay(path: Path, display: Path) -> SourceEssay:
     return SourceEssay(
         path=path,
         title=title,
-        date=_date(display, front),
+        date=_date(display, front) or _date_from_name(path),
         weight=_weight(display, front),
         slug=_slug(display, front, path),
         font_class=str(font_class) if font_class else None,
@@ -127,6 +127,15 @@ def _weight(display: Path, front: FrontMatter) -> int | None:
             display, front.line_of("weight"), f"weight must be a whole number, got {shown}; write one such as 3"
         )
     return int(value)
+
+
+def _date_from_name(path: Path) -> dt.date | None:
+    """Jekyll names posts YYYY-MM-DD-slug.md: the name holds the date when the front matter does not."""
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})-", path.name)
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3])) if match else None
+    except ValueError:
+        return None
 
 
 def _is_whole(number: int | float) -> bool:

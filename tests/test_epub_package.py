@@ -6,7 +6,6 @@ import io
 import uuid
 from pathlib import Path
 
-import pytest
 from lxml import etree
 from PIL import Image
 

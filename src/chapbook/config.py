@@ -173,7 +173,7 @@ def load_config(folder: Path) -> BookConfig:
     if config.stylesheet and not (folder / config.stylesheet).is_file():
         raise ChapbookError(path, _line_of(text, "stylesheet"), f'stylesheet "{config.stylesheet}" not found')
     try:
-        config.trim_inches
+        parse_trim(config.trim)
     except ValueError:
         presets = ", ".join(TRIM_PRESETS)
         raise ChapbookError(

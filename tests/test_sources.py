@@ -90,7 +90,7 @@ def test_a_single_markdown_file_is_a_book(tmp_path: Path) -> None:
     path = write(tmp_path, "one-essay.md", '+++\ntitle = "Alone"\n+++\nText.\n')
     write(tmp_path, "other.md", "Not part of it.\n")
     book = read_book(path)
-    assert [e.title for e in book.essays] == ["Alone"] and book.config.title == "One Essay"
+    assert [e.title for e in book.essays] == ["Alone"] and book.config.title == "Alone"
 
 
 def test_bad_weight_names_file_and_line(tmp_path: Path) -> None:

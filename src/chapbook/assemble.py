@@ -33,13 +33,14 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     if not source.exists():
         raise ChapbookError(source, None, "does not exist; name a folder of essays or a Markdown file")
     root = source if source.is_dir() else source.parent
-    config = load_config(root) if source.is_dir() else BookConfig(title=source.stem.replace("-", " ").title())
     paths = find_essays(root, exclude) if source.is_dir() else [source]
     if not paths:
         raise ChapbookError(
             source, None, "holds no Markdown essays (*.md); add some, or name the folder that has them"
         )
     essays = [read_essay(path, shown(path)) for path in paths]
+    # A single essay is a book of its own title; a folder is configured by its book.toml.
+    config = load_config(root) if source.is_dir() else BookConfig(title=essays[0].title)
     published = [essay for essay in essays if not essay.draft]
     if not published:
         raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")

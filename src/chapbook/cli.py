@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from .errors import ChapbookError
 from .pipeline import FORMATS, build
+from .preflight import check_pdf
 
 DESCRIPTION = """\
 Compile a folder of Markdown essays (a blog's posts, with TOML +++ or YAML --- front
@@ -49,7 +50,31 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--format", choices=("epub", "pdf", "all"), default="all",
                               help="which formats to write (default: all)")
     build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    check_parser = commands.add_parser(
+        "check", help="preflight a built PDF as a print shop would",
+        description="Read a built PDF and report what a printer checks: trim and bleed, every font "
+                    "embedded, images below 300 dpi at their printed size, the inside margin against the "
+                    "page count (KDP's table), text too close to the trim. Exit status 1 if anything fails.",
+    )
+    check_parser.add_argument("pdf", metavar="PDF", help="the PDF to check, e.g. dist/small-hours.pdf")
     return parser
+
+
+def check(pdf: str) -> int:
+    path = Path(pdf)
+    if not path.is_file():
+        print(f"error: {path}: no such PDF; build the book first (chapbook build)", file=sys.stderr)
+        return 1
+    try:
+        report = check_pdf(path)
+    except Exception as error:  # a file that is not a PDF at all
+        print(f"error: {path}: not a PDF chapbook can read ({error})", file=sys.stderr)
+        return 1
+    for line in report.ok:
+        print(f"ok       {line}")
+    for line in report.problems:
+        print(f"PROBLEM  {line}")
+    return 1 if report.problems else 0
 
 
 class _WarningPrinter(logging.Handler):
@@ -64,6 +89,8 @@ class _WarningPrinter(logging.Handler):
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if args.command == "check":
+        return check(args.pdf)
     warnings = _WarningPrinter()
     logger = logging.getLogger("chapbook")
     logger.addHandler(warnings)

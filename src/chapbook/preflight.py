@@ -1,0 +1,118 @@
+"""Read a built PDF as a print shop's preflight would, before anyone pays a printer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pypdf
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+
+from .pdf import KDP_GUTTER
+
+POINTS = 72.0
+MIN_DPI = 300
+SAFE_MARGIN_IN = 0.25  # KDP: no text closer than this to a trimmed edge
+
+
+@dataclass
+class Report:
+    ok: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def check_pdf(path: Path) -> Report:
+    """Trim and bleed, fonts, image resolution, gutter against page count, text in the safe area."""
+    report = Report()
+    reader = pypdf.PdfReader(path)
+    document = pypdfium2.PdfDocument(path)
+    _check_boxes(reader, report)
+    _check_fonts(reader, report)
+    _check_images(document, report)
+    _check_text_area(reader, document, report)
+    pages = len(reader.pages)
+    (report.ok if pages % 2 == 0 else report.problems).append(
+        f"{pages} pages" + ("" if pages % 2 == 0 else ": a printed book needs an even count"))
+    return report
+
+
+def _inches(value: float) -> str:
+    return f"{value / POINTS:.3g} in"
+
+
+def _check_boxes(reader: pypdf.PdfReader, report: Report) -> None:
+    trims = {(round(float(p.trimbox.width), 1), round(float(p.trimbox.height), 1)) for p in reader.pages}
+    if len(trims) != 1:
+        report.problems.append(f"pages of {len(trims)} different sizes; every page must have the trim size")
+        return
+    width, height = trims.pop()
+    first = reader.pages[0]
+    bleed = (float(first.bleedbox.width) - width) / 2
+    report.ok.append(f"trim {_inches(width)} × {_inches(height)}"
+                     + (f", bleed {_inches(bleed)} on every side" if bleed > 0.5 else ", no bleed"))
+
+
+def _check_fonts(reader: pypdf.PdfReader, report: Report) -> None:
+    fonts: dict[str, bool] = {}
+    for page in reader.pages:
+        for font in (page.get("/Resources") or {}).get("/Font", {}).values():
+            font = font.get_object()
+            base = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = base.get("/FontDescriptor")
+            embedded = descriptor is not None and any(
+                key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts[str(font.get("/BaseFont", "?")).split("+")[-1]] = embedded
+    missing = sorted(name for name, embedded in fonts.items() if not embedded)
+    if missing:
+        report.problems.append(f"fonts not embedded: {', '.join(missing)}; printers refuse them")
+    else:
+        report.ok.append(f"every font embedded ({', '.join(sorted(fonts))})")
+
+
+def _check_images(document: pypdfium2.PdfDocument, report: Report) -> None:
+    low = []
+    count = 0
+    for number, page in enumerate(document, start=1):
+        for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+            count += 1
+            left, bottom, right, top = image.get_bounds()
+            width_px, _ = image.get_px_size()
+            printed = (right - left) / POINTS
+            dpi = width_px / printed if printed > 0 else float("inf")
+            if dpi < MIN_DPI - 1:  # a rounding hair under 300 is 300
+                low.append(f"page {number}: {width_px} px across {printed:.2f} in is {dpi:.0f} dpi")
+    if low:
+        report.problems.append(f"images below {MIN_DPI} dpi at their printed size (they will print soft): " + "; ".join(low))
+    else:
+        report.ok.append(f"{count} image(s), all at {MIN_DPI} dpi or more" if count else "no images")
+
+
+def _check_text_area(reader: pypdf.PdfReader, document: pypdfium2.PdfDocument, report: Report) -> None:
+    pages = len(reader.pages)
+    needed = next((inches for limit, inches in KDP_GUTTER if pages <= limit), KDP_GUTTER[-1][1]) * POINTS
+    narrowest_inside, outside = float("inf"), []
+    for index, page in enumerate(document):
+        trim = reader.pages[index].trimbox
+        text = page.get_textpage()
+        boxes = [text.get_charbox(i) for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace()]
+        boxes = [b for b in boxes if b[2] > b[0]]
+        if not boxes:
+            continue
+        left = min(b[0] for b in boxes) - float(trim.left)
+        right = float(trim.right) - max(b[2] for b in boxes)
+        bottom = min(b[1] for b in boxes) - float(trim.bottom)
+        top = float(trim.top) - max(b[3] for b in boxes)
+        inside = left if index % 2 == 0 else right  # the first page is a recto: its inside is on the left
+        narrowest_inside = min(narrowest_inside, inside)
+        if min(left, right, top, bottom) < SAFE_MARGIN_IN * POINTS:
+            outside.append(str(index + 1))
+    if outside:
+        report.problems.append(f"text closer than {SAFE_MARGIN_IN} in to the trim on page(s) {', '.join(outside)}")
+    else:
+        report.ok.append(f"all text at least {SAFE_MARGIN_IN} in inside the trim")
+    if narrowest_inside < needed - 1:
+        report.problems.append(f"inside margin {_inches(narrowest_inside)}, but {pages} pages need {_inches(needed)} "
+                               "(KDP's gutter table)")
+    elif narrowest_inside < float("inf"):
+        report.ok.append(f"inside margin {_inches(narrowest_inside)} for {pages} pages (KDP asks {_inches(needed)})")

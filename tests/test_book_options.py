@@ -9,7 +9,7 @@ import pypdf
 import pytest
 from lxml import etree
 
-from conftest import build_book, font_of, pdf_page_texts, pdf_runs, run_chapbook
+from conftest import build_book, font_of, pages_by_folio, pdf_page_texts, pdf_runs, run_chapbook
 from epubcheck_helper import epubcheck_messages
 
 XHTML = {"x": "http://www.w3.org/1999/xhtml"}
@@ -143,3 +143,14 @@ def test_unknown_pdf_variant_is_refused(tmp_path: Path) -> None:
     source = make_book(tmp_path / "src", 'pdf_variant = "pdf/x-4"\n', ESSAYS)
     result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 1 and "src/book.toml:1: pdf_variant must be one of" in result.stderr
+
+
+def test_a_link_to_another_chapter_gives_its_page_in_print(tmp_path: Path) -> None:
+    essays = {"a.md": '+++\ntitle = "First"\nweight = 1\n+++\n\nRead [the second walk](b.md) next.\n',
+              "b.md": '+++\ntitle = "Second"\nweight = 2\n+++\n\nThe second walk.\n'}
+    built = build_book(make_book(tmp_path / "src", "", essays), tmp_path / "out", "--format", "pdf")
+    pages = pdf_page_texts(built.pdf)
+    folios = pages_by_folio(pages)
+    second = next(folio for folio, index in folios.items() if pages[index].lstrip().startswith("Second"))
+    text = " ".join(" ".join(pages).split())
+    assert f"Read the second walk (see p. {second}) next." in text

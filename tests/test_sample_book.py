@@ -259,7 +259,7 @@ def test_pdf_front_matter_in_roman_numbers_and_the_text_from_1(pages: list[str])
 def test_pdf_outline_lists_the_chapters_with_their_sections(sample: Built) -> None:
     outline = pypdf.PdfReader(sample.pdf).outline
     top = [entry["/Title"] for entry in outline if not isinstance(entry, list)]
-    assert top == ["Contents", *EXPECTED_ORDER]
+    assert top == ["Contents", *EXPECTED_ORDER, "First Published", "About the Author"]
     kitchen_sections = outline[2]  # the list after an entry holds its children
     assert [entry["/Title"] for entry in kitchen_sections] == ["The rules", "What she kept", "Small hours"]
 
@@ -290,7 +290,8 @@ def test_chapters_and_scenes_open_with_a_lead_in(spine_documents: list[etree._El
 
 def test_pdf_running_heads_book_title_left_chapter_title_right_none_on_openers(pages: list[str]) -> None:
     openers = opener_pages(pages)
-    for number, text in enumerate(pages, start=1):
+    back_matter = next(n for n, text in enumerate(pages, start=1) if text.strip().startswith("First Published"))
+    for number, text in enumerate(pages[:back_matter - 1], start=1):
         if number < openers[0] or not text.strip():
             continue  # front matter and blank versos
         lines = [straight(line.strip()) for line in text.split("\n")]
@@ -349,3 +350,18 @@ def test_pdf_gutter_follows_the_page_count_and_text_stays_in_the_text_block(samp
     reaching = [i for i in body if abs((text_extent(document, i)[0] if i % 2 == 0
                                          else width - text_extent(document, i)[1]) - gutter) < 1.5]
     assert len(reaching) > len(body) // 2
+
+
+def test_back_matter_lists_where_each_essay_first_appeared(sample: Built, pages: list[str]) -> None:
+    back = etree.fromstring(epub_files(sample.epub)["EPUB/backmatter.xhtml"])
+    entries = back.findall(".//x:ul[@class='publication-list']/x:li", XHTML)
+    assert [e.findtext("x:span[@class='publication-title']", namespaces=XHTML) for e in entries] == EXPECTED_ORDER
+    night = entries[EXPECTED_ORDER.index("Night Walks")]
+    assert "2 April 2023" in "".join(night.itertext())
+    # The front matter's path = "night-walks", under book.toml's base_url.
+    assert night.findtext("x:span[@class='publication-address']", namespaces=XHTML) == \
+        "https://mara-ellison.example/night-walks/"
+    about = [p.text for p in back.iterfind(".//x:section[@class='back-matter about-author']/x:p", XHTML)]
+    assert about[0].startswith("Mara Ellison writes at night") and len(about) == 2
+    published = next(i for i, text in enumerate(pages) if text.strip().startswith("First Published"))
+    assert published % 2 == 0 and published > opener_pages(pages)[-1]  # a recto after the last chapter

@@ -116,6 +116,23 @@ def _looks_damaged(line: str) -> bool:
     return any(ch in line for ch in "ÃÂâÅÄ")
 
 
+def web_address(base_url: str, essay: SourceEssay, root: Path) -> str | None:
+    """Where the site published the essay: its front matter's path, else its place under content/."""
+    if not base_url:
+        return None
+    if essay.site_path:
+        return base_url.rstrip("/") + "/" + essay.site_path.strip("/") + "/"
+    content = next((folder for folder in (root, *root.parents) if folder.name == "content"), root)
+    source = essay.path.resolve()
+    folder = source.parent if source.stem == "index" else source.with_suffix("")
+    try:
+        relative = folder.relative_to(content).as_posix()
+    except ValueError:
+        relative = folder.name
+    parts = [p for p in relative.split("/")[:-1]] + [essay.slug]
+    return base_url.rstrip("/") + "/" + "/".join(parts) + "/"
+
+
 def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry, links: LinkTargets) -> Essay:
     display = shown(essay.path)
     body = repair_encoding(display, essay.body, essay.body_line)
@@ -146,6 +163,7 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
     font_class = config.font_classes.get(essay.font_class, essay.font_class) if essay.font_class else None
     title = render_title(_fix_line(essay.title), language=config.language)
     return Essay(title=title, slug=slug, date=essay.date, weight=essay.weight,
+                 web_address=web_address(config.base_url, essay, links.root),
                  font_class=slugify(font_class) if font_class else None, xhtml=rendered.xhtml, source=essay.path)
 
 

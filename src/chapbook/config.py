@@ -48,6 +48,13 @@ class BookConfig:
     edition: str = ""
     # A dedication, set alone on its own page after the copyright page: "For my grandmother".
     dedication: str = ""
+    # The site's address, for the "first published" list (by default the site's own base URL).
+    base_url: str = ""
+    # Back matter: acknowledgements and a note about the author (blank lines separate paragraphs).
+    acknowledgements: str = ""
+    about_author: str = ""
+    # A "First published" page at the back, listing each essay's title, date and address.
+    first_published: bool = True
     # A cover image in the book folder (JPEG or PNG, about 1600 x 2560); by default the theme draws one.
     cover: str = ""
     # The PDF standard to meet: "" (plain PDF 1.7), "pdf/a-2b" or "pdf/a-3b" (an archival

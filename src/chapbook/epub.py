@@ -181,11 +181,19 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
             media_type=image.media_type, content=epub_bytes(image),
         ))
 
+    back_matter = []
+    if config.acknowledgements or config.first_published or config.about_author:
+        back = epub.EpubHtml(uid="backmatter", title="Back matter", file_name="backmatter.xhtml", lang=config.language)
+        back.content = render("backmatter.xhtml.j2", book=book, config=config).encode("utf-8")
+        back.add_item(stylesheet)
+        document.add_item(back)
+        back_matter.append(back)
+
     document.toc = [_toc_entry(essay) for essay in book.essays]
     nav = epub.EpubNav(title="Contents")
     document.add_item(nav)
     document.add_item(epub.EpubNcx())
-    document.spine = [cover_page, *front_matter, nav, *chapters]
+    document.spine = [cover_page, *front_matter, nav, *chapters, *back_matter]
     document.guide = [
         {"href": cover_page.file_name, "title": "Cover", "type": "cover"},
         {"href": title_page.file_name, "title": "Title page", "type": "titlepage"},

@@ -30,6 +30,7 @@ class Essay:
     font_class: str | None
     xhtml: str
     source: Path
+    web_address: str | None = None  # where it was first published, when the site's base URL is known
 
     @property
     def file_name(self) -> str:

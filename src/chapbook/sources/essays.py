@@ -29,6 +29,7 @@ class SourceEssay:
     slug: str
     font_class: str | None
     epigraph_source: str | None  # [extra] epigraph_source: who the essay's quoted lyrics are by
+    site_path: str | None  # where the site published it, when the front matter says (path, permalink, url)
     draft: bool
     body: str
     body_line: int  # the line of the file the body starts on, for messages
@@ -65,6 +66,7 @@ def read_essay(path: Path, display: Path) -> SourceEssay:
         slug=_slug(display, front, path),
         font_class=str(font_class) if font_class else None,
         epigraph_source=str(extra["epigraph_source"]) if extra.get("epigraph_source") else None,
+        site_path=next((str(meta[k]) for k in ("path", "permalink", "url") if isinstance(meta.get(k), str)), None),
         draft=meta.get("draft") is True,
         body=body,
         body_line=front.body_line,

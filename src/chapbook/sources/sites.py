@@ -35,7 +35,8 @@ def _toml_site(data: dict[str, Any]) -> dict[str, Any]:
 def _zola(data: dict[str, Any]) -> dict[str, Any]:
     extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
     return {"title": data.get("title"), "author": extra.get("author") or data.get("author"),
-            "language": data.get("default_language"), "description": data.get("description")}
+            "language": data.get("default_language"), "description": data.get("description"),
+            "base_url": data.get("base_url")}
 
 
 def _hugo(data: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +46,7 @@ def _hugo(data: dict[str, Any]) -> dict[str, Any]:
         author = author.get("name")
     return {"title": data.get("title"), "author": author,
             "language": data.get("languageCode") or data.get("defaultContentLanguage"),
-            "description": params.get("description")}
+            "description": params.get("description"), "base_url": data.get("baseURL")}
 
 
 def _jekyll(data: dict[str, Any]) -> dict[str, Any]:
@@ -53,4 +54,4 @@ def _jekyll(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(author, dict):
         author = author.get("name")
     return {"title": data.get("title"), "author": author, "language": data.get("lang"),
-            "description": data.get("description")}
+            "description": data.get("description"), "base_url": data.get("url")}

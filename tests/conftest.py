@@ -11,6 +11,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from epubcheck_helper import epubcheck_messages
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "book"
 
@@ -29,11 +31,14 @@ def run_chapbook(*args: str, cwd: Path | None = None) -> subprocess.CompletedPro
 
 
 def build_book(source: Path, out: Path, *extra: str) -> Built:
+    """Build as a user would; every EPUB the suite builds must pass epubcheck with nothing to report."""
     result = run_chapbook("build", str(source), "-o", str(out), *extra)
     assert result.returncode == 0, result.stderr
     written = [Path(line) for line in result.stdout.split()]
     epub = next((p for p in written if p.suffix == ".epub"), None)
     pdf = next((p for p in written if p.suffix == ".pdf"), None)
+    if epub is not None:
+        assert epubcheck_messages(epub) == [], f"epubcheck on the EPUB built from {source}"
     return Built(epub, pdf, result.stdout, result.stderr)
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from epubcheck_helper import epubcheck_messages
+
 GOOD_ESSAY = """\
 +++
 title = "On Walking Early"
@@ -327,6 +329,7 @@ def test_failed_build_leaves_previous_book_untouched(tmp_path):
     out = tmp_path / "out"
     epub, pdf = out / "good-book.epub", out / "good-book.pdf"
     assert sorted(os.listdir(out)) == ["good-book.epub", "good-book.pdf"]
+    assert epubcheck_messages(epub) == []  # the book to keep is a good one
     before = {epub: epub.read_bytes(), pdf: pdf.read_bytes()}
     assert before[epub].startswith(b"PK") and before[pdf].startswith(b"%PDF")
 

@@ -138,3 +138,12 @@ def test_a_jekyll_post_takes_its_date_and_slug_from_its_name(tmp_path: Path) -> 
     assert (essay.date, essay.slug) == (dt.date(2021, 3, 14), "the-long-walk")
     dated = write(tmp_path, "_posts/2021-03-15-x.md", "---\ntitle: X\ndate: 2020-01-01\n---\nText.\n")
     assert read_essay(dated, dated).date == dt.date(2020, 1, 1)  # the front matter wins
+
+
+def test_a_link_to_a_page_left_out_goes_to_the_site_when_its_address_is_known(tmp_path: Path) -> None:
+    write(tmp_path, "book.toml", 'base_url = "https://walks.example/"\n')
+    write(tmp_path, "home.md", '+++\ntitle = "Home"\n+++\n\n[the map](@/maps/old-map.md#north) and [all maps](@/maps/_index.md)\n')
+    home = read_book(tmp_path).essays[0]
+    hrefs = re.findall(r'<a href="([^"]*)"', home.xhtml)
+    assert hrefs == ["https://walks.example/maps/old-map/#north", "https://walks.example/maps/"]
+    assert "xref" not in home.xhtml  # a web link, not a page of the book

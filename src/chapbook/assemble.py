@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 import os
 import mimetypes
+import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -52,7 +53,7 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     published.sort(key=lambda e: reading_order_key(e.weight, e.date, e.title))
     images = ImageRegistry(root)
     slugs = unique_slugs([e.slug for e in published])
-    links = LinkTargets(root, {essay.path.resolve(): slug for essay, slug in zip(published, slugs)})
+    links = LinkTargets(root, {essay.path.resolve(): slug for essay, slug in zip(published, slugs)}, config.base_url)
     chapters = [_render(essay, slug, config, images, links) for essay, slug in zip(published, slugs)]
     return Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
                 modified=last_modified(published))
@@ -178,9 +179,10 @@ def page_assets(essay_path: Path) -> tuple[str, ...]:
 class LinkTargets:
     """Where a link from one essay to another lands in the book."""
 
-    def __init__(self, root: Path, slug_by_path: dict[Path, str]):
+    def __init__(self, root: Path, slug_by_path: dict[Path, str], base_url: str = ""):
         self.root = root.resolve()
         self.slug_by_path = slug_by_path
+        self.base_url = base_url
 
     def resolve(self, href: str, essay_path: Path, display: Path, line: int | None) -> str | None:
         """Return "#chapter" or "#chapter-anchor", or None (with a warning) when the book has no such page."""
@@ -202,6 +204,12 @@ class LinkTargets:
             slug = self.slug_by_path.get(candidate) or self._section_start(candidate)
             if slug:
                 return f"#{slug}{ID_SEPARATOR}{parts.fragment}" if parts.fragment else f"#{slug}"
+        if self.base_url and href.startswith("@/"):
+            # Zola's own rule for a page's address: its path under content/, without the file name.
+            page = re.sub(r"(^|/)_?index\.md$|\.md$", "", path)
+            address = self.base_url.rstrip("/") + "/" + (page.strip("/") + "/" if page.strip("/") else "")
+            warn(display, line, f'link "{href}" points to a page that is not in this book; it links to {address}')
+            return address + (f"#{parts.fragment}" if parts.fragment else "")
         warn(display, line, f'link "{href}" points to no essay in this book; its words are kept, without the link')
         return None
 

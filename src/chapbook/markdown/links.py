@@ -15,7 +15,8 @@ from markdown_it.token import Token
 
 from .tokens import inline_blocks
 
-# Given an href with no scheme and the source line, return the book-wide "#id" it means, or None.
+# Given an href with no scheme and the source line, return the book-wide "#id" it means, the web
+# address of a page the book leaves out, or None (the link's words stay, without the link).
 LinkResolver = Callable[[str, "int | None"], "str | None"]
 
 
@@ -40,7 +41,8 @@ def _resolve_links(state: StateCore) -> None:
                         dropped = True
                     else:
                         token.attrSet("href", target)
-                        token.attrSet("class", "xref")
+                        if target.startswith("#"):  # inside the book; otherwise the page on the web
+                            token.attrSet("class", "xref")
                 opened.append(dropped)
                 if dropped:
                     continue

@@ -33,11 +33,12 @@ def book_identifier(book: Book) -> str:
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 # What each class the Markdown stage writes means to a reading system (EPUB structural semantics).
+# (tag, class, epub:type, ARIA role): assistive technology reads the role, reading systems the type.
 SEMANTICS = (
-    ("blockquote", "epigraph", "epigraph z3998:song"),
-    ("blockquote", "verse", "z3998:song"),
-    ("a", "footnote-ref-link", "noteref"),
-    ("section", "footnotes", "footnotes"),
+    ("blockquote", "epigraph", "epigraph z3998:song", "doc-epigraph"),
+    ("blockquote", "verse", "z3998:song", None),
+    ("a", "footnote-ref-link", "noteref", "doc-noteref"),
+    ("section", "footnotes", "footnotes", None),
 )
 
 
@@ -88,6 +89,13 @@ def _with_page_list(nav: bytes, pages: list[tuple[str, str]]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
 
 
+def _with_package_language(opf: bytes, language: str) -> bytes:
+    """The package's own xml:lang, which ebooklib leaves out and accessibility checkers ask for."""
+    root = etree.fromstring(opf)
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
 def _notes_as_asides(root: etree._Element) -> None:
     """Reading systems show a note as a pop-up when it is an <aside epub:type="footnote">, not a list item."""
     for notes in root.iter(f"{{{XHTML_NS}}}section"):
@@ -118,9 +126,11 @@ def _add_semantics(root: etree._Element) -> None:
         tag = etree.QName(element).localname
         if tag == "a" and element.getparent() is not None and "footnote-ref" in (element.getparent().get("class") or ""):
             classes.append("footnote-ref-link")
-        for wanted_tag, wanted_class, epub_type in SEMANTICS:
+        for wanted_tag, wanted_class, epub_type, role in SEMANTICS:
             if tag == wanted_tag and wanted_class in classes:
                 element.set(EPUB_TYPE, epub_type)
+                if role:
+                    element.set("role", role)
                 break
 
 
@@ -207,6 +217,7 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     files = {essay.slug: essay.file_name for essay in book.essays}
     pages = [(s.label, f"{files[s.chapter]}#page-{s.label}") for s in starts]
     edits = {f"EPUB/{nav.file_name}": lambda content: _with_page_list(content, pages)} if pages else {}
+    edits["EPUB/content.opf"] = lambda content: _with_package_language(content, config.language)
     target.write_bytes(repack(packed.getvalue(), book.modified, edits))
 
 

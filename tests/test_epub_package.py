@@ -187,3 +187,14 @@ def test_fonts_can_be_left_out(tmp_path: Path) -> None:
     built = build_book(source, tmp_path / "out", "--format", "epub")
     assert not [n for n in epub_files(built.epub) if n.startswith("EPUB/fonts/")]
     assert oct(built.epub.stat().st_mode & 0o777) != "0o600"  # the book is not a private temporary file
+
+
+def test_roles_beside_epub_types_and_the_package_language_for_assistive_technology(sample: Built) -> None:
+    files = epub_files(sample.epub)
+    assert opf(sample.epub).get("{http://www.w3.org/XML/1998/namespace}lang") == "en-GB"
+    kitchen = etree.fromstring(files["EPUB/grandmothers-kitchen.xhtml"])
+    assert kitchen.find(".//x:a[@epub:type='noteref']", NS).get("role") == "doc-noteref"
+    night = etree.fromstring(files["EPUB/night-walks.xhtml"])
+    assert night.find(".//x:blockquote", NS).get("role") == "doc-epigraph"
+    back = etree.fromstring(files["EPUB/backmatter.xhtml"])
+    assert {s.get("role") for s in back.iterfind(".//x:section", NS)} == {"doc-appendix"}

@@ -124,8 +124,13 @@ def test_print_links_none_keeps_addresses_off_the_page(tmp_path: Path) -> None:
     essay = {"a.md": "+++\ntitle = \"Linked\"\n+++\n\nSee [the map](https://example.org/map) today.\n"}
     with_notes = build_book(make_book(tmp_path / "one", "", essay), tmp_path / "out1", "--format", "pdf")
     without = build_book(make_book(tmp_path / "two", 'print_links = "none"\n', essay), tmp_path / "out2", "--format", "pdf")
+    at_end = build_book(make_book(tmp_path / "three", 'print_links = "chapter-end"\n', essay), tmp_path / "out3",
+                        "--format", "pdf")
     assert "https://example.org/map" in "".join(pdf_page_texts(with_notes.pdf))
     assert "https://example.org/map" not in "".join(pdf_page_texts(without.pdf))
+    lines = [" ".join(line.split()) for line in "\n".join(pdf_page_texts(at_end.pdf)).split("\n")]
+    assert "See the map1 today." in lines and "Addresses" in lines  # a numbered call, a list at the end
+    assert lines.index("Addresses") < next(i for i, line in enumerate(lines) if "https://example.org/map" in line)
 
 
 def test_bleed_crop_marks_and_an_archival_pdf(tmp_path: Path) -> None:

@@ -80,7 +80,8 @@ class BookConfig:
     stylesheet: str = ""
     # Chapter numbers above the titles: "none", "words" (Chapter One) or "figures" (1).
     chapter_numbers: str = "none"
-    # In print, a web link's address is given as a note at the page foot ("footnotes") or not ("none").
+    # In print, a web link's address is given as a note at the page foot ("footnotes"), in a
+    # numbered list at the end of its chapter ("chapter-end"), or not at all ("none").
     print_links: str = "footnotes"
     # Blockquotes of hard-broken lines are set as verse and epigraphs; false keeps them quotations.
     verse_detection: bool = True
@@ -156,9 +157,9 @@ def load_config(folder: Path) -> BookConfig:
                             f'pdf_variant must be one of {", ".join(repr(v) for v in PDF_VARIANTS)}, got "{config.pdf_variant}"')
     if config.bleed and not re.fullmatch(r"\d+(\.\d+)?(in|mm|pt)", config.bleed):
         raise ChapbookError(path, _line_of(text, "bleed"), f'bleed must be a length such as "0.125in" or "3mm", got "{config.bleed}"')
-    if config.print_links not in ("footnotes", "none"):
+    if config.print_links not in ("footnotes", "chapter-end", "none"):
         raise ChapbookError(path, _line_of(text, "print_links"),
-                            f'print_links must be "footnotes" or "none", got "{config.print_links}"')
+                            f'print_links must be "footnotes", "chapter-end" or "none", got "{config.print_links}"')
     if config.chapter_numbers not in CHAPTER_NUMBERS:
         raise ChapbookError(path, _line_of(text, "chapter_numbers"),
                             f'chapter_numbers must be one of {", ".join(CHAPTER_NUMBERS)}, got "{config.chapter_numbers}"')

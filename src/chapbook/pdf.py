@@ -90,8 +90,8 @@ def html_for_print(book: Book, theme: Theme) -> str:
     root = lxml.html.document_fromstring(render("book.html.j2", **front_matter_context(book, theme)))
     number_for_print(root)  # first: the keys must follow the markup the EPUB has
     notes_at_page_foot(root)
-    if book.config.print_links == "footnotes":
-        links_as_notes(root)
+    if book.config.print_links != "none":
+        links_as_notes(root, at_chapter_end=book.config.print_links == "chapter-end")
     return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode")
 
 

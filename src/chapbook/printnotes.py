@@ -39,15 +39,28 @@ def notes_at_page_foot(root: etree._Element) -> None:
             rule.getparent().remove(rule)
 
 
-def links_as_notes(root: etree._Element) -> None:
-    """A web link's address goes to the page foot, unless the link's text is the address already."""
+def links_as_notes(root: etree._Element, at_chapter_end: bool = False) -> None:
+    """A web link's address goes to the page foot (or to a list at the chapter's end), unless the
+    link's text is the address already."""
     for section in chapter_sections(root):
+        addresses = []
         for link in list(section.iter("a")):
             href = link.get("href") or ""
             shown = "".join(link.itertext()).strip()
             if not href.startswith(("http://", "https://")) or shown.rstrip("/") == href.rstrip("/"):
                 continue
-            note = etree.Element("span", {"class": "page-note link-note"})
-            note.text = href
+            if at_chapter_end:
+                addresses.append(href)
+                note = etree.Element("sup", {"class": "link-call"})
+                note.text = str(len(addresses))
+            else:
+                note = etree.Element("span", {"class": "page-note link-note"})
+                note.text = href
             note.tail, link.tail = link.tail, None
             link.addnext(note)
+        if addresses:
+            listing = etree.SubElement(section, "section", {"class": "link-notes"})
+            etree.SubElement(listing, "p", {"class": "link-notes-title"}).text = "Addresses"
+            numbered = etree.SubElement(listing, "ol")
+            for address in addresses:
+                etree.SubElement(numbered, "li").text = address

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from dataclasses import replace
 import os
 import mimetypes
 import re
@@ -15,10 +16,12 @@ import ftfy
 from .config import BookConfig, load_config
 from .errors import ChapbookError, shown, warn
 from .markdown import render_body, render_title
-from .model import Book, Essay, Image, reading_order_key
+from .model import Book, Essay, Image, Part
 from .pictures import CONVERTIBLE, CORE_TYPES
 from .sources import SourceEssay, find_essays, read_essay
-from .sources.essays import slugify
+from .selection import arrange, choose, group
+from .sources.essays import SECTION_FILES, title_from_name, slugify
+from .sources.sites import essay_folder
 
 # Ids inside an essay become "<chapter-slug>--<id>": slugs never hold "--", so no two chapters can clash.
 ID_SEPARATOR = "--"
@@ -30,11 +33,12 @@ _ENCODING_ONLY = ftfy.TextFixerConfig(
 
 
 def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
-    """Read a book folder (or a single Markdown file) into a Book."""
+    """Read a book folder, a site (its content/ or _posts/) or a single Markdown file into a Book."""
     if not source.exists():
         raise ChapbookError(source, None, "does not exist; name a folder of essays or a Markdown file")
     root = source if source.is_dir() else source.parent
-    paths = find_essays(root, exclude) if source.is_dir() else [source]
+    base = essay_folder(root) if source.is_dir() else root
+    paths = find_essays(base, exclude) if source.is_dir() else [source]
     if not paths:
         raise ChapbookError(
             source, None, "holds no Markdown essays (*.md); add some, or name the folder that has them"
@@ -42,21 +46,42 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     essays = [read_essay(path, shown(path)) for path in paths]
     # A single essay is a book of its own title; a folder is configured by its book.toml.
     config = load_config(root) if source.is_dir() else BookConfig(title=essays[0].title)
-    published = [essay for essay in essays if not essay.draft]
+    published = choose([essay for essay in essays if not essay.draft], base, root, config)
     if not published:
-        raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")
+        raise ChapbookError(source, None, "no essay is left to make a book: every one is a draft (draft = true) "
+                            "or book.toml's sections, include and exclude leave it out")
     # A missing weight matters only when other essays have one: then it decides the place.
     weighted = any(essay.weight is not None for essay in published)
     for essay in published:
-        if weighted and essay.weight is None:
+        if weighted and essay.weight is None and not config.order:
             warn(shown(essay.path), None, "no weight in the front matter; it goes after the weighted essays")
-    published.sort(key=lambda e: reading_order_key(e.weight, e.date, e.title))
+    ordered = arrange(published, base, root, config)
+    before_parts, plans = group(ordered, base, root, config.parts, _read_section)
+    published = before_parts + [essay for plan in plans for essay in plan.essays]
     images = ImageRegistry(root)
-    slugs = unique_slugs([e.slug for e in published])
-    links = LinkTargets(root, {essay.path.resolve(): slug for essay, slug in zip(published, slugs)}, config.base_url)
-    chapters = [_render(essay, slug, config, images, links) for essay, slug in zip(published, slugs)]
+    part_slugs = [f"part-{number}" for number in range(1, len(plans) + 1)]  # reserved: parts' ids and files
+    slugs = unique_slugs(part_slugs + [e.slug for e in published])[len(part_slugs):]
+    slug_of = {essay.path: slug for essay, slug in zip(published, slugs)}
+    links = LinkTargets(root, {path.resolve(): slug for path, slug in slug_of.items()}, config.base_url)
+    chapters = [_render(essay, slug_of[essay.path], config, images, links) for essay in published]
+    parts = tuple(
+        Part(title=render_title(_fix_line(plan.title), language=config.language), slug=f"part-{number}",
+             number=number, chapters=tuple(slug_of[e.path] for e in plan.essays),
+             opening=_render(plan.opening, f"part-{number}", config, images, links).xhtml if plan.opening else "")
+        for number, plan in enumerate(plans, start=1))
     return Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
-                modified=last_modified(published))
+                modified=last_modified(published), parts=parts)
+
+
+def _read_section(folder: Path) -> SourceEssay | None:
+    """A section's _index.md (a Zola section, a Hugo branch bundle): the title and text that open a part."""
+    index = next((folder / name for name in SECTION_FILES if (folder / name).is_file()), None)
+    if index is None:
+        return None
+    section = read_essay(index, shown(index))
+    if section.title == title_from_name(index):  # no title of its own: name the part after the folder
+        section = replace(section, title=folder.name.replace("-", " ").replace("_", " ").strip().title())
+    return section
 
 
 def last_modified(essays: list[SourceEssay]) -> dt.datetime:
@@ -123,7 +148,7 @@ def web_address(base_url: str, essay: SourceEssay, root: Path) -> str | None:
         return None
     if essay.site_path:
         return base_url.rstrip("/") + "/" + essay.site_path.strip("/") + "/"
-    content = next((folder for folder in (root, *root.parents) if folder.name == "content"), root)
+    content = next((folder for folder in (root, *root.parents) if folder.name == "content"), essay_folder(root))
     source = essay.path.resolve()
     folder = source.parent if source.stem == "index" else source.with_suffix("")
     try:

@@ -27,6 +27,16 @@ _TRIM_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(in|mm|cm)?\
 
 
 @dataclass(frozen=True)
+class PartSpec:
+    """One [[parts]] table of book.toml: a title and the essays it holds (a site section, or paths)."""
+
+    title: str = ""
+    section: str = ""
+    essays: tuple[str, ...] = ()
+    line: int | None = None  # where book.toml declares it, for messages
+
+
+@dataclass(frozen=True)
 class BookConfig:
     """Every book.toml option, with its default; the docstring of each is the comment above it."""
 
@@ -89,6 +99,20 @@ class BookConfig:
     epigraph_source: str = ""
     # The book's own names for essays' font_class, mapped to the theme's: { journal = "diary" }.
     font_classes: dict[str, str] = field(default_factory=dict)
+    # Choosing essays. Paths and globs are relative to where essays are read from: content/ in a
+    # Zola or Hugo site, _posts/ in Jekyll, else the book folder; "*" matches across folders.
+    # The site's sections (folders) that make the book: ["essays", "travel"]; by default all.
+    sections: list[str] = field(default_factory=list)
+    # Only the essays matching these paths or globs: ["2023-*", "travel/*"].
+    include: list[str] = field(default_factory=list)
+    # Leave out the essays matching these paths or globs: ["notes/*"].
+    exclude: list[str] = field(default_factory=list)
+    # An explicit reading order: the essays matching these come first, in this order; the rest
+    # follow by weight, date and title.
+    order: list[str] = field(default_factory=list)
+    # Parts grouping the chapters, each a [[parts]] table with a title and either a site section
+    # (section = "travel"; its _index.md gives the title and an opening text) or essays = [paths].
+    parts: tuple[PartSpec, ...] = ()
 
     @property
     def sortable_author(self) -> str:
@@ -150,7 +174,7 @@ def load_config(folder: Path) -> BookConfig:
         if key not in known:
             choices = ", ".join(sorted(known))
             raise ChapbookError(path, _line_of(text, key), f'unknown option "{key}"; the options are: {choices}')
-        values[key] = _checked(path, text, key, value)
+        values[key] = _parts(path, text, value) if key == "parts" else _checked(path, text, key, value)
     config = BookConfig(**{**site, **values})
     if config.pdf_variant not in PDF_VARIANTS:
         raise ChapbookError(path, _line_of(text, "pdf_variant"),
@@ -208,6 +232,37 @@ def _checked(path: Path, text: str, key: str, value: Any) -> Any:
     if wrong_kind or not all(isinstance(item, str) for item in items):
         raise ChapbookError(path, _line_of(text, key), f"{key} must be {wanted}, got {value!r}")
     return value.strip() if isinstance(value, str) else value
+
+
+def _parts(path: Path, text: str, value: Any) -> tuple[PartSpec, ...]:
+    """Read the [[parts]] tables; each needs a section or a list of essays."""
+    lines = [number for number, line in enumerate(text.splitlines(), start=1) if re.match(r"\s*\[\[\s*parts\s*\]\]", line)]
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ChapbookError(path, _line_of(text, "parts"), 'parts must be [[parts]] tables, each with title = "..." '
+                            'and section = "..." or essays = ["..."]')
+    specs = []
+    for index, item in enumerate(value):
+        line = lines[index] if index < len(lines) else _line_of(text, "parts")
+        unknown = set(item) - {"title", "section", "essays"}
+        if unknown:
+            raise ChapbookError(path, line, f'a part has title, section and essays, not "{sorted(unknown)[0]}"')
+        title, section, essays = item.get("title", ""), item.get("section", ""), item.get("essays", [])
+        if not isinstance(title, str) or not isinstance(section, str) or not (
+                isinstance(essays, list) and all(isinstance(e, str) for e in essays)):
+            raise ChapbookError(path, line, 'a part\'s title and section are text and its essays a list of paths, '
+                                'like essays = ["travel/*"]')
+        if not section and not essays:
+            raise ChapbookError(path, line, 'a part needs section = "folder" or essays = ["path or glob", ...]')
+        if not title and not section:
+            raise ChapbookError(path, line, 'a part of listed essays needs a title = "..."')
+        specs.append(PartSpec(title.strip(), section.strip().strip("/"), tuple(essays), line))
+    return tuple(specs)
+
+
+def option_line(folder: Path, key: str) -> int | None:
+    """The line of book.toml that sets an option, for a warning about its value."""
+    path = folder / CONFIG_NAME
+    return _line_of(path.read_text(encoding="utf-8"), key) if path.is_file() else None
 
 
 def valid_isbn(isbn: str) -> bool:

@@ -14,12 +14,12 @@ from ebooklib import epub
 from lxml import etree
 
 from .config import BookConfig
-from .model import Book, Essay
+from .model import Book, Essay, Part
 from .pagemap import PageStart, chapter_sections, insert_page_breaks
 from .cover import front_cover
 from .epubfonts import embedded_fonts, font_face_css
 from .pictures import epub_bytes
-from .render import front_matter_context, render
+from .render import front_matter_context, part_number, render
 from .themes import Theme
 
 STYLESHEET = "style/book.css"
@@ -60,6 +60,17 @@ def chapter_document(essay: Essay, number: int, config: BookConfig, files_by_id:
     _notes_as_asides(root)
     _add_semantics(root)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
+
+
+def _part_document(part: Part, config: BookConfig, files_by_id: dict[str, str]) -> epub.EpubHtml:
+    """A part's title page, its own file, as print gives it a page of its own."""
+    document = epub.EpubHtml(uid=part.slug, title=part.title, file_name=part.file_name, lang=config.language)
+    root = etree.fromstring(render("part.xhtml.j2", part=part, config=config).encode("utf-8"))
+    _link_across_files(root, part.file_name, files_by_id)
+    _notes_as_asides(root)
+    _add_semantics(root)
+    document.content = etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
+    return document
 
 
 def _link_across_files(root: etree._Element, file_name: str, files_by_id: dict[str, str]) -> None:
@@ -174,8 +185,14 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     files_by_id = {
         element_id: essay.file_name for essay in book.essays for element_id in (essay.slug, *_ids(essay.xhtml))
     }
+    files_by_id.update({part.slug: part.file_name for part in book.parts})
     chapters = []
     for number, essay in enumerate(book.essays, start=1):
+        part = book.part_opening_at(essay)
+        if part:
+            chapters.append(_part_document(part, config, files_by_id))
+            chapters[-1].add_item(stylesheet)
+            document.add_item(chapters[-1])
         chapter = epub.EpubHtml(
             uid=f"ch-{essay.slug}", title=essay.title, file_name=essay.file_name, lang=config.language
         )
@@ -199,7 +216,11 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
         document.add_item(back)
         back_matter.append(back)
 
-    document.toc = [_toc_entry(essay) for essay in book.essays]
+    document.toc = [
+        entry for part, essays in book.contents() for entry in (
+            [(epub.Section(part.title, href=part.file_name), [_toc_entry(e) for e in essays])] if part
+            else [_toc_entry(e) for e in essays])
+    ]
     nav = epub.EpubNav(title="Contents")
     document.add_item(nav)
     document.add_item(epub.EpubNcx())
@@ -285,6 +306,8 @@ def book_text(book: Book) -> str:
     parts = [config.title, config.author, config.dedication, config.rights, config.edition, "©0123456789"]
     for essay in book.essays:
         parts += [essay.title, "".join(_fragment(essay.xhtml).itertext())]
+    for part in book.parts:
+        parts += [part.title, part_number(part.number, config.language), "".join(_fragment(part.opening).itertext())]
     return "".join(parts)
 
 

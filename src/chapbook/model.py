@@ -38,6 +38,21 @@ class Essay:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A part of the book: a title page (with a section's opening text, if any) before its chapters."""
+
+    title: str
+    slug: str  # "part-1": its file name in the EPUB and its id in the PDF
+    number: int
+    chapters: tuple[str, ...]  # the slugs of its essays, in reading order
+    opening: str = ""  # XHTML set under the part's title
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.slug}.xhtml"
+
+
+@dataclass(frozen=True)
 class Book:
     """The configuration and the essays in reading order."""
 
@@ -48,10 +63,29 @@ class Book:
     # When the book was last changed, from SOURCE_DATE_EPOCH or the content, never the clock:
     # the same sources give the same bytes.
     modified: dt.datetime
+    parts: tuple[Part, ...] = ()
 
     @property
     def slug(self) -> str:
         return slugify(self.config.title)
+
+    def part_opening_at(self, essay: Essay) -> Part | None:
+        """The part whose title page comes just before this essay, if it opens one."""
+        return next((part for part in self.parts if part.chapters[0] == essay.slug), None)
+
+    def part_of(self, essay: Essay) -> Part | None:
+        return next((part for part in self.parts if essay.slug in part.chapters), None)
+
+    def contents(self) -> list[tuple[Part | None, list[Essay]]]:
+        """The chapters grouped as the contents lists them: those before any part, then each part's."""
+        part_of = {slug: part for part in self.parts for slug in part.chapters}
+        groups: list[tuple[Part | None, list[Essay]]] = []
+        for essay in self.essays:
+            part = part_of.get(essay.slug)
+            if not groups or groups[-1][0] is not part:
+                groups.append((part, []))
+            groups[-1][1].append(essay)
+        return groups
 
 
 def reading_order_key(weight: int | None, date: dt.date | None, title: str) -> tuple:

@@ -37,6 +37,23 @@ def chapter_number(number: int, style: str, language: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+# "Part" in the languages whose books chapbook has been checked in; others print the numeral alone.
+PART_WORDS = {"en": "Part", "fr": "Partie", "de": "Teil", "es": "Parte", "it": "Parte", "pt": "Parte", "nl": "Deel"}
+_ROMAN = ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def part_number(number: int, language: str) -> str:
+    """"Part One" where the language's word for part is known, else the Roman numeral: "III"."""
+    word = PART_WORDS.get(language.split("-")[0].lower())
+    if word:
+        return f"{word} {chapter_number(number, 'words', language)}"
+    roman, left = "", number
+    for value, letters in _ROMAN:
+        count, left = divmod(left, value)
+        roman += letters * count
+    return roman
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -49,6 +66,7 @@ def environment() -> Environment:
     )
     env.filters["dateline"] = dateline
     env.filters["chapter_number"] = chapter_number
+    env.filters["part_number"] = part_number
     return env
 
 

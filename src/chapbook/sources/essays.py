@@ -55,7 +55,7 @@ def read_essay(path: Path, display: Path) -> SourceEssay:
     front = split_front_matter(display, text)
     meta = front.data
     body, heading_title = take_title_heading(front.body) if "title" not in meta else (front.body, None)
-    title = _string(display, front, "title") or heading_title or _title_from_name(path)
+    title = _string(display, front, "title") or heading_title or title_from_name(path)
     extra = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
     font_class = extra.get("font_class", meta.get("font_class"))
     return SourceEssay(
@@ -104,7 +104,7 @@ def _bare_name(path: Path) -> str:
     return re.sub(r"^(\d{4}-\d{2}-\d{2}-|\d+[-_])", "", stem) or stem
 
 
-def _title_from_name(path: Path) -> str:
+def title_from_name(path: Path) -> str:
     return _bare_name(path).replace("-", " ").replace("_", " ").strip().capitalize()
 
 

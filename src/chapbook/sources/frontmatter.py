@@ -1,7 +1,8 @@
-"""Split a Markdown file into its front matter (TOML `+++` or YAML `---`) and its body."""
+"""Split a Markdown file into its front matter (TOML `+++`, YAML `---` or Hugo's JSON `{…}`) and its body."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class FrontMatter:
 
 def split_front_matter(path: Path, text: str) -> FrontMatter:
     """Parse the front matter of one file; malformed front matter is an error with its line."""
+    if text.startswith("{"):
+        return _json_front_matter(path, text)
     lines = text.split("\n")
     fence = lines[0].rstrip() if lines else ""
     if fence not in _FENCES:
@@ -49,6 +52,24 @@ def split_front_matter(path: Path, text: str) -> FrontMatter:
         if match and match[1] not in key_lines:
             key_lines[match[1]] = offset
     return FrontMatter(data, key_lines, "\n".join(lines[end + 1 :]), end + 2)
+
+
+def _json_front_matter(path: Path, text: str) -> FrontMatter:
+    """Hugo's third form: a JSON object at the top of the file, the body after its closing brace."""
+    try:
+        data, end = json.JSONDecoder().raw_decode(text)
+    except json.JSONDecodeError as error:
+        raise ChapbookError(path, error.lineno, f"front matter is not valid JSON: {error.msg}; fix the syntax") from None
+    if not isinstance(data, dict):
+        raise ChapbookError(path, 1, "front matter must be a JSON object of keys and values")
+    head = text[:end]
+    key_lines = {}
+    for number, line in enumerate(head.split("\n"), start=1):
+        match = re.match(r'\s*\{?\s*"([^"]+)"\s*:', line)
+        if match and match[1] not in key_lines:
+            key_lines[match[1]] = number
+    body = text[end:].removeprefix("\n")
+    return FrontMatter(data, key_lines, body, head.count("\n") + 2)
 
 
 class _Loader(yaml.SafeLoader):

@@ -1,0 +1,80 @@
+"""Which essays make the book, in what order, and in which parts: book.toml's sections, include,
+exclude, order and [[parts]], applied to the essays a folder or site holds."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import CONFIG_NAME, BookConfig, PartSpec, option_line
+from .errors import warn
+from .model import reading_order_key
+from .sources import SourceEssay
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """A part before rendering: its title, the section page that opens it (if any), its essays."""
+
+    title: str
+    opening: SourceEssay | None  # a section's _index.md: its body is set on the part's page
+    essays: tuple[SourceEssay, ...]
+
+
+def matches(pattern: str, relative: str) -> bool:
+    """A path, a folder (everything under it), a page bundle's folder, or a glob where * crosses folders."""
+    pattern = pattern.strip().strip("/")
+    return (fnmatch.fnmatchcase(relative, pattern) or relative.startswith(pattern + "/")
+            or fnmatch.fnmatchcase(relative, pattern + "/*"))
+
+
+def choose(essays: list[SourceEssay], base: Path, root: Path, config: BookConfig) -> list[SourceEssay]:
+    """Keep the essays book.toml's sections, include and exclude ask for; warn of a pattern that finds none."""
+    relative = {essay.path: essay.path.relative_to(base).as_posix() for essay in essays}
+    chosen = essays
+    for key, keep in (("sections", True), ("include", True), ("exclude", False)):
+        patterns = getattr(config, key)
+        if not patterns:
+            continue
+        for pattern in patterns:
+            if not any(matches(pattern, relative[e.path]) for e in chosen):
+                warn(root / CONFIG_NAME, option_line(root, key), f'{key} "{pattern}" matches no essay under '
+                     f'{base.name or base}/; check the path (it is relative to {base.name}/)')
+        chosen = [e for e in chosen if any(matches(p, relative[e.path]) for p in patterns) == keep]
+    return chosen
+
+
+def arrange(essays: list[SourceEssay], base: Path, root: Path, config: BookConfig) -> list[SourceEssay]:
+    """Weight, then date, then title; essays named in book.toml's order come first, in its order."""
+    usual = sorted(essays, key=lambda e: reading_order_key(e.weight, e.date, e.title))
+    placed: list[SourceEssay] = []
+    for pattern in config.order:
+        found = [e for e in usual if matches(pattern, e.path.relative_to(base).as_posix()) and e not in placed]
+        if not found:
+            warn(root / CONFIG_NAME, option_line(root, "order"), f'order names "{pattern}", which matches no essay '
+                 f"in the book; check the path (it is relative to {base.name}/)")
+        placed += found
+    return placed + [e for e in usual if e not in placed]
+
+
+def group(essays: list[SourceEssay], base: Path, root: Path, parts: tuple[PartSpec, ...],
+          read_section: Callable[[Path], SourceEssay | None]) -> tuple[list[SourceEssay], list[PartPlan]]:
+    """Split the ordered essays into those before any part and the parts, each essay in the first part
+    that claims it; the order inside a part is the book's order."""
+    claimed: set[Path] = set()
+    plans = []
+    for spec in parts:
+        patterns = spec.essays or (spec.section,)
+        members = tuple(e for e in essays if e.path not in claimed
+                        and any(matches(p, e.path.relative_to(base).as_posix()) for p in patterns))
+        if not members:
+            warn(root / CONFIG_NAME, spec.line, f'the part "{spec.title or spec.section}" holds no essay; '
+                 f"check its section or essays (relative to {base.name}/)")
+            continue
+        claimed.update(e.path for e in members)
+        opening = read_section(base / spec.section) if spec.section else None
+        title = spec.title or (opening.title if opening else "") or spec.section.rsplit("/", 1)[-1].replace("-", " ").title()
+        plans.append(PartPlan(title, opening, members))
+    return [e for e in essays if e.path not in claimed], plans

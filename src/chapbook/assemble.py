@@ -6,25 +6,20 @@ import datetime as dt
 import difflib
 from dataclasses import replace
 import os
-import mimetypes
-import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import ftfy
 
 from .config import BookConfig, load_config
 from .errors import ChapbookError, shown, warn
 from .markdown import render_body, render_title
-from .model import Book, Essay, Image, Part
-from .pictures import CONVERTIBLE, CORE_TYPES
+from .addresses import ID_SEPARATOR, ImageRegistry, LinkTargets, page_assets, site_addresses, web_address
+from .model import Book, Essay, Part
 from .sources import SourceEssay, find_essays, read_essay
 from .selection import arrange, choose, group
 from .sources.essays import SECTION_FILES, title_from_name, slugify
 from .sources.sites import essay_folder
 
-# Ids inside an essay become "<chapter-slug>--<id>": slugs never hold "--", so no two chapters can clash.
-ID_SEPARATOR = "--"
 _ENCODING_ONLY = ftfy.TextFixerConfig(
     unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
     fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
@@ -62,7 +57,9 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     part_slugs = [f"part-{number}" for number in range(1, len(plans) + 1)]  # reserved: parts' ids and files
     slugs = unique_slugs(part_slugs + [e.slug for e in published])[len(part_slugs):]
     slug_of = {essay.path: slug for essay, slug in zip(published, slugs)}
-    links = LinkTargets(root, {path.resolve(): slug for path, slug in slug_of.items()}, config.base_url)
+    addresses = {address: slug_of[essay.path] for essay in reversed(published)
+                 for address in site_addresses(essay, base)}  # reversed: the first essay claiming an address keeps it
+    links = LinkTargets(root, {path.resolve(): slug for path, slug in slug_of.items()}, config.base_url, addresses)
     chapters = [_render(essay, slug_of[essay.path], config, images, links) for essay in published]
     parts = tuple(
         Part(title=render_title(_fix_line(plan.title), language=config.language), slug=f"part-{number}",
@@ -142,23 +139,6 @@ def _looks_damaged(line: str) -> bool:
     return any(ch in line for ch in "ÃÂâÅÄ")
 
 
-def web_address(base_url: str, essay: SourceEssay, root: Path) -> str | None:
-    """Where the site published the essay: its front matter's path, else its place under content/."""
-    if not base_url:
-        return None
-    if essay.site_path:
-        return base_url.rstrip("/") + "/" + essay.site_path.strip("/") + "/"
-    content = next((folder for folder in (root, *root.parents) if folder.name == "content"), essay_folder(root))
-    source = essay.path.resolve()
-    folder = source.parent if source.stem == "index" else source.with_suffix("")
-    try:
-        relative = folder.relative_to(content).as_posix()
-    except ValueError:
-        relative = folder.name
-    parts = [p for p in relative.split("/")[:-1]] + [essay.slug]
-    return base_url.rstrip("/") + "/" + "/".join(parts) + "/"
-
-
 def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry, links: LinkTargets) -> Essay:
     display = shown(essay.path)
     body = repair_encoding(display, essay.body, essay.body_line)
@@ -193,111 +173,3 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
                  font_class=slugify(font_class) if font_class else None, xhtml=rendered.xhtml, source=essay.path)
 
 
-def page_assets(essay_path: Path) -> tuple[str, ...]:
-    """The pictures beside a page bundle's index.md (Zola's and Hugo's page.assets), for galleries."""
-    if essay_path.stem != "index":
-        return ()
-    return tuple(sorted(p.name for p in essay_path.parent.iterdir()
-                        if p.suffix.lower() in CORE_TYPES or p.suffix.lower() in CONVERTIBLE))
-
-
-class LinkTargets:
-    """Where a link from one essay to another lands in the book."""
-
-    def __init__(self, root: Path, slug_by_path: dict[Path, str], base_url: str = ""):
-        self.root = root.resolve()
-        self.slug_by_path = slug_by_path
-        self.base_url = base_url
-
-    def resolve(self, href: str, essay_path: Path, display: Path, line: int | None) -> str | None:
-        """Return "#chapter" or "#chapter-anchor", or None (with a warning) when the book has no such page."""
-        parts = urlsplit(href)
-        path = unquote(parts.path)
-        if path.startswith("@/"):
-            # Zola's internal links are relative to content/: the book folder, a folder above it,
-            # or the content/ folder of a whole site.
-            bases = [base for folder in (self.root, *self.root.parents) for base in (folder, folder / "content")]
-            path = path[2:]
-        elif path.startswith("/"):
-            bases = []  # a URL of the site itself: which page it is depends on the site's routes
-        else:
-            bases = [essay_path.parent]
-        for base in bases:
-            candidate = (base / path).resolve() if path else essay_path.resolve()
-            if candidate.is_dir():
-                candidate = candidate / "index.md"
-            slug = self.slug_by_path.get(candidate) or self._section_start(candidate)
-            if slug:
-                return f"#{slug}{ID_SEPARATOR}{parts.fragment}" if parts.fragment else f"#{slug}"
-        if self.base_url and href.startswith("@/"):
-            # Zola's own rule for a page's address: its path under content/, without the file name.
-            page = re.sub(r"(^|/)_?index\.md$|\.md$", "", path)
-            address = self.base_url.rstrip("/") + "/" + (page.strip("/") + "/" if page.strip("/") else "")
-            warn(display, line, f'link "{href}" points to a page that is not in this book; it links to {address}')
-            return address + (f"#{parts.fragment}" if parts.fragment else "")
-        warn(display, line, f'link "{href}" points to no essay in this book; its words are kept, without the link')
-        return None
-
-
-    def _section_start(self, candidate: Path) -> str | None:
-        """A link to a section (Zola's and Hugo's _index.md) lands on the section's first chapter."""
-        if candidate.name not in {"_index.md", "_index.markdown"}:
-            return None
-        # slug_by_path is in reading order, so the first match is where the section begins.
-        return next((slug for path, slug in self.slug_by_path.items() if path.is_relative_to(candidate.parent)), None)
-
-
-class ImageRegistry:
-    """Collects the images essays use, each once, under a safe name inside the book."""
-
-    def __init__(self, root: Path):
-        self.root = root.resolve()
-        self._by_source: dict[Path, Image] = {}
-
-    def resolve(self, src: str, essay_path: Path, display: Path, line: int | None) -> str | None:
-        """Return the image's name in the book, or None (with a warning) if the book cannot show it."""
-        parts = urlsplit(src)
-        if parts.scheme or parts.netloc:
-            warn(display, line, f'image "{src}" is on the web; a book cannot fetch it, so its alt text is shown. '
-                 "Download it into the book folder and link the file")
-            return None
-        relative = unquote(parts.path)
-        path = self._find(relative, essay_path)
-        if not path.is_relative_to(self.root):
-            warn(display, line, f'image "{src}" is outside the book folder; it is left out and its alt text shown')
-            return None
-        if not path.is_file():
-            warn(display, line, f'image "{src}" not found; its alt text is shown instead. Add the file or fix the path')
-            return None
-        suffix = path.suffix.lower()
-        if suffix in CONVERTIBLE:
-            suffix = ".png"  # readers cannot show TIFF or BMP: the book carries a PNG
-        media_type = CORE_TYPES.get(suffix)
-        if media_type is None:
-            guessed = mimetypes.guess_type(path.name)[0] or "unknown type"
-            warn(display, line, f'image "{src}" is {guessed}; use JPEG, PNG, GIF, SVG or WebP. Its alt text is shown')
-            return None
-        if path not in self._by_source:
-            taken = {image.name for image in self._by_source.values()}
-            name = f"images/{slugify(path.stem)}{suffix}"
-            counter = 2
-            while name in taken:
-                name = f"images/{slugify(path.stem)}-{counter}{suffix}"
-                counter += 1
-            self._by_source[path] = Image(name=name, source=path, media_type=media_type)
-        return self._by_source[path].name
-
-    def _find(self, relative: str, essay_path: Path) -> Path:
-        """Beside the essay, or from the book's root for "/x"; shortcodes name paths from the site's content/."""
-        first = ((self.root if relative.startswith("/") else essay_path.parent.resolve()) / relative.lstrip("/")).resolve()
-        if first.is_file() or relative.startswith(("/", ".")):
-            return first
-        for folder in (self.root, *self.root.parents):
-            for base in (folder, folder / "content", folder / "static"):
-                candidate = (base / relative).resolve()
-                if candidate.is_file() and candidate.is_relative_to(self.root):
-                    return candidate
-        return first
-
-    def all(self) -> tuple[Image, ...]:
-        return tuple(sorted(self._by_source.values(), key=lambda image: image.name))

@@ -15,8 +15,9 @@ from markdown_it.token import Token
 
 from .tokens import inline_blocks
 
-# Given an href with no scheme and the source line, return the book-wide "#id" it means, the web
-# address of a page the book leaves out, or None (the link's words stay, without the link).
+# Given an href (a path, or a web address that may be one of the site's own pages) and the source
+# line, return the book-wide "#id" it means, the web address of a page the book leaves out (or the
+# href itself, for the rest of the web), or None (the link's words stay, without the link).
 LinkResolver = Callable[[str, "int | None"], "str | None"]
 
 
@@ -53,6 +54,6 @@ def _resolve_links(state: StateCore) -> None:
 
 
 def _is_between_pages(href: str) -> bool:
-    """Not a web or mail address and not an anchor in the same essay."""
+    """A path, or a web address that may be the site's own page; not mail and not an anchor in the same essay."""
     parts = urlsplit(href)
-    return bool(href) and not parts.scheme and not parts.netloc and not href.startswith("#")
+    return bool(href) and not href.startswith("#") and (parts.scheme in ("", "http", "https"))

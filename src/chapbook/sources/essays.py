@@ -33,6 +33,7 @@ class SourceEssay:
     draft: bool
     body: str
     body_line: int  # the line of the file the body starts on, for messages
+    categories: tuple[str, ...] = ()  # Jekyll puts them in a post's address: /family/2021/06/10/title.html
 
 
 def find_essays(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
@@ -70,7 +71,17 @@ def read_essay(path: Path, display: Path) -> SourceEssay:
         draft=meta.get("draft") is True,
         body=body,
         body_line=front.body_line,
+        categories=_categories(meta.get("categories", meta.get("category"))),
     )
+
+
+def _categories(value: Any) -> tuple[str, ...]:
+    """Jekyll's categories: a list, or one string of words."""
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, list):
+        return tuple(str(item) for item in value if isinstance(item, (str, int)))
+    return ()
 
 
 def decode_utf8(display: Path, data: bytes) -> str:

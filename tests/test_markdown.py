@@ -99,6 +99,31 @@ def test_scripts_handlers_and_javascript_links_are_removed() -> None:
     assert root.findtext("p/b") == "bold"
 
 
+def test_embedded_players_become_a_note_with_a_link_to_what_they_showed() -> None:
+    root = render('Before.\n\n<iframe src="https://www.youtube.com/embed/abc_12?rel=0" title="The river in flood">'
+                  '</iframe>\n\nHeard <audio controls><source src="//sounds.example.org/owl.mp3"></audio> at '
+                  'night, and <iframe src="javascript:alert(1)"></iframe>nothing else.\n')
+    note = root.find("p[@class='embed']")
+    assert "".join(note.itertext()) == ("YouTube video: The river in flood (on the web at "
+                                        "https://www.youtube.com/watch?v=abc_12)")
+    assert note.find("a").get("href") == "https://www.youtube.com/watch?v=abc_12"
+    inline = root.find("p/span[@class='embed']")  # inside a sentence, the note stays in the line
+    assert inline.find("a").get("href") == "https://sounds.example.org/owl.mp3"
+    assert "".join(inline.itertext()).startswith("Audio (on the web at")
+    markup = etree.tostring(root, encoding="unicode")
+    assert "javascript" not in markup and "iframe" not in markup and "audio" not in markup
+
+
+def test_broken_html_is_repaired_and_details_are_kept() -> None:
+    root = render('<div class="aside"><p>An unclosed <em>thought\n\n<details><summary>More</summary>'
+                  "Hidden</details>\n\nAfter</span> the stray tag.\n")
+    assert "".join(root.find(".//details/summary").itertext()) == "More"  # the XHTML parsed: well-formed
+    assert "".join(root.itertext()).count("thought") == 1
+    # An inline element the parser had to carry across paragraphs is dropped, not left around them.
+    assert not root.xpath(".//em[.//p or .//details or .//div]")
+    assert "After the stray tag." in " ".join("".join(root.itertext()).split())
+
+
 def test_images_are_resolved_with_their_line_and_missing_ones_show_their_alt_text() -> None:
     seen: list = []
     root = render("Intro.\n\n![A lamp](img/lamp.jpg)\n\n![Gone](img/none.png)\n", {"img/lamp.jpg": "images/lamp.jpg"}, seen)

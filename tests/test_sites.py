@@ -196,3 +196,14 @@ def test_image_paths_as_zola_serves_them(tmp_path: Path) -> None:
     assert trains.xhtml.count('src="images/lamp.jpg"') == 1 and 'src="images/lamp2.jpg"' in trains.xhtml
     preface = next(e for e in book.essays if e.title == "Preface")
     assert 'src="images/lamp.jpg"' in preface.xhtml  # /preface/ + ../img/lamp.jpg is /img/lamp.jpg
+
+
+def test_raw_html_from_a_post_builds_a_valid_epub_and_prints_the_embed_address(tmp_path: Path) -> None:
+    site = zola_site(tmp_path / "site")
+    (site / "content/home/garden.md").write_text(
+        '+++\ntitle = "Garden"\n+++\nThe beans came up.\n\n<iframe src="https://player.vimeo.com/video/4242" '
+        'title="Beans, time-lapse"></iframe>\n\n<div class="aside"><p>An unclosed <em>thought\n\n'
+        "<details><summary>More</summary>Hidden</details>\n\nAfter</span> the stray tag.\n", encoding="utf-8")
+    built = build_book(site, tmp_path / "out")  # epubcheck: no errors, no warnings
+    text = " ".join(" ".join(pdf_page_texts(built.pdf)).split())
+    assert "Vimeo video: Beans, time-lapse (on the web at https://vimeo.com/4242)" in text

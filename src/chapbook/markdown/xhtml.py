@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from html import escape as html_escape
+from urllib.parse import urlsplit
+
 import lxml.html
 import nh3
 from lxml import etree
@@ -32,7 +36,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
     resolved here, the same way, so it cannot point outside the book either.
     """
     cleaned = nh3.clean(
-        html,
+        embeds_as_links(html),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -41,6 +45,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
         filter_style_properties={"text-align"},
     )
     root = lxml.html.fragment_fromstring(cleaned, create_parent="div")
+    _unwrap_inline_around_blocks(root)
     for image in list(root.iter("img")):
         src = image.get("src", "")
         if src not in resolved:
@@ -53,6 +58,69 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
         if href and href.startswith("#") and len(href) > 1 and element.get("class") != "xref":
             element.set("href", "#" + id_prefix + href[1:])
     return inner_xml(root).strip()
+
+
+# What a page cannot play: each becomes a link to what it showed, with a word on what it was.
+EMBEDS = {"iframe": "Embedded page", "video": "Video", "audio": "Audio", "object": "Embedded content",
+          "embed": "Embedded content"}
+_VIDEO_HOSTS = {"www.youtube.com": "YouTube video", "youtube.com": "YouTube video",
+                "www.youtube-nocookie.com": "YouTube video", "vimeo.com": "Vimeo video"}
+
+
+def embeds_as_links(html: str) -> str:
+    """Replace iframes, video and audio (which a book cannot play, and which may run scripts) with a
+    note naming what they showed and a link to it on the web."""
+    if not re.search(r"<(iframe|video|audio|object|embed)\b", html, re.IGNORECASE):
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for element in list(root.iter(*EMBEDS)):
+        address = _embed_address(element)
+        if not address:  # nothing a reader could open (a script URL, an empty frame): leave it out
+            element.drop_tree()
+            continue
+        # A frame standing alone becomes a paragraph of its own; one inside text stays in the line.
+        note = lxml.html.Element("p" if element.getparent() is root else "span", {"class": "embed"})
+        kind = _VIDEO_HOSTS.get(urlsplit(address).netloc, EMBEDS[element.tag])
+        title = (element.get("title") or element.get("aria-label") or "").strip()
+        note.text = f"{kind}{': ' + title if title else ''} (on the web at "
+        link = lxml.html.Element("a", {"href": address})
+        link.text, link.tail = address, ")"
+        note.append(link)
+        note.tail = element.tail
+        element.getparent().replace(element, note)
+    return html_escape(root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+def _embed_address(element: lxml.html.HtmlElement) -> str:
+    """The address of what an embed shows, as a reader can open it: a YouTube player becomes its watch page."""
+    src = element.get("src") or element.get("data") or next(
+        (source.get("src") for source in element.iter("source") if source.get("src")), "")
+    if src.startswith("//"):
+        src = "https:" + src
+    parts = urlsplit(src)
+    if parts.scheme not in ("http", "https"):
+        return ""
+    video = re.match(r"/embed/([\w-]+)", parts.path)
+    if "youtube" in parts.netloc and video:  # the player and the nocookie player alike
+        return f"https://www.youtube.com/watch?v={video[1]}"
+    vimeo = re.match(r"/video/(\d+)", parts.path)
+    if parts.netloc == "player.vimeo.com" and vimeo:
+        return f"https://vimeo.com/{vimeo[1]}"
+    return src
+
+
+INLINE = {"a", "abbr", "b", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "s", "samp",
+          "small", "span", "strong", "sub", "sup", "u", "var"}
+BLOCKS = {"blockquote", "details", "div", "dl", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ol", "p",
+          "pre", "section", "table", "ul"}
+
+
+def _unwrap_inline_around_blocks(root: etree._Element) -> None:
+    """Broken HTML (an <em> never closed) can leave an inline element around paragraphs, which XHTML
+    forbids; keep the words, drop the wrapper."""
+    for element in list(root.iter(*INLINE)):
+        if any(child.tag in BLOCKS for child in element.iter() if child is not element):
+            element.drop_tag()
 
 
 def inner_xml(root: etree._Element) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from chapbook.markdown import render_body
@@ -57,3 +59,35 @@ def test_an_unknown_shortcode_keeps_its_body_and_is_named_with_its_line() -> Non
 def test_a_sites_own_picture_shortcode_shows_the_picture() -> None:
     root, warnings = render('{{ high_res_image(path="pics/a.png") }}\n')
     assert root.find(".//img").get("src") == "images/a.png" and warnings == []
+
+
+def test_a_book_draws_a_shortcode_with_its_own_template(tmp_path) -> None:
+    from conftest import build_book, epub_files, pdf_page_texts, run_chapbook
+
+    book = tmp_path / "book"
+    (book / "shortcodes").mkdir(parents=True)
+    (book / "book.toml").write_text('title = "Codes"\nshortcodes = { note = "shortcodes/note.html", '
+                                    'youtube = "shortcodes/film.html", broken = "shortcodes/broken.html" }\n')
+    (book / "shortcodes/note.html").write_text(
+        '<aside class="note"><p class="note-label">{{ kind | default("Note") }}</p>{{ body }}</aside>'
+        "<script>steal()</script>\n")
+    (book / "shortcodes/film.html").write_text(
+        '<span class="film">Film {{ args[0] }}, “{{ title }}”{{ "".__class__.__mro__ }}</span>\n')
+    (book / "shortcodes/broken.html").write_text("{{ 1 / 0 }}\n")
+    (book / "a.md").write_text('+++\ntitle = "A"\n+++\nText.\n\n{% note(kind="Aside <b>") %}\nThis is *inside*.\n'
+                               '{% end %}\n\nSee {{< youtube abc123 title="Owls" >}} now, {{ broken() }}then.\n')
+    built = build_book(book, tmp_path / "out")
+    chapter = etree.fromstring(epub_files(built.epub)["EPUB/a.xhtml"])
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    note = chapter.find(".//x:aside[@class='note']", ns)
+    assert note.findtext("x:p[@class='note-label']", namespaces=ns) == "Aside <b>"  # arguments are escaped
+    assert "".join(note.find("x:p/x:em", ns).itertext()) == "inside"  # the body is the rendered Markdown
+    film = chapter.find(".//x:span[@class='film']", ns)
+    assert "".join(film.itertext()) == "Film abc123, “Owls”"  # the book's template wins over the built-in; sandboxed
+    assert b"steal" not in epub_files(built.epub)["EPUB/a.xhtml"]
+    assert re.search(r"a\.md:10: the shortcode template \S*shortcodes/broken\.html failed", built.stderr)
+    assert "Film abc123" in " ".join(pdf_page_texts(built.pdf))
+
+    (book / "shortcodes/broken.html").write_text("{% if %}\n")
+    result = run_chapbook("build", str(book), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1 and "shortcodes/broken.html:1: shortcode template:" in result.stderr

@@ -15,7 +15,9 @@ from .errors import ChapbookError, shown, warn
 from .markdown import render_body, render_title
 from .addresses import ID_SEPARATOR, ImageRegistry, LinkTargets, page_assets, site_addresses, web_address
 from .model import Book, Essay, Part
+from .markdown.shortcodes import Shortcode, book_shortcode
 from .sources import SourceEssay, find_essays, read_essay
+from .sources.essays import decode_utf8
 from .selection import arrange, choose, group
 from .sources.essays import SECTION_FILES, title_from_name, slugify
 from .sources.sites import essay_folder
@@ -60,11 +62,12 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     addresses = {address: slug_of[essay.path] for essay in reversed(published)
                  for address in site_addresses(essay, base)}  # reversed: the first essay claiming an address keeps it
     links = LinkTargets(root, {path.resolve(): slug for path, slug in slug_of.items()}, config.base_url, addresses)
-    chapters = [_render(essay, slug_of[essay.path], config, images, links) for essay in published]
+    own = book_shortcodes(root, config)
+    chapters = [_render(essay, slug_of[essay.path], config, images, links, own) for essay in published]
     parts = tuple(
         Part(title=render_title(_fix_line(plan.title), language=config.language), slug=f"part-{number}",
              number=number, chapters=tuple(slug_of[e.path] for e in plan.essays),
-             opening=_render(plan.opening, f"part-{number}", config, images, links).xhtml if plan.opening else "")
+             opening=_render(plan.opening, f"part-{number}", config, images, links, own).xhtml if plan.opening else "")
         for number, plan in enumerate(plans, start=1))
     return Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
                 modified=last_modified(published), parts=parts)
@@ -139,7 +142,14 @@ def _looks_damaged(line: str) -> bool:
     return any(ch in line for ch in "ÃÂâÅÄ")
 
 
-def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry, links: LinkTargets) -> Essay:
+def book_shortcodes(root: Path, config: BookConfig) -> dict[str, Shortcode]:
+    """The book's own shortcode templates (book.toml's shortcodes), read once for every essay."""
+    return {name.lower(): book_shortcode(decode_utf8(shown(root / file), (root / file).read_bytes()), shown(root / file))
+            for name, file in config.shortcodes.items()}
+
+
+def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry, links: LinkTargets,
+            own_shortcodes: dict[str, Shortcode]) -> Essay:
     display = shown(essay.path)
     body = repair_encoding(display, essay.body, essay.body_line)
 
@@ -165,6 +175,7 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
         resolve_image=resolve_image, resolve_link=resolve_link, verse_detection=config.verse_detection,
         epigraph_source=essay.epigraph_source or config.epigraph_source,
         page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode,
+        book_shortcodes=own_shortcodes, warn_template=lambda message, line: warn(display, file_line(line), message),
     )
     font_class = config.font_classes.get(essay.font_class, essay.font_class) if essay.font_class else None
     title = render_title(_fix_line(essay.title), language=config.language)

@@ -110,6 +110,10 @@ class BookConfig:
     # An explicit reading order: the essays matching these come first, in this order; the rest
     # follow by weight, date and title.
     order: list[str] = field(default_factory=list)
+    # The site's own shortcodes, each drawn by a Jinja template in the book folder:
+    # { note = "shortcodes/note.html" }. The template sees the shortcode's arguments by name, the
+    # positional ones as args[0], args[1]…, and body (its inner Markdown, rendered).
+    shortcodes: dict[str, str] = field(default_factory=dict)
     # Parts grouping the chapters, each a [[parts]] table with a title and either a site section
     # (section = "travel"; its _index.md gives the title and an opening text) or essays = [paths].
     parts: tuple[PartSpec, ...] = ()
@@ -200,6 +204,11 @@ def load_config(folder: Path) -> BookConfig:
             raise ChapbookError(path, _line_of(text, key), f'{key} "{chosen}" is not a file inside the book folder')
         if chosen and Path(chosen).suffix.lower() not in {".jpg", ".jpeg", ".png"}:
             raise ChapbookError(path, _line_of(text, key), f"{key} must be a JPEG or PNG image, got {chosen}")
+    for name, template in config.shortcodes.items():
+        where = folder / template
+        if not (where.resolve().is_relative_to(folder.resolve()) and where.is_file()):
+            raise ChapbookError(path, _line_of(text, "shortcodes"),
+                                f'the template for shortcode "{name}", "{template}", is not a file inside the book folder')
     if config.stylesheet and not (folder / config.stylesheet).resolve().is_relative_to(folder.resolve()):
         raise ChapbookError(path, _line_of(text, "stylesheet"), "stylesheet must be a file inside the book folder")
     if config.stylesheet and not (folder / config.stylesheet).is_file():

@@ -11,12 +11,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 
+from jinja2 import ChainableUndefined, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
+from ..errors import ChapbookError
 from .images import missing_image_html
 from .tokens import inline_blocks
 
@@ -129,7 +134,7 @@ def _render_block(self, tokens, idx, options, env) -> str:  # noqa: ANN001
 def _render(meta: dict, body: str, env: dict, where: list[int] | None) -> str:
     name, args = meta["name"].lower(), meta["args"]
     env["shortcode_line"] = where[0] + 1 if where else None
-    handler = SHORTCODES.get(name)
+    handler = env.get("book_shortcodes", {}).get(name) or SHORTCODES.get(name)
     if handler is None and any(key in args for key in ("path", "src", "image")):
         handler = _image  # a site's own picture shortcode: show the picture it names
     if handler is None:
@@ -173,6 +178,29 @@ def _quote(args: Args, body: str, env: dict) -> str:
 
 def _math(args: Args, body: str, env: dict) -> str:
     return f'<code class="math">{body or html.escape(args.get("0", ""))}</code>'
+
+
+def book_shortcode(source: str, path: Path) -> Shortcode:
+    """A shortcode drawn by the book's own Jinja template. The sandbox lets it read only what it is
+    given (no files, no attributes of Python objects); what it writes is cleaned like any raw HTML."""
+    environment = SandboxedEnvironment(autoescape=True, undefined=ChainableUndefined)
+    try:
+        template = environment.from_string(source)
+    except TemplateSyntaxError as error:
+        raise ChapbookError(path, error.lineno, f"shortcode template: {error.message}; fix the Jinja syntax") from None
+
+    def render(args: Args, body: str, env: dict) -> str:
+        positional = [value for key, value in sorted(args.items()) if key.isdigit()]
+        named = {key: value for key, value in args.items() if not key.isdigit()}
+        try:
+            return template.render(**named, args=positional, body=Markup(body))
+        except Exception as error:  # noqa: BLE001 - a template's mistake must not stop the book
+            report = env.get("warn_template")
+            if report:
+                report(f"the shortcode template {path} failed ({error}); the book keeps the shortcode's body",
+                       env.get("shortcode_line"))
+            return body
+    return render
 
 
 SHORTCODES: dict[str, Shortcode] = {

@@ -160,3 +160,18 @@ def test_a_link_to_another_chapter_gives_its_page_in_print(tmp_path: Path) -> No
     second = next(folio for folio, index in folios.items() if pages[index].lstrip().startswith("Second"))
     text = " ".join(" ".join(pages).split())
     assert f"Read the second walk (see p. {second}) next." in text
+
+
+def test_back_matter_is_written_in_markdown(tmp_path: Path) -> None:
+    toml = ('title = "Walks"\nacknowledgements = """Thanks to *The Quarterly Walk*, where '
+            '[the first essay](https://walk.example/one) appeared.\n\nAnd to my sister."""\n')
+    built = build_book(make_book(tmp_path / "src", toml, ESSAYS), tmp_path / "out")
+    back = chapter_xhtml(built.epub, "backmatter.xhtml")
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    section = back.find(".//x:section[@role='doc-acknowledgments']", ns)
+    paragraphs = section.findall("x:p", ns)
+    assert len(paragraphs) == 2 and "".join(paragraphs[1].itertext()) == "And to my sister."
+    assert section.findtext(".//x:em", namespaces=ns) == "The Quarterly Walk"
+    assert section.find(".//x:a", ns).get("href") == "https://walk.example/one"
+    text = " ".join(" ".join(pdf_page_texts(built.pdf)).split())
+    assert "*" not in text and "https://walk.example/one" in text  # the address as a note on paper

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import ftfy
 
-from .config import BookConfig, load_config
+from .config import CONFIG_NAME, BookConfig, load_config, option_line
 from .errors import ChapbookError, shown, warn
 from .markdown import render_body, render_title
 from .addresses import ID_SEPARATOR, ImageRegistry, LinkTargets, page_assets, site_addresses, web_address
@@ -69,8 +69,22 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
              number=number, chapters=tuple(slug_of[e.path] for e in plan.essays),
              opening=_render(plan.opening, f"part-{number}", config, images, links, own).xhtml if plan.opening else "")
         for number, plan in enumerate(plans, start=1))
+    back = {key: _render_option(root, config, key, images, links, own) for key in ("acknowledgements", "about_author")}
     return Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
-                modified=last_modified(published), parts=parts)
+                modified=last_modified(published), parts=parts, **back)
+
+
+def _render_option(root: Path, config: BookConfig, key: str, images: ImageRegistry, links: LinkTargets,
+                   own: dict[str, Shortcode]) -> str:
+    """An option of book.toml written in Markdown (the back matter), rendered as an essay is."""
+    text = getattr(config, key)
+    if not text.strip():
+        return ""
+    path = root / CONFIG_NAME
+    option = SourceEssay(path=path, title=key, date=None, weight=None, slug=key.replace("_", "-"), font_class=None,
+                         epigraph_source=None, site_path=None, draft=False, body=text,
+                         body_line=option_line(root, key) or 1)
+    return _render(option, key.replace("_", "-"), config, images, links, own).xhtml
 
 
 def _read_section(folder: Path) -> SourceEssay | None:

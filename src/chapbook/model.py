@@ -64,6 +64,9 @@ class Book:
     # the same sources give the same bytes.
     modified: dt.datetime
     parts: tuple[Part, ...] = ()
+    # book.toml's back matter, its Markdown rendered as the essays' is
+    acknowledgements: str = ""
+    about_author: str = ""
 
     @property
     def slug(self) -> str:

@@ -39,10 +39,16 @@ def notes_at_page_foot(root: etree._Element) -> None:
             rule.getparent().remove(rule)
 
 
+def _text_sections(root: etree._Element) -> list[etree._Element]:
+    """Where a reader meets links: the chapters, part openings and the back matter."""
+    return [section for section in root.iter("section")
+            if {"chapter", "part", "back-matter"} & set(_classes(section))]
+
+
 def links_as_notes(root: etree._Element, at_chapter_end: bool = False) -> None:
     """A web link's address goes to the page foot (or to a list at the chapter's end), unless the
     link's text is the address already."""
-    for section in chapter_sections(root):
+    for section in _text_sections(root):
         addresses = []
         for link in list(section.iter("a")):
             href = link.get("href") or ""

@@ -175,3 +175,31 @@ def test_back_matter_is_written_in_markdown(tmp_path: Path) -> None:
     assert section.find(".//x:a", ns).get("href") == "https://walk.example/one"
     text = " ".join(" ".join(pdf_page_texts(built.pdf)).split())
     assert "*" not in text and "https://walk.example/one" in text  # the address as a note on paper
+
+
+@pytest.mark.parametrize("bleed, edge", [('bleed = "0.125in"\n', 9.0), ("", 0.0)])
+def test_a_picture_marked_bleed_fills_its_page_to_the_bleed_edge(tmp_path: Path, bleed: str, edge: float) -> None:
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    essays = {"a.md": '+++\ntitle = "Field"\n+++\nBefore the field.\n\n![A lamp on a desk](lamp.jpg){.bleed}\n\n'
+                      "After the field.\n\nA small ![lamp](lamp.jpg){.bleed} inside a sentence.\n"}
+    source = make_book(tmp_path / "src", f'title = "Fields"\n{bleed}', essays)
+    (source / "lamp.jpg").write_bytes((Path(__file__).parents[1] / "book/images/lamp.jpg").read_bytes())
+    built = build_book(source, tmp_path / "out")
+    chapter = chapter_xhtml(built.epub, "a.xhtml")
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    assert chapter.find(".//x:p[@class='bleed-page']/x:img[@class='bleed']", ns) is not None
+    assert len(chapter.findall(".//x:img[@class='bleed']", ns)) == 1  # in a sentence the mark means nothing
+    document = pypdfium2.PdfDocument(built.pdf)
+    pages = pdf_page_texts(built.pdf)
+    index = next(i for i, text in enumerate(pages) if "Before the field." in text) + 1
+    assert pages[index].strip() == ""  # a page of its own: no running head, no folio
+    assert "After the field." in pages[index + 1]
+    page = document[index]
+    left, bottom, right, top = page.get_mediabox()
+    trim = [round(v, 2) for v in page.get_trimbox()]
+    assert [round(v, 2) for v in (left, bottom, right, top)] == [trim[0] - edge, trim[1] - edge, trim[2] + edge, trim[3] + edge]
+    picture = next(iter(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=5)))
+    x0, y0, x1, y1 = picture.get_bounds()
+    assert x0 <= left + 0.5 and y0 <= bottom + 0.5 and x1 >= right - 0.5 and y1 >= top - 0.5  # to the sheet's edge

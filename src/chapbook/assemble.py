@@ -43,10 +43,13 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     essays = [read_essay(path, shown(path)) for path in paths]
     # A single essay is a book of its own title; a folder is configured by its book.toml.
     config = load_config(root) if source.is_dir() else BookConfig(title=essays[0].title)
-    published = choose([essay for essay in essays if not essay.draft], base, root, config)
+    published = [essay for essay in essays if not essay.draft]
     if not published:
-        raise ChapbookError(source, None, "no essay is left to make a book: every one is a draft (draft = true) "
-                            "or book.toml's sections, include and exclude leave it out")
+        raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")
+    published = choose(published, base, root, config)
+    if not published:
+        raise ChapbookError(root / CONFIG_NAME, None, "no essay is left to make a book: its sections, include "
+                            "and exclude leave every one out; widen them")
     # A missing weight matters only when other essays have one: then it decides the place.
     weighted = any(essay.weight is not None for essay in published)
     for essay in published:

@@ -126,6 +126,12 @@ class BookConfig:
         return f"{family}, {' '.join(given)}" if given else family
 
     @property
+    def bleed_inches(self) -> float:
+        """The bleed in inches (0 without one); validated at load, so it always parses."""
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)(in|mm|pt)", self.bleed)
+        return float(match[1]) / {"in": 1.0, "mm": 25.4, "pt": 72.0}[match[2]] if match else 0.0
+
+    @property
     def trim_inches(self) -> tuple[float, float]:
         """The page size in inches; validated at load, so it always parses."""
         return parse_trim(self.trim)

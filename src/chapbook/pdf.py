@@ -81,8 +81,12 @@ def page_css(book: Book, gutter: float = gutter_for(0)) -> str:
     width, height = book.config.trim_inches
     bleed = f" bleed: {book.config.bleed};" if book.config.bleed else ""
     marks = " marks: crop;" if book.config.crop_marks else ""
+    # A picture meant to bleed covers the whole page and runs on into the bleed, to be trimmed.
+    edge = book.config.bleed_inches
     return (f"@page {{ size: {width:.4f}in {height:.4f}in;{bleed}{marks} }}\n"
-            f"@page :right {{ margin-left: {gutter}in; }}\n@page :left {{ margin-right: {gutter}in; }}")
+            f"@page :right {{ margin-left: {gutter}in; }}\n@page :left {{ margin-right: {gutter}in; }}\n"
+            f".bleed-page > img.bleed {{ width: {width + 2 * edge:.4f}in; height: {height + 2 * edge:.4f}in; "
+            f"margin: -{edge:.4f}in 0 0 -{edge:.4f}in; }}")
 
 
 def html_for_print(book: Book, theme: Theme) -> str:

@@ -10,6 +10,7 @@ import lxml.html
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .breaks import line_breaks_plugin
@@ -60,6 +61,8 @@ def _parser(language: str) -> MarkdownIt:
     md.use(lead_in_plugin)
     md.use(dash_spacing_plugin)
     md.use(images_plugin)
+    # ![a field](field.jpg){.bleed}: a class on a picture, and nothing else (no ids, no styles).
+    md.use(attrs_plugin, after=("image",), allowed=("class",))
     md.use(shortcodes_plugin)
     md.use(links_plugin)
     # Headings get the ids Zola gives them, so links to #anchors keep working in the book.

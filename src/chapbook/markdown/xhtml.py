@@ -46,6 +46,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
     )
     root = lxml.html.fragment_fromstring(cleaned, create_parent="div")
     _unwrap_inline_around_blocks(root)
+    _bleed_pages(root)
     for image in list(root.iter("img")):
         src = image.get("src", "")
         if src not in resolved:
@@ -121,6 +122,23 @@ def _unwrap_inline_around_blocks(root: etree._Element) -> None:
     for element in list(root.iter(*INLINE)):
         if any(child.tag in BLOCKS for child in element.iter() if child is not element):
             element.drop_tag()
+
+
+def _bleed_pages(root: etree._Element) -> None:
+    """A picture marked {.bleed} alone in its paragraph or figure is a page of its own in print (to the
+    trimmed edge) and a full-width picture on screen; inside a sentence the mark means nothing."""
+    for image in root.iter("img"):
+        classes = (image.get("class") or "").split()
+        if "bleed" not in classes:
+            continue
+        block = image.getparent()
+        alone = (block is not None and block.tag in ("p", "figure") and len(block) == 1
+                 and not (block.text or "").strip() and not (image.tail or "").strip())
+        if alone:
+            block.set("class", " ".join([*(block.get("class") or "").split(), "bleed-page"]))
+        else:
+            rest = [name for name in classes if name != "bleed"]
+            image.set("class", " ".join(rest)) if rest else image.attrib.pop("class")
 
 
 def inner_xml(root: etree._Element) -> str:

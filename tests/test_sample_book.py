@@ -361,7 +361,7 @@ def test_back_matter_lists_where_each_essay_first_appeared(sample: Built, pages:
     # The front matter's path = "night-walks", under book.toml's base_url.
     assert night.findtext("x:span[@class='publication-address']", namespaces=XHTML) == \
         "https://mara-ellison.example/night-walks/"
-    about = [p.text for p in back.iterfind(".//x:section[@class='back-matter about-author']/x:p", XHTML)]
+    about = ["".join(p.itertext()) for p in back.iterfind(".//x:section[@class='back-matter about-author']/x:p", XHTML)]
     assert about[0].startswith("Mara Ellison writes at night") and len(about) == 2
     published = next(i for i, text in enumerate(pages) if text.strip().startswith("First Published"))
     assert published % 2 == 0 and published > opener_pages(pages)[-1]  # a recto after the last chapter

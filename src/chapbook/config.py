@@ -64,6 +64,8 @@ class BookConfig:
     bleed: str = ""
     # Crop marks in the bleed, where the printer cuts.
     crop_marks: bool = False
+    # The paper the interior is printed on, "white" or "cream": it sets the cover's spine width.
+    paper: str = "white"
     # The EPUB carries the theme's fonts (subset to the book's characters), so every reader sees
     # the book's typeface; false leaves them out for a smaller file.
     embed_fonts: bool = True
@@ -96,6 +98,14 @@ class BookConfig:
             return self.author_sort
         *given, family = self.author.split()
         return f"{family}, {' '.join(given)}" if given else family
+
+    @property
+    def bleed_inches(self) -> float | None:
+        """The bleed in inches, or None when book.toml sets none; validated at load."""
+        if not self.bleed:
+            return None
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)(in|mm|pt)", self.bleed)
+        return float(match[1]) / {"in": 1.0, "mm": 25.4, "pt": 72.0}[match[2]]
 
     @property
     def trim_inches(self) -> tuple[float, float]:
@@ -157,6 +167,9 @@ def load_config(folder: Path) -> BookConfig:
                             f'pdf_variant must be one of {", ".join(repr(v) for v in PDF_VARIANTS)}, got "{config.pdf_variant}"')
     if config.bleed and not re.fullmatch(r"\d+(\.\d+)?(in|mm|pt)", config.bleed):
         raise ChapbookError(path, _line_of(text, "bleed"), f'bleed must be a length such as "0.125in" or "3mm", got "{config.bleed}"')
+    if config.paper not in PAPERS:
+        raise ChapbookError(path, _line_of(text, "paper"),
+                            f'paper must be "white" or "cream" (the spine\'s width depends on it), got "{config.paper}"')
     if config.print_links not in ("footnotes", "chapter-end", "none"):
         raise ChapbookError(path, _line_of(text, "print_links"),
                             f'print_links must be "footnotes", "chapter-end" or "none", got "{config.print_links}"')
@@ -192,6 +205,7 @@ def load_config(folder: Path) -> BookConfig:
 
 
 CHAPTER_NUMBERS = ("none", "words", "figures")
+PAPERS = ("white", "cream")
 # PDF/X-4 is left out: WeasyPrint 70 writes no output intent for it, and a printer's preflight would refuse it.
 PDF_VARIANTS = ("", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
 _KINDS = {"str": (str, "text in quotes"), "bool": (bool, "true or false"),

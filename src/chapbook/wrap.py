@@ -13,6 +13,7 @@ from weasyprint.urls import URLFetcherResponse
 from .config import CONFIG_NAME
 from .cover import cover_stylesheet
 from .errors import warn
+from .markdown import render_title
 from .model import Book
 from .pdf import VIRTUAL_BASE, BookFetcher, _source_date, _weasyprint_warnings
 from .render import render
@@ -75,9 +76,11 @@ def write_wrap(book: Book, theme: Theme, wrap: Wrap, target: Path) -> None:
     """Lay out the wrap on one page whose trim is the closed book's outline, and write it as a PDF."""
     fonts = FontConfiguration()
     fetcher = _WrapFetcher(book, theme)
-    blurb = [part.strip() for part in book.config.description.split("\n\n") if part.strip()]
+    # The blurb is printed, so it gets the book's typography: curly quotes, dashes.
+    blurb = [render_title(part, language=book.config.language)
+             for part in book.config.description.split("\n\n") if part.strip()]
     spine_text = " · ".join(part for part in (book.config.title, book.config.author) if part) if wrap.spine_text else ""
-    html = render("cover-wrap.html.j2", config=book.config, blurb=blurb, spine_text=spine_text,
+    html = render("cover-wrap.html.j2", config=book.config, blurb=blurb, spine_text=bool(spine_text),
                   image=COVER_ART_URL if book.config.cover else "")
     stylesheet = cover_stylesheet(theme, fonts, fetcher, _geometry_css(wrap, len(spine_text)),
                                   structure=WRAP_CSS.read_text(encoding="utf-8"))

@@ -41,8 +41,9 @@ def cover_stylesheet(theme: Theme, fonts: FontConfiguration, fetcher: BookFetche
                      sizes: str, structure: str = "") -> weasyprint.CSS:
     """The theme's one cover design (the EPUB's cover image, the print wrap's front), sized by the caller.
 
-    The structure comes before the theme's cover rules, so a theme can restyle it; the sizes last."""
-    css = "\n".join([theme.font_face_css(), theme.shared_css, structure, theme.cover_css, sizes])
+    The base design comes first and the theme's own stylesheets after it, so a theme's cover rules
+    (the diary's script title, paper and ornament) win over the base ones; the sizes come last."""
+    css = "\n".join([theme.font_face_css(), structure, theme.cover_css, theme.shared_css, sizes])
     return weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, base_url=theme.folder.as_uri() + "/")
 
 

@@ -226,3 +226,9 @@ def test_the_books_cover_picture_fills_the_front_and_its_bleed(tmp_path: Path) -
     for x, y in ((fold + 1, 0), (right, 0), (right, bottom), (fold + 1, bottom)):
         assert picture.getpixel((x, y)) == blue, (x, y)
     assert picture.getpixel((fold - 4, picture.height // 2)) != blue  # the spine and the back keep the ground
+
+
+def test_spine_text_from_80_pages_as_kdp_allows() -> None:
+    from chapbook.wrap import Wrap as Geometry
+
+    assert [Geometry(5.5, 8.5, n * WHITE, BLEED, n).spine_text for n in (78, 79, 80, 81)] == [False, False, True, True]

@@ -36,7 +36,7 @@ class BookConfig:
     author: str = ""
     # The author as catalogues sort it ("Ellison, Mara"); by default the last word of author first.
     author_sort: str = ""
-    # A sentence or two about the book, for the EPUB's description.
+    # A sentence or two about the book: the EPUB's description, and the blurb on the print cover's back.
     description: str = ""
     # Subjects or genres for catalogues: ["Essays", "Memoir"].
     subjects: list[str] = field(default_factory=list)
@@ -55,12 +55,14 @@ class BookConfig:
     about_author: str = ""
     # A "First published" page at the back, listing each essay's title, date and address.
     first_published: bool = True
-    # A cover image in the book folder (JPEG or PNG, about 1600 x 2560); by default the theme draws one.
+    # A cover image in the book folder (JPEG or PNG, about 1600 x 2560; for print, 300 dpi at the trim
+    # and its bleed); the EPUB's cover and the print cover's front. By default the theme draws one.
     cover: str = ""
     # The PDF standard to meet: "" (plain PDF 1.7), "pdf/a-2b" or "pdf/a-3b" (an archival
     # keepsake), "pdf/ua-1" (tagged, for screen readers).
     pdf_variant: str = ""
     # Print bleed around the trim, for a printer who trims the pages: "0.125in" (KDP, IngramSpark).
+    # The print cover always has bleed: this, or 0.125in.
     bleed: str = ""
     # Crop marks in the bleed, where the printer cuts.
     crop_marks: bool = False

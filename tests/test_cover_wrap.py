@@ -232,3 +232,13 @@ def test_spine_text_from_80_pages_as_kdp_allows() -> None:
     from chapbook.wrap import Wrap as Geometry
 
     assert [Geometry(5.5, 8.5, n * WHITE, BLEED, n).spine_text for n in (78, 79, 80, 81)] == [False, False, True, True]
+
+
+def test_a_description_too_long_for_the_back_is_a_warning(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "a.md").write_text("Text.\n")
+    for words, warned in ((40, False), (700, True)):
+        (source / "book.toml").write_text(f'title = "Blurb"\ndescription = "{"word " * words}"\n')
+        wrap = make_cover(source, tmp_path / "out")
+        assert ("too long for the back cover" in wrap.stderr) is warned, wrap.stderr

@@ -93,6 +93,7 @@ def write_wrap(book: Book, theme: Theme, wrap: Wrap, target: Path) -> None:
     document.metadata.created = document.metadata.modified = book.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
     if book.config.cover:
         _warn_if_coarse(book, wrap)
+    _warn_if_blurb_too_long(book, document)
     with _weasyprint_warnings(), _source_date(book):
         document.write_pdf(target, uncompressed_pdf=False)
 
@@ -118,6 +119,24 @@ def _warn_if_coarse(book: Book, wrap: Wrap) -> None:
         wanted = f"{round((wrap.trim_width + wrap.bleed) * PRINT_DPI)} x {round(wrap.height * PRINT_DPI)}"
         warn(book.root / CONFIG_NAME, None, f'cover "{book.config.cover}" fills the printed front at {dpi:.0f} dpi; '
              f"printers ask for {PRINT_DPI}: use a picture of at least {wanted} pixels")
+
+
+def _warn_if_blurb_too_long(book: Book, document: weasyprint.Document) -> None:
+    """A blurb that runs down into the barcode's area would be printed over: say so."""
+    found: dict[str, object] = {}
+    stack = [document.pages[0]._page_box]  # WeasyPrint's laid-out boxes: where the blurb ended up
+    while stack:
+        box = stack.pop()
+        name = box.element.get("class") if getattr(box, "element", None) is not None else None
+        if name in ("cover-blurb", "cover-barcode") and name not in found:
+            found[name] = box
+        stack.extend(getattr(box, "children", ()) or ())
+    if len(found) == 2:
+        blurb, barcode = found["cover-blurb"], found["cover-barcode"]
+        gap = BARCODE_INSET * 96  # CSS pixels
+        if blurb.position_y + blurb.margin_height() > barcode.position_y - gap:
+            warn(book.root / CONFIG_NAME, None, "the description is too long for the back cover: it runs into the "
+                 f"{BARCODE_WIDTH:g} x {BARCODE_HEIGHT:g} in the printer keeps for the barcode; shorten it")
 
 
 def _geometry_css(wrap: Wrap, spine_chars: int) -> str:

@@ -79,10 +79,10 @@ def write_wrap(book: Book, theme: Theme, wrap: Wrap, target: Path) -> None:
     # The blurb is printed, so it gets the book's typography: curly quotes, dashes.
     blurb = [render_title(part, language=book.config.language)
              for part in book.config.description.split("\n\n") if part.strip()]
-    spine_text = " · ".join(part for part in (book.config.title, book.config.author) if part) if wrap.spine_text else ""
-    html = render("cover-wrap.html.j2", config=book.config, blurb=blurb, spine_text=bool(spine_text),
+    spine_line = " · ".join(part for part in (book.config.title, book.config.author) if part)
+    html = render("cover-wrap.html.j2", config=book.config, blurb=blurb, spine_text=wrap.spine_text,
                   image=COVER_ART_URL if book.config.cover else "")
-    stylesheet = cover_stylesheet(theme, fonts, fetcher, _geometry_css(wrap, len(spine_text)),
+    stylesheet = cover_stylesheet(theme, fonts, fetcher, _geometry_css(wrap, len(spine_line)),
                                   structure=WRAP_CSS.read_text(encoding="utf-8"))
     with _weasyprint_warnings():
         document = weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
@@ -156,11 +156,11 @@ def _geometry_css(wrap: Wrap, spine_chars: int) -> str:
         # A picture runs on past the trim into the bleed, at the head, the foot and the fore-edge.
         f".cover-image {{ left: 0; top: {-b:.4f}in; width: {w + b:.4f}in; height: {wrap.height:.4f}in; }}",
     ]
-    if spine_chars:
+    if wrap.spine_text:
         length = h - 2 * SPINE_TEXT_END_MARGIN
         # The type fits across the spine less KDP's margins: centred on its line, a face's descenders reach
-        # up to 0.7 em from the middle (EB Garamond 0.64, Literata 0.7 measured). A long title and name fit
-        # along it: a letter and its spacing take about 0.6 em.
+        # about 0.65 em from the middle (EB Garamond and Literata, measured), 0.7 leaves room. A long title
+        # and name fit along it: a letter and its spacing take about 0.6 em.
         size = min(SPINE_TEXT_MAX_PT, (s / 2 - SPINE_TEXT_MARGIN) * 72 / 0.7, length * 72 / (0.6 * spine_chars))
         rules.append(f".cover .cover-spine-text {{ left: {(s - length) / 2:.4f}in; top: {(h - s) / 2:.4f}in; "
                      f"width: {length:.4f}in; height: {s:.4f}in; line-height: {s:.4f}in; font-size: {size:.2f}pt; }}")

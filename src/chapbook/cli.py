@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ChapbookError
-from .pipeline import FORMATS, build
+from .pipeline import FORMATS, build, cover
 from .preflight import check_pdf
 
 DESCRIPTION = """\
@@ -26,6 +26,13 @@ _drafts folders. book.toml sets title, author, language, trim (page size) and th
 Outputs are written as OUTDIR/<title-slug>.epub and .pdf; a failed build leaves the
 previous files as they were. Exit status: 0 built, 1 a problem in the book (the message
 names the file and line), 2 a mistake on the command line."""
+
+COVER_HELP = """\
+Write OUTDIR/<title-slug>-cover.pdf: the paperback's cover as the printer wants it, one sheet
+with the back (the book's description, and room for the barcode), the spine and the front (the
+theme's cover, or the book's cover picture), with bleed all round. The spine is as wide as the
+interior that `chapbook build` writes is thick on the book's paper (KDP's figures); books of 80
+pages or more get the title and author on it."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,6 +57,15 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--format", choices=("epub", "pdf", "all"), default="all",
                               help="which formats to write (default: all)")
     build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    cover_parser = commands.add_parser(
+        "cover", help="write the print cover wrap (back, spine, front) as a PDF", description=COVER_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cover_parser.add_argument("source", nargs="?", default=".", metavar="SOURCE",
+                              help="book folder or Markdown file (default: the current folder)")
+    cover_parser.add_argument("-o", "--output", default="dist", metavar="OUTDIR",
+                              help="folder to write the cover into (default: ./dist)")
+    cover_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     check_parser = commands.add_parser(
         "check", help="preflight a built PDF as a print shop would",
         description="Read a built PDF and report what a printer checks: trim and bleed, every font "
@@ -101,9 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         if not quiet:
             print(f"chapbook: {message}", file=sys.stderr, flush=True)
 
-    formats = FORMATS if args.format == "all" else (args.format,)
     try:
-        result = build(Path(args.source), Path(args.output), formats, progress)
+        if args.command == "cover":
+            result = cover(Path(args.source), Path(args.output), progress)
+        else:
+            formats = FORMATS if args.format == "all" else (args.format,)
+            result = build(Path(args.source), Path(args.output), formats, progress)
     except ChapbookError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_status

@@ -46,7 +46,7 @@ class BookConfig:
     author: str = ""
     # The author as catalogues sort it ("Ellison, Mara"); by default the last word of author first.
     author_sort: str = ""
-    # A sentence or two about the book, for the EPUB's description.
+    # A sentence or two about the book: the EPUB's description, and the blurb on the print cover's back.
     description: str = ""
     # Subjects or genres for catalogues: ["Essays", "Memoir"].
     subjects: list[str] = field(default_factory=list)
@@ -65,15 +65,19 @@ class BookConfig:
     about_author: str = ""
     # A "First published" page at the back, listing each essay's title, date and address.
     first_published: bool = True
-    # A cover image in the book folder (JPEG or PNG, about 1600 x 2560); by default the theme draws one.
+    # A cover image in the book folder (JPEG or PNG, about 1600 x 2560; for print, 300 dpi at the trim
+    # and its bleed); the EPUB's cover and the print cover's front. By default the theme draws one.
     cover: str = ""
     # The PDF standard to meet: "" (plain PDF 1.7), "pdf/a-2b" or "pdf/a-3b" (an archival
     # keepsake), "pdf/ua-1" (tagged, for screen readers).
     pdf_variant: str = ""
     # Print bleed around the trim, for a printer who trims the pages: "0.125in" (KDP, IngramSpark).
+    # The print cover always has bleed: this, or 0.125in.
     bleed: str = ""
     # Crop marks in the bleed, where the printer cuts.
     crop_marks: bool = False
+    # The paper the interior is printed on, "white" or "cream": it sets the cover's spine width.
+    paper: str = "white"
     # The EPUB carries the theme's fonts (subset to the book's characters), so every reader sees
     # the book's typeface; false leaves them out for a smaller file.
     embed_fonts: bool = True
@@ -191,6 +195,9 @@ def load_config(folder: Path) -> BookConfig:
                             f'pdf_variant must be one of {", ".join(repr(v) for v in PDF_VARIANTS)}, got "{config.pdf_variant}"')
     if config.bleed and not re.fullmatch(r"\d+(\.\d+)?(in|mm|pt)", config.bleed):
         raise ChapbookError(path, _line_of(text, "bleed"), f'bleed must be a length such as "0.125in" or "3mm", got "{config.bleed}"')
+    if config.paper not in PAPERS:
+        raise ChapbookError(path, _line_of(text, "paper"),
+                            f'paper must be "white" or "cream" (the spine\'s width depends on it), got "{config.paper}"')
     if config.print_links not in ("footnotes", "chapter-end", "none"):
         raise ChapbookError(path, _line_of(text, "print_links"),
                             f'print_links must be "footnotes", "chapter-end" or "none", got "{config.print_links}"')
@@ -231,6 +238,7 @@ def load_config(folder: Path) -> BookConfig:
 
 
 CHAPTER_NUMBERS = ("none", "words", "figures")
+PAPERS = ("white", "cream")
 # PDF/X-4 is left out: WeasyPrint 70 writes no output intent for it, and a printer's preflight would refuse it.
 PDF_VARIANTS = ("", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
 _KINDS = {"str": (str, "text in quotes"), "bool": (bool, "true or false"),

@@ -18,6 +18,7 @@ from .themes import Theme
 # The shape and size reading stores ask for: 1600 x 2560 pixels, 1 : 1.6.
 COVER_WIDTH_PX = 1600
 COVER_WIDTH_IN = 6.25
+COVER_HEIGHT_IN = 10
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,24 @@ def front_cover(book: Book, theme: Theme) -> CoverImage:
     return CoverImage("images/cover.jpg", "image/jpeg", draw_cover(book, theme))
 
 
+def cover_stylesheet(theme: Theme, fonts: FontConfiguration, fetcher: BookFetcher,
+                     sizes: str, structure: str = "") -> weasyprint.CSS:
+    """The theme's one cover design (the EPUB's cover image, the print wrap's front), sized by the caller.
+
+    The base design comes first and the theme's own stylesheets after it, so a theme's cover rules
+    (the diary's script title, paper and ornament) win over the base ones; the sizes come last."""
+    css = "\n".join([theme.font_face_css(), structure, theme.cover_css, theme.shared_css, sizes])
+    return weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, base_url=theme.folder.as_uri() + "/")
+
+
 def draw_cover(book: Book, theme: Theme) -> bytes:
     """Lay out the theme's cover page with the book's fonts, and photograph it as a JPEG."""
     fonts = FontConfiguration()
     fetcher = BookFetcher(book, theme)
-    css = "\n".join([theme.font_face_css(), theme.shared_css, theme.cover_css])
-    stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, base_url=theme.folder.as_uri() + "/")
+    size = f"@page {{ size: {COVER_WIDTH_IN}in {COVER_HEIGHT_IN}in; margin: 0; }}\n.cover {{ height: {COVER_HEIGHT_IN}in; }}"
     html = render("cover.html.j2", config=book.config)
-    pdf = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    pdf = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(
+        stylesheets=[cover_stylesheet(theme, fonts, fetcher, size)], font_config=fonts)
     page = pypdfium2.PdfDocument(pdf)[0]
     picture: Picture.Image = page.render(scale=COVER_WIDTH_PX / (COVER_WIDTH_IN * 72)).to_pil()
     out = io.BytesIO()

@@ -16,6 +16,7 @@ from .epub import write_epub
 from .pagemap import page_starts
 from .pdf import lay_out, write_pdf
 from .themes import check_font_classes, load_theme
+from .wrap import wrap_for, write_wrap
 
 FORMATS = ("epub", "pdf")
 
@@ -47,6 +48,26 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
         if "pdf" in formats:
             progress("writing PDF")
             pages = write_pdf(layout, book, stage(f"{book.slug}.pdf"))
+        written = stage.publish()
+    return BuildResult(written, len(book.essays), pages, time.perf_counter() - started)
+
+
+def cover(source: Path, outdir: Path, progress: Callable[[str], None]) -> BuildResult:
+    """Write the print cover wrap, its spine as wide as the interior `build` writes is thick."""
+    started = time.perf_counter()
+    progress(f"reading essays in {source}")
+    book = read_book(source, exclude=(outdir.resolve(),))
+    theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet)
+    check_font_classes(book, theme)
+    # The same layout as the PDF's, blank pages and all: the page count decides the spine.
+    progress("laying out pages to count them")
+    pages = len(lay_out(book, theme).pages)
+    wrap = wrap_for(book, pages)
+    progress(f"{pages} pages on {book.config.paper} paper: spine {wrap.spine:.4f} in, "
+             f"wrap {wrap.width:.4f} x {wrap.height:.4f} in{'' if wrap.spine_text else ', no spine text'}")
+    with _staged(outdir) as stage:
+        progress("writing the cover")
+        write_wrap(book, theme, wrap, stage(f"{book.slug}-cover.pdf"))
         written = stage.publish()
     return BuildResult(written, len(book.essays), pages, time.perf_counter() - started)
 

@@ -1,0 +1,166 @@
+"""The print cover wrap: back, spine and front on one sheet, sized from the interior's page count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import weasyprint
+from PIL import Image as Picture
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcherResponse
+
+from .config import CONFIG_NAME
+from .cover import cover_stylesheet
+from .errors import warn
+from .markdown import render_title
+from .model import Book
+from .pdf import VIRTUAL_BASE, BookFetcher, _source_date, _weasyprint_warnings
+from .render import render
+from .themes import BUILTIN_STYLES, Theme
+
+# KDP's paperback spine: the thickness of one page of the interior, in inches, by paper.
+SPINE_PER_PAGE = {"white": 0.002252, "cream": 0.0025}
+# KDP allows text on the spine only for books of more than 79 pages; thinner books get a blank spine.
+SPINE_TEXT_MIN_PAGES = 80
+# KDP keeps spine text 0.0625 in clear of each fold, so trimming cannot push it round the corner.
+SPINE_TEXT_MARGIN = 0.0625
+# The spine's type: never larger than this, and clear of the head and foot of the spine by this much.
+SPINE_TEXT_MAX_PT = 16.0
+SPINE_TEXT_END_MARGIN = 0.6
+# KDP's (and IngramSpark's) bleed when book.toml sets none.
+DEFAULT_BLEED = 0.125
+# KDP prints the ISBN barcode on a white 2 x 1.2 in area at the bottom right of the back cover,
+# near the spine; it stays clear, a quarter inch in from the trim and from the spine's fold.
+BARCODE_WIDTH, BARCODE_HEIGHT, BARCODE_INSET = 2.0, 1.2, 0.25
+# The back's blurb: its margins from the trim and the fold, and where it starts below the head.
+BLURB_SIDE, BLURB_TOP = 0.75, 1.25
+# A printed cover picture wants 300 pixels to the inch.
+PRINT_DPI = 300
+WRAP_CSS = BUILTIN_STYLES / "base" / "wrap.css"
+COVER_ART_URL = VIRTUAL_BASE + "cover-art"
+
+
+@dataclass(frozen=True)
+class Wrap:
+    """The wrap's geometry in inches: trim of one cover panel, the spine, the bleed all round."""
+
+    trim_width: float
+    trim_height: float
+    spine: float
+    bleed: float
+    pages: int
+
+    @property
+    def width(self) -> float:
+        return 2 * self.trim_width + self.spine + 2 * self.bleed
+
+    @property
+    def height(self) -> float:
+        return self.trim_height + 2 * self.bleed
+
+    @property
+    def spine_text(self) -> bool:
+        return self.pages >= SPINE_TEXT_MIN_PAGES
+
+
+def wrap_for(book: Book, pages: int) -> Wrap:
+    """The wrap of this book when its interior has this many pages."""
+    width, height = book.config.trim_inches
+    bleed = book.config.bleed_inches if book.config.bleed else DEFAULT_BLEED
+    return Wrap(width, height, pages * SPINE_PER_PAGE[book.config.paper], bleed, pages)
+
+
+def write_wrap(book: Book, theme: Theme, wrap: Wrap, target: Path) -> None:
+    """Lay out the wrap on one page whose trim is the closed book's outline, and write it as a PDF."""
+    fonts = FontConfiguration()
+    fetcher = _WrapFetcher(book, theme)
+    # The blurb is printed, so it gets the book's typography: curly quotes, dashes.
+    blurb = [render_title(part, language=book.config.language)
+             for part in book.config.description.split("\n\n") if part.strip()]
+    spine_line = " · ".join(part for part in (book.config.title, book.config.author) if part)
+    html = render("cover-wrap.html.j2", config=book.config, blurb=blurb, spine_text=wrap.spine_text,
+                  image=COVER_ART_URL if book.config.cover else "")
+    stylesheet = cover_stylesheet(theme, fonts, fetcher, _geometry_css(wrap, len(spine_line)),
+                                  structure=WRAP_CSS.read_text(encoding="utf-8"))
+    with _weasyprint_warnings():
+        document = weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
+            stylesheets=[stylesheet], font_config=fonts)
+    document.metadata.title = f"{book.config.title}: cover"
+    document.metadata.authors = [book.config.author] if book.config.author else []
+    document.metadata.lang = book.config.language
+    document.metadata.created = document.metadata.modified = book.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if book.config.cover:
+        _warn_if_coarse(book, wrap)
+    _warn_if_blurb_too_long(book, document)
+    with _weasyprint_warnings(), _source_date(book):
+        document.write_pdf(target, uncompressed_pdf=False)
+
+
+class _WrapFetcher(BookFetcher):
+    """The book's fetcher, and the cover picture book.toml names."""
+
+    def __init__(self, book: Book, theme: Theme):
+        super().__init__(book, theme)
+        self.art = book.root / book.config.cover if book.config.cover else None
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        if url == COVER_ART_URL and self.art is not None:
+            return URLFetcherResponse(url, body=self.art.read_bytes())
+        return super().fetch(url, headers)
+
+
+def _warn_if_coarse(book: Book, wrap: Wrap) -> None:
+    with Picture.open(book.root / book.config.cover) as picture:
+        width, height = picture.size
+    dpi = min(width / (wrap.trim_width + wrap.bleed), height / wrap.height)
+    if dpi < PRINT_DPI:
+        wanted = f"{round((wrap.trim_width + wrap.bleed) * PRINT_DPI)} x {round(wrap.height * PRINT_DPI)}"
+        warn(book.root / CONFIG_NAME, None, f'cover "{book.config.cover}" fills the printed front at {dpi:.0f} dpi; '
+             f"printers ask for {PRINT_DPI}: use a picture of at least {wanted} pixels")
+
+
+def _warn_if_blurb_too_long(book: Book, document: weasyprint.Document) -> None:
+    """A blurb that runs down into the barcode's area would be printed over: say so."""
+    found: dict[str, object] = {}
+    stack = [document.pages[0]._page_box]  # WeasyPrint's laid-out boxes: where the blurb ended up
+    while stack:
+        box = stack.pop()
+        name = box.element.get("class") if getattr(box, "element", None) is not None else None
+        if name in ("cover-blurb", "cover-barcode") and name not in found:
+            found[name] = box
+        stack.extend(getattr(box, "children", ()) or ())
+    if len(found) == 2:
+        blurb, barcode = found["cover-blurb"], found["cover-barcode"]
+        gap = BARCODE_INSET * 96  # CSS pixels
+        if blurb.position_y + blurb.margin_height() > barcode.position_y - gap:
+            warn(book.root / CONFIG_NAME, None, "the description is too long for the back cover: it runs into the "
+                 f"{BARCODE_WIDTH:g} x {BARCODE_HEIGHT:g} in the printer keeps for the barcode; shorten it")
+
+
+def _geometry_css(wrap: Wrap, spine_chars: int) -> str:
+    """Where each panel lies, measured from the wrap's outer (bleed) edge, and the spine's type size."""
+    b, w, h, s = wrap.bleed, wrap.trim_width, wrap.trim_height, wrap.spine
+    front = b + w + s
+    rules = [
+        f"@page {{ size: {2 * w + s:.4f}in {h:.4f}in; bleed: {b:.4f}in; margin: 0; }}",
+        f".cover.cover-ground {{ left: {-b:.4f}in; top: {-b:.4f}in; width: {wrap.width:.4f}in; height: {wrap.height:.4f}in; }}",
+        f".cover-back {{ left: {b:.4f}in; top: {b:.4f}in; width: {w:.4f}in; height: {h:.4f}in; }}",
+        f".cover .cover-blurb {{ left: {BLURB_SIDE}in; top: {BLURB_TOP}in; width: {w - 2 * BLURB_SIDE:.4f}in; }}",
+        f".cover-barcode {{ right: {BARCODE_INSET}in; bottom: {BARCODE_INSET}in; "
+        f"width: {BARCODE_WIDTH}in; height: {BARCODE_HEIGHT}in; }}",
+        f".cover-spine {{ left: {b + w:.4f}in; top: {b:.4f}in; width: {s:.4f}in; height: {h:.4f}in; }}",
+        f".cover-front {{ left: {front:.4f}in; top: {b:.4f}in; width: {w:.4f}in; height: {h:.4f}in; }}",
+        f".cover-front .cover {{ width: {w:.4f}in; height: {h:.4f}in; }}",
+        # A picture runs on past the trim into the bleed, at the head, the foot and the fore-edge.
+        f".cover-image {{ left: 0; top: {-b:.4f}in; width: {w + b:.4f}in; height: {wrap.height:.4f}in; }}",
+    ]
+    if wrap.spine_text:
+        length = h - 2 * SPINE_TEXT_END_MARGIN
+        # The type fits across the spine less KDP's margins: centred on its line, a face's descenders reach
+        # about 0.65 em from the middle (EB Garamond and Literata, measured), 0.7 leaves room. A long title
+        # and name fit along it: a letter and its spacing take about 0.6 em.
+        size = min(SPINE_TEXT_MAX_PT, (s / 2 - SPINE_TEXT_MARGIN) * 72 / 0.7, length * 72 / (0.6 * spine_chars))
+        rules.append(f".cover .cover-spine-text {{ left: {(s - length) / 2:.4f}in; top: {(h - s) / 2:.4f}in; "
+                     f"width: {length:.4f}in; height: {s:.4f}in; line-height: {s:.4f}in; font-size: {size:.2f}pt; }}")
+    return "\n".join(rules)

@@ -25,11 +25,13 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: set[str]) -> str:
+def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: set[str],
+             formulas: dict[str, str] | None = None) -> str:
     """Clean the HTML, prefix its ids (and the links to them), and serialise it as XHTML.
 
     Markdown images were resolved while parsing (`resolved`); an <img> written as raw HTML is
-    resolved here, the same way, so it cannot point outside the book either.
+    resolved here, the same way, so it cannot point outside the book either. Formulas (MathML,
+    which the cleaner does not know) replace their placeholders after cleaning.
     """
     cleaned = nh3.clean(
         html,
@@ -41,6 +43,8 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
         filter_style_properties={"text-align"},
     )
     root = lxml.html.fragment_fromstring(cleaned, create_parent="div")
+    if formulas:
+        _put_formulas(root, formulas)
     for image in list(root.iter("img")):
         src = image.get("src", "")
         if src not in resolved:
@@ -53,6 +57,13 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
         if href and href.startswith("#") and len(href) > 1 and element.get("class") != "xref":
             element.set("href", "#" + id_prefix + href[1:])
     return inner_xml(root).strip()
+
+
+def _put_formulas(root: etree._Element, formulas: dict[str, str]) -> None:
+    for slot in [span for span in root.iter("span") if span.get("class") in formulas]:
+        math = etree.fromstring(formulas[slot.get("class")])
+        math.tail = slot.tail
+        slot.getparent().replace(slot, math)
 
 
 def inner_xml(root: etree._Element) -> str:

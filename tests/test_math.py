@@ -48,6 +48,12 @@ def test_single_dollars_are_prices_not_math() -> None:
     assert "".join(root.itertext()) == "It cost $5 and $10, or $x$ in a shop."
 
 
+def test_brackets_escaped_in_prose_stay_brackets() -> None:
+    root, _ = render("He wrote \\[sic\\] and cited \\[1\\].\n\n\\[Editor: since updated.\\]\n")
+    assert formulas(root) == []
+    assert [("".join(p.itertext())) for p in root.iter("p")] == ["He wrote [sic] and cited [1].", "[Editor: since updated.]"]
+
+
 def test_math_in_code_stays_as_written() -> None:
     root, _ = render("Write `\\\\( x^2 \\\\)` or `$$ y $$`.\n\n```\n$$ z $$\n\\[ w \\]\n```\n")
     assert formulas(root) == []

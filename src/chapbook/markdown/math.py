@@ -15,6 +15,7 @@ with its line and shown as its LaTeX in code.
 from __future__ import annotations
 
 import html
+import re
 import secrets
 
 from markdown_it import MarkdownIt
@@ -34,6 +35,10 @@ DELIMITERS = (
     ("$$", "$$", True),
 )
 PLACEHOLDER_CLASS = "chapbook-formula-"
+# `\[` is also how Markdown writers escape a bracket ("\[sic\]", "\[1\]"): in that form only
+# what looks like LaTeX is math.
+_ESCAPED_BRACKET = "\\["
+_LOOKS_LIKE_LATEX = re.compile(r"[\\^_={}<>+]")
 
 
 def math_plugin(md: MarkdownIt) -> None:
@@ -50,7 +55,7 @@ def _inline_math(state: StateInline, silent: bool) -> bool:
         if not src.startswith(opening, start):
             continue
         end = src.find(closing, start + len(opening))
-        if end == -1 or not src[start + len(opening) : end].strip():
+        if end == -1 or not _is_formula(opening, src[start + len(opening) : end]):
             continue
         if not silent:
             token = state.push("math_inline", "math", 0)
@@ -79,7 +84,7 @@ def _block_math(state: StateBlock, start: int, end: int, silent: bool) -> bool:
                 continue
             body = state.getLines(start, line + 1, state.tShift[start], False).strip()
             body = body[len(opening) : -len(closing)]
-            if closing in body or not body.strip():
+            if closing in body or not _is_formula(opening, body):
                 break  # two formulas on a line, or text after the first: the paragraph's to read
             if not silent:
                 token = state.push("math_block", "math", 0)
@@ -89,6 +94,10 @@ def _block_math(state: StateBlock, start: int, end: int, silent: bool) -> bool:
                 state.line = line + 1
             return True
     return False
+
+
+def _is_formula(opening: str, body: str) -> bool:
+    return bool(body.strip()) and (opening != _ESCAPED_BRACKET or bool(_LOOKS_LIKE_LATEX.search(body)))
 
 
 def _give_lines(state: StateCore) -> None:

@@ -187,11 +187,14 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
         warn(display, file_line(line), f'shortcode "{name}" is not one chapbook knows; the book keeps what is '
              "inside it and drops the call")
 
+    def warn_math(message: str, line: int | None) -> None:
+        warn(display, file_line(line), message)
+
     rendered = render_body(
         body, language=config.language, id_prefix=slug + ID_SEPARATOR,
         resolve_image=resolve_image, resolve_link=resolve_link, verse_detection=config.verse_detection,
         epigraph_source=essay.epigraph_source or config.epigraph_source,
-        page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode,
+        page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode, warn_math=warn_math,
         book_shortcodes=own_shortcodes, warn_template=lambda message, line: warn(display, file_line(line), message),
     )
     font_class = config.font_classes.get(essay.font_class, essay.font_class) if essay.font_class else None

@@ -17,6 +17,7 @@ from .config import BookConfig
 from .model import Book, Essay, Part
 from .pagemap import PageStart, chapter_sections, insert_page_breaks
 from .cover import front_cover
+from .formulas import MATHML_NS
 from .epubfonts import embedded_fonts, font_face_css
 from .pictures import epub_bytes
 from .render import front_matter_context, part_number, render
@@ -44,6 +45,10 @@ SEMANTICS = (
 
 def _fragment(xhtml: str) -> etree._Element:
     return etree.fromstring(f"<div>{xhtml}</div>")
+
+
+def has_mathml(essay: Essay) -> bool:
+    return _fragment(essay.xhtml).find(f".//{{{MATHML_NS}}}math") is not None
 
 
 def _ids(xhtml: str) -> list[str]:
@@ -198,6 +203,8 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
         )
         chapter.content = chapter_document(
             essay, number, config, files_by_id, [s for s in starts if s.chapter == essay.slug])
+        if has_mathml(essay):
+            chapter.properties.append("mathml")  # the manifest says which documents a reader must set math in
         chapter.add_item(stylesheet)
         document.add_item(chapter)
         chapters.append(chapter)

@@ -40,10 +40,24 @@ def chapter_sections(root: etree._Element) -> Iterator[etree._Element]:
             yield section
 
 
+# A formula is MathML in the EPUB and a drawing on paper: one element, no text, in both.
+OPAQUE_TAGS = {"math", "svg"}
+
+
+def keyed_elements(element: etree._Element) -> Iterator[etree._Element]:
+    """The element and those inside it in document order, a formula counted as one element."""
+    yield element
+    if _local(element.tag) in OPAQUE_TAGS:
+        return
+    for child in element:
+        if isinstance(child.tag, str):  # not a comment or a processing instruction
+            yield from keyed_elements(child)
+
+
 def number_for_print(root: etree._Element) -> None:
     """Key every element of every chapter in the book's HTML, for the layout to report."""
     for section in chapter_sections(root):
-        for index, element in enumerate(section.iter(etree.Element)):
+        for index, element in enumerate(keyed_elements(section)):
             element.set(PAGE_KEY, f"{section.get('id')}/{index}")
 
 
@@ -101,17 +115,18 @@ def _count(text: str) -> int:
 
 def insert_page_breaks(section: etree._Element, starts: list[PageStart], make_marker) -> None:
     """Put a marker for each page start into the chapter's XHTML, before the word the page begins with."""
-    elements = list(section.iter(etree.Element))
+    elements = list(keyed_elements(section))
     for start in starts:
         if start.element < len(elements):
             _insert_at(elements[start.element], start.chars, make_marker(start.label))
 
 
 def _slots(element: etree._Element) -> Iterator[tuple[etree._Element, str]]:
-    yield element, "text"
-    for child in element:
-        yield from _slots(child)
-        yield child, "tail"
+    if _local(element.tag) not in OPAQUE_TAGS:  # a formula's characters are drawn, not counted on paper
+        yield element, "text"
+        for child in element:
+            yield from _slots(child)
+            yield child, "tail"
 
 
 # Elements whose children must be list items, rows or cells: a marker cannot stand among them.

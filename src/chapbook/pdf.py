@@ -15,6 +15,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import shown, warn
+from .formulas import formulas_as_svg
 from .model import Book
 from .pagemap import number_for_print
 from .pictures import print_bytes
@@ -57,7 +58,10 @@ class BookFetcher(URLFetcher):
 def report_missing_glyphs(book: Book, theme: Theme) -> None:
     """Name each character no theme font has, per essay: it would print in some other typeface."""
     for essay in book.essays:
-        text = essay.title + lxml.html.fragment_fromstring(essay.xhtml or "<p/>", create_parent="div").text_content()
+        body = lxml.html.fragment_fromstring(essay.xhtml or "<p/>", create_parent="div")
+        for formula in body.xpath("//*[local-name() = 'math']"):  # drawn from the math font, not the theme's
+            formula.drop_tree()
+        text = essay.title + body.text_content()
         missing = sorted(theme.missing_characters(text))
         if missing:
             listed = ", ".join(f"{char} (U+{ord(char):04X})" for char in missing[:8])
@@ -93,6 +97,7 @@ def html_for_print(book: Book, theme: Theme) -> str:
     """The book as one HTML document, keyed for the page list, with notes where paper wants them."""
     root = lxml.html.document_fromstring(render("book.html.j2", **front_matter_context(book, theme)))
     number_for_print(root)  # first: the keys must follow the markup the EPUB has
+    formulas_as_svg(root)
     notes_at_page_foot(root)
     if book.config.print_links != "none":
         links_as_notes(root, at_chapter_end=book.config.print_links == "chapter-end")

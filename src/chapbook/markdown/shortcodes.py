@@ -23,6 +23,7 @@ from markdown_it.rules_inline import StateInline
 
 from ..errors import ChapbookError
 from .images import missing_image_html
+from .math import formula_html
 from .tokens import inline_blocks
 
 _ESCAPED = re.compile(r"\{\{(<|%)?/\*\s*(.*?)\s*\*/(>|%)?\}\}", re.DOTALL)
@@ -74,7 +75,15 @@ def _inline_shortcode(state: StateInline, silent: bool) -> bool:
         else:
             token = state.push("shortcode", "", 0)
             token.meta = {"name": match[2], "args": parse_args(match[3]), "markdown": match[1] == "%"}
-    state.pos += match.end()
+    end = match.end()
+    if match.re is _HUGO_CALL and match[2].lower() in RAW_BODY:
+        # Hugo's paired math inside a line: {{< katex >}}x^2{{< /katex >}}; the body is LaTeX, not Markdown.
+        closing = re.compile(r"\{\{[<%]\s*/" + re.escape(match[2]) + r"\s*[>%]\}\}").search(rest, end)
+        if closing:
+            if not silent:
+                token.meta["body"] = rest[end : closing.start()]
+            end = closing.end()
+    state.pos += end
     return True
 
 
@@ -122,12 +131,15 @@ def _unescape_in_code(state: StateCore) -> None:
 
 
 def _render_inline(self, tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it's renderer signature
-    return _render(tokens[idx].meta, "", env, tokens[idx].map)
+    return _render(tokens[idx].meta, tokens[idx].meta.get("body", ""), env, tokens[idx].map)
 
 
 def _render_block(self, tokens, idx, options, env) -> str:  # noqa: ANN001
     token = tokens[idx]
-    body = env["render_markdown"](token.content) if token.content.strip() else ""
+    if token.meta["name"].lower() in RAW_BODY:
+        body = token.content
+    else:
+        body = env["render_markdown"](token.content) if token.content.strip() else ""
     return _render(token.meta, body, env, token.map)
 
 
@@ -177,7 +189,11 @@ def _quote(args: Args, body: str, env: dict) -> str:
 
 
 def _math(args: Args, body: str, env: dict) -> str:
-    return f'<code class="math">{body or html.escape(args.get("0", ""))}</code>'
+    latex = body or args.get("body") or args.get("0", "")
+    if not latex.strip():
+        return ""  # Hugo themes' bare {{< katex >}} only switches KaTeX on for the page
+    display = any(args.get(key, "").lower() == "true" for key in ("block", "display"))
+    return formula_html(latex, display=display, env=env, line=env.get("shortcode_line"))
 
 
 def book_shortcode(source: str, path: Path) -> Shortcode:
@@ -202,6 +218,8 @@ def book_shortcode(source: str, path: Path) -> Shortcode:
             return body
     return render
 
+# Shortcodes whose body is LaTeX, kept as written.
+RAW_BODY = {"katex", "math"}
 
 SHORTCODES: dict[str, Shortcode] = {
     "resize_image": _image, "image": _image, "img": _image, "figure": _image,

@@ -29,11 +29,13 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: set[str]) -> str:
+def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: set[str],
+             formulas: dict[str, str] | None = None) -> str:
     """Clean the HTML, prefix its ids (and the links to them), and serialise it as XHTML.
 
     Markdown images were resolved while parsing (`resolved`); an <img> written as raw HTML is
-    resolved here, the same way, so it cannot point outside the book either.
+    resolved here, the same way, so it cannot point outside the book either. Formulas (MathML,
+    which the cleaner does not know) replace their placeholders after cleaning.
     """
     cleaned = nh3.clean(
         embeds_as_links(html),
@@ -47,6 +49,8 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
     root = lxml.html.fragment_fromstring(cleaned, create_parent="div")
     _unwrap_inline_around_blocks(root)
     _bleed_pages(root)
+    if formulas:
+        _put_formulas(root, formulas)
     for image in list(root.iter("img")):
         src = image.get("src", "")
         if src not in resolved:
@@ -139,6 +143,11 @@ def _bleed_pages(root: etree._Element) -> None:
         else:
             rest = [name for name in classes if name != "bleed"]
             image.set("class", " ".join(rest)) if rest else image.attrib.pop("class")
+def _put_formulas(root: etree._Element, formulas: dict[str, str]) -> None:
+    for slot in [span for span in root.iter("span") if span.get("class") in formulas]:
+        math = etree.fromstring(formulas[slot.get("class")])
+        math.tail = slot.tail
+        slot.getparent().replace(slot, math)
 
 
 def inner_xml(root: etree._Element) -> str:

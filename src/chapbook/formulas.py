@@ -1,0 +1,142 @@
+"""LaTeX formulas: MathML for the EPUB, and the same MathML drawn as SVG paths for paper.
+
+WeasyPrint cannot lay out MathML, so the print HTML carries each formula as an inline SVG that
+ziamath draws with the STIX Two Math font's outlines (paths: no font to embed). Its size is in em,
+so a formula is set at the size of the text around it, and an inline one is lowered by its depth
+below the baseline so that it sits on the line as type does.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.etree import ElementTree
+from dataclasses import dataclass
+from functools import lru_cache
+
+import lxml.html
+import ziafont
+import ziamath
+from lxml import etree
+from ziamath.tex import tex2mml
+
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+# ziamath draws in units of its own font size; every length handed to CSS is divided by it (→ em).
+DRAW_SIZE = 20.0
+# Room around the ink, so that no stroke is clipped at the SVG's edge (in DRAW_SIZE units).
+MARGIN = 0.6
+# STIX Two is large on the body for its size beside EB Garamond's small x-height: set it a little smaller.
+MATH_SCALE = 0.92
+# Attributes latex2mathml writes that the MathML schema (and so epubcheck) does not allow there.
+_NOT_ALLOWED = {"mi": {"stretchy"}}
+_UNKNOWN_COMMAND = re.compile(r"^\\[A-Za-z]+$")
+
+
+class MathError(ValueError):
+    """A LaTeX expression that cannot be set as a formula."""
+
+
+@dataclass(frozen=True)
+class DrawnFormula:
+    """A formula drawn as SVG, with its size and depth below the baseline in em of the text."""
+
+    svg: str
+    width: float
+    height: float
+    depth: float
+
+
+def latex_to_mathml(latex: str, *, display: bool) -> str:
+    """The formula as a MathML <math> element (with the LaTeX as its alttext); MathError if it cannot be read."""
+    return _mathml(latex.strip(), display)
+
+
+@lru_cache(maxsize=4096)
+def _mathml(latex: str, display: bool) -> str:
+    if not latex:
+        raise MathError("the formula is empty")
+    try:
+        mathml = tex2mml(latex, inline=not display)
+        root = etree.fromstring(mathml.encode("utf-8"))
+    except Exception as error:  # latex2mathml raises many kinds, each for one way LaTeX can be wrong
+        raise MathError(_reason(error)) from None
+    for element in root.iter(etree.Element):
+        local = etree.QName(element).localname
+        if local in {"mi", "mo", "mtext"} and _UNKNOWN_COMMAND.match((element.text or "").strip()):
+            raise MathError(f"{element.text.strip()} is not a command chapbook can set")
+        for attribute in _NOT_ALLOWED.get(local, ()):
+            element.attrib.pop(attribute, None)
+    root.set("display", "block" if display else "inline")
+    root.set("alttext", latex)
+    _draw(etree.tostring(root, encoding="unicode"))  # a formula that cannot be drawn for paper is no formula
+    return etree.tostring(root, encoding="unicode")
+
+
+# What latex2mathml's errors mean, in a writer's words.
+_REASONS = {
+    "NoAvailableTokensError": "it ends before a command has all it needs (a missing } or argument?)",
+    "NumeratorNotFoundError": "a \\frac has no numerator",
+    "DenominatorNotFoundError": "a \\frac has no denominator",
+    "ExtraLeftOrMissingRightError": "a \\left has no \\right",
+    "MissingSuperScriptOrSubscriptError": "a ^ or _ has nothing after it",
+    "DoubleSubscriptsError": "one thing has two subscripts (x_a_b); use braces: x_{a_b}",
+    "DoubleSuperscriptsError": "one thing has two superscripts (x^a^b); use braces: x^{a^b}",
+    "MissingEndError": "a \\begin{…} has no \\end{…}",
+}
+
+
+def _reason(error: Exception) -> str:
+    if type(error).__name__ in _REASONS:
+        return _REASONS[type(error).__name__]
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", type(error).__name__.removesuffix("Error")).lower()
+    return f"{words}: {error}" if str(error) else words
+
+
+def drawn(mathml: str) -> DrawnFormula:
+    """The formula drawn as SVG paths, sized in em of the surrounding text."""
+    return _draw(mathml)
+
+
+@lru_cache(maxsize=4096)
+def _draw(mathml: str) -> DrawnFormula:
+    # SVG 1.1 draws every glyph as a path of its own; SVG 2 would share <symbol>s by id, and ids
+    # would clash between formulas in one HTML document.
+    saved = ziafont.config.svg2
+    ziafont.config.svg2 = False
+    try:
+        # An element, not a string: ziamath's own clean-up of strings rewrites across tags.
+        formula = ziamath.Math(ElementTree.fromstring(mathml), size=DRAW_SIZE, margin=MARGIN)
+        svg = formula.svgxml()
+    except Exception as error:  # ziamath raises whatever its parts raise on MathML it cannot draw
+        raise MathError(f"it cannot be drawn ({_reason(error)})") from None
+    finally:
+        ziafont.config.svg2 = saved
+    box = formula.node.bbox
+    scale = MATH_SCALE / DRAW_SIZE
+    width = (box.xmax - box.xmin + 2 * MARGIN) * scale
+    height = (box.ymax - box.ymin + 2 * MARGIN) * scale
+    depth = (MARGIN - box.ymin) * scale
+    for attribute in ("width", "height"):
+        svg.attrib.pop(attribute, None)
+    return DrawnFormula(svg=ElementTree.tostring(svg, encoding="unicode"), width=width, height=height, depth=depth)
+
+
+def formulas_as_svg(root: etree._Element) -> None:
+    """Replace every <math> in the print HTML by its drawing: inline on the baseline, display centred."""
+    for math in [e for e in root.iter(etree.Element) if etree.QName(e).localname == "math"]:
+        display = math.get("display") == "block"
+        latex = math.get("alttext") or ""
+        try:
+            formula = drawn(latex_to_mathml(latex, display=display))
+        except MathError:  # reported when the essay was read; the EPUB had the same trouble
+            continue
+        svg = lxml.html.fragment_fromstring(formula.svg)
+        svg.set("class", "math-display" if display else "math")
+        svg.set("role", "img")
+        svg.set("aria-label", latex)
+        # A display formula's height follows its width (the viewBox's ratio), so it can shrink to the measure.
+        style = f"width: {formula.width:.3f}em"
+        if not display:
+            style += f"; height: {formula.height:.3f}em; vertical-align: -{formula.depth:.3f}em"
+        svg.set("style", style)
+        svg.tail = math.tail
+        math.getparent().replace(math, svg)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -146,7 +147,7 @@ def test_bleed_crop_marks_and_an_archival_pdf(tmp_path: Path) -> None:
 
 
 def test_unknown_pdf_variant_is_refused(tmp_path: Path) -> None:
-    source = make_book(tmp_path / "src", 'pdf_variant = "pdf/x-4"\n', ESSAYS)
+    source = make_book(tmp_path / "src", 'pdf_variant = "pdf/x-1a"\n', ESSAYS)
     result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 1 and "src/book.toml:1: pdf_variant must be one of" in result.stderr
 
@@ -203,3 +204,60 @@ def test_a_picture_marked_bleed_fills_its_page_to_the_bleed_edge(tmp_path: Path,
     picture = next(iter(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=5)))
     x0, y0, x1, y1 = picture.get_bounds()
     assert x0 <= left + 0.5 and y0 <= bottom + 0.5 and x1 >= right - 0.5 and y1 >= top - 0.5  # to the sheet's edge
+
+
+def _colour_uses(pdf: Path) -> tuple[set[str], set[str]]:
+    """The colour operators of every content stream, and the colour spaces of every picture, page by page."""
+    operators, spaces = set(), set()
+    seen = set()
+
+    def visit(resources, content: bytes) -> None:
+        operators.update(op.decode() for op in re.findall(rb"\s(rg|RG|k|K|g|G|sc|scn|SC|SCN)\s", b" " + content + b" "))
+        xobjects = (resources or {}).get("/XObject") or {}
+        for name in xobjects:
+            xobject = xobjects[name].get_object()
+            if id(xobject) in seen:
+                continue
+            seen.add(id(xobject))
+            if xobject.get("/Subtype") == "/Image":
+                space = xobject.get("/ColorSpace")
+                spaces.add(str(space if not hasattr(space, "get_object") else space.get_object()))
+            elif xobject.get("/Subtype") == "/Form":
+                visit(xobject.get("/Resources"), xobject.get_data())
+
+    for page in pypdf.PdfReader(pdf).pages:
+        visit(page.get("/Resources"), page.get_contents().get_data() if page.get_contents() else b"")
+    return operators, spaces
+
+
+def test_pdf_x4_names_the_press_and_prints_in_its_inks(tmp_path: Path) -> None:
+    from cmyk_profile import cmyk_profile
+
+    essays = {"a.md": '+++\ntitle = "Field"\n+++\nA lamp, in colour.\n\n![A lamp on a desk](lamp.jpg)\n\n'
+                      "Text after, with a note.[^1]\n\n[^1]: The note.\n"}
+    toml = 'title = "Press"\npdf_variant = "pdf/x-4"\noutput_profile = "press.icc"\nbleed = "0.125in"\n'
+    source = make_book(tmp_path / "src", toml, essays)
+    (source / "lamp.jpg").write_bytes((Path(__file__).parents[1] / "book/images/lamp.jpg").read_bytes())
+    (source / "press.icc").write_bytes(cmyk_profile())
+    built = build_book(source, tmp_path / "out", "--format", "pdf")
+    reader = pypdf.PdfReader(built.pdf)
+    intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFX"
+    profile = intent["/DestOutputProfile"].get_object()
+    assert profile["/N"] == 4 and profile.get_data() == (source / "press.icc").read_bytes()
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b"PDF/X-4" in xmp and b"GTS_PDFXVersion" in xmp
+    assert reader.trailer["/Info"]["/Trapped"] == "/False"
+    assert all("/TrimBox" in page for page in reader.pages)
+    operators, spaces = _colour_uses(built.pdf)
+    assert not {"rg", "RG"} & operators, "no colour may be DeviceRGB under a CMYK output intent"
+    assert "/DeviceRGB" not in spaces and "/DeviceCMYK" in spaces  # the picture separated into CMYK
+
+
+def test_pdf_x4_without_the_printers_profile_is_refused(tmp_path: Path) -> None:
+    source = make_book(tmp_path / "src", 'title = "Press"\npdf_variant = "pdf/x-4"\n', ESSAYS)
+    result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1 and "src/book.toml:2: pdf/x-4 needs the printer's CMYK profile" in result.stderr
+    (source / "book.toml").write_text('title = "Press"\npdf_variant = "pdf/x-4"\noutput_profile = "a.md"\n')
+    result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1 and 'src/book.toml:3: output_profile "a.md" is not an ICC profile' in result.stderr

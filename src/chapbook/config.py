@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from PIL import ImageCms
 
 from .errors import ChapbookError, split_toml_error
 from .sources.sites import site_defaults
@@ -68,9 +71,12 @@ class BookConfig:
     # A cover image in the book folder (JPEG or PNG, about 1600 x 2560; for print, 300 dpi at the trim
     # and its bleed); the EPUB's cover and the print cover's front. By default the theme draws one.
     cover: str = ""
-    # The PDF standard to meet: "" (plain PDF 1.7), "pdf/a-2b" or "pdf/a-3b" (an archival
-    # keepsake), "pdf/ua-1" (tagged, for screen readers).
+    # The PDF standard to meet: "" (plain PDF 1.7), "pdf/x-4" (for the printer; needs
+    # output_profile), "pdf/a-2b" or "pdf/a-3b" (an archival keepsake), "pdf/ua-1" (tagged).
     pdf_variant: str = ""
+    # The printer's CMYK ICC profile (a file in the book folder, such as the FOGRA39 or GRACoL one
+    # the printer names): PDF/X-4's output intent, and what pictures are separated with.
+    output_profile: str = ""
     # Print bleed around the trim, for a printer who trims the pages: "0.125in" (KDP, IngramSpark).
     # The print cover always has bleed: this, or 0.125in.
     bleed: str = ""
@@ -193,6 +199,7 @@ def load_config(folder: Path) -> BookConfig:
     if config.pdf_variant not in PDF_VARIANTS:
         raise ChapbookError(path, _line_of(text, "pdf_variant"),
                             f'pdf_variant must be one of {", ".join(repr(v) for v in PDF_VARIANTS)}, got "{config.pdf_variant}"')
+    _check_output_profile(path, text, folder, config)
     if config.bleed and not re.fullmatch(r"\d+(\.\d+)?(in|mm|pt)", config.bleed):
         raise ChapbookError(path, _line_of(text, "bleed"), f'bleed must be a length such as "0.125in" or "3mm", got "{config.bleed}"')
     if config.paper not in PAPERS:
@@ -239,8 +246,7 @@ def load_config(folder: Path) -> BookConfig:
 
 CHAPTER_NUMBERS = ("none", "words", "figures")
 PAPERS = ("white", "cream")
-# PDF/X-4 is left out: WeasyPrint 70 writes no output intent for it, and a printer's preflight would refuse it.
-PDF_VARIANTS = ("", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
+PDF_VARIANTS = ("", "pdf/x-4", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
 _KINDS = {"str": (str, "text in quotes"), "bool": (bool, "true or false"),
           "dict[str, str]": (dict, 'a table of names, like { journal = "diary" }'),
           "list[str]": (list, 'a list of texts, like ["Essays", "Memoir"]'),
@@ -255,6 +261,28 @@ def _checked(path: Path, text: str, key: str, value: Any) -> Any:
     if wrong_kind or not all(isinstance(item, str) for item in items):
         raise ChapbookError(path, _line_of(text, key), f"{key} must be {wanted}, got {value!r}")
     return value.strip() if isinstance(value, str) else value
+
+
+def _check_output_profile(path: Path, text: str, folder: Path, config: BookConfig) -> None:
+    """PDF/X-4 names the press it was separated for: a CMYK output profile must come with it."""
+    if config.pdf_variant == "pdf/x-4" and not config.output_profile:
+        raise ChapbookError(path, _line_of(text, "pdf_variant"), 'pdf/x-4 needs the printer\'s CMYK profile: add '
+                            'output_profile = "profiles/<the .icc file your printer names>" (FOGRA39, GRACoL, SWOP…)')
+    if not config.output_profile:
+        return
+    line = _line_of(text, "output_profile")
+    where = folder / config.output_profile
+    if not (where.resolve().is_relative_to(folder.resolve()) and where.is_file()):
+        raise ChapbookError(path, line, f'output_profile "{config.output_profile}" is not a file inside the book folder')
+    try:
+        profile = ImageCms.getOpenProfile(io.BytesIO(where.read_bytes())).profile
+    except (OSError, ImageCms.PyCMSError):
+        raise ChapbookError(path, line, f'output_profile "{config.output_profile}" is not an ICC profile') from None
+    if profile.xcolor_space.strip() != "CMYK" or profile.device_class != "prtr":
+        raise ChapbookError(path, line, f'output_profile "{config.output_profile}" describes a {profile.xcolor_space.strip()} '
+                            f'{profile.device_class} device; PDF/X-4 for a press wants a CMYK printer ("prtr") profile')
+    if config.pdf_variant != "pdf/x-4":
+        raise ChapbookError(path, line, 'output_profile is for pdf_variant = "pdf/x-4"; set that too, or remove it')
 
 
 def _parts(path: Path, text: str, value: Any) -> tuple[PartSpec, ...]:

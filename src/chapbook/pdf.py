@@ -26,6 +26,7 @@ from .themes import Theme
 # Images are named relative to the book ("images/lamp.jpg"); this base makes them absolute
 # without pointing at any real folder, so only the fetcher decides what they are.
 VIRTUAL_BASE = "file:///chapbook-book/"
+OUTPUT_PROFILE_URL = VIRTUAL_BASE + "output-profile.icc"
 
 
 class BookFetcher(URLFetcher):
@@ -36,10 +37,14 @@ class BookFetcher(URLFetcher):
         self.images = {VIRTUAL_BASE + image.name: image for image in book.images}
         own = (theme.book_css_folder,) if theme.book_css_folder else ()
         self.folders = (theme.folder.resolve(), *theme.font_folders, *own)
+        # PDF/X-4: the printer's profile, and pictures separated into its inks.
+        self.profile = book.root / book.config.output_profile if book.config.output_profile else None
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         if url in self.images:
-            return URLFetcherResponse(url, body=print_bytes(self.images[url]))
+            return URLFetcherResponse(url, body=print_bytes(self.images[url], self.profile))
+        if url == OUTPUT_PROFILE_URL and self.profile is not None:
+            return URLFetcherResponse(url, body=self.profile.read_bytes())
         path = self._allowed_file(url)
         if path is None:
             warn("pdf", None, f"refused to load {url}: a book may only use files inside it")
@@ -93,6 +98,19 @@ def page_css(book: Book, gutter: float = gutter_for(0)) -> str:
             f"margin: -{edge:.4f}in 0 0 -{edge:.4f}in; }}")
 
 
+def press_css(book: Book) -> str:
+    """For PDF/X-4: the printer's profile as the CMYK the book is printed in, and the type and rules in
+    black ink alone (K), as a press wants text; sRGB would be DeviceRGB, which PDF/X-4 does not allow."""
+    if book.config.pdf_variant != "pdf/x-4":
+        return ""
+    black, grey = "device-cmyk(0 0 0 1)", "device-cmyk(0 0 0 0.6)"
+    return (f'@color-profile device-cmyk {{ src: url("{OUTPUT_PROFILE_URL}"); components: cyan, magenta, yellow, black; }}\n'
+            f"html, body, a, h1, h2, h3, h4, h5, h6, p, li, blockquote, cite, code, pre, td, th {{ color: {black}; }}\n"
+            f"hr, table, td, th, .missing-image {{ border-color: {grey}; }}\n"
+            f"@page {{ @top-left {{ color: {black}; }} @top-right {{ color: {black}; }} @bottom-center {{ color: {black}; }} }}\n"
+            f"@page {{ @footnote {{ border-top-color: {grey}; }} }}\n")
+
+
 def html_for_print(book: Book, theme: Theme) -> str:
     """The book as one HTML document, keyed for the page list, with notes where paper wants them."""
     root = lxml.html.document_fromstring(render("book.html.j2", **front_matter_context(book, theme)))
@@ -129,14 +147,16 @@ def lay_out(book: Book, theme: Theme) -> weasyprint.Document:
 
 def _render(book: Book, theme: Theme, html: str, gutter: float) -> weasyprint.Document:
     fonts = FontConfiguration()
+    profiles: dict = {}  # the @color-profile rules the stylesheets declare (PDF/X-4's press), for the render
     fetcher = BookFetcher(book, theme)
-    css = "\n".join([theme.font_face_css(), theme.shared_css, theme.print_css, page_css(book, gutter)])
-    stylesheets = [weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, base_url=theme.folder.as_uri() + "/")]
+    css = "\n".join([theme.font_face_css(), theme.shared_css, theme.print_css, page_css(book, gutter), press_css(book)])
+    stylesheets = [weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, color_profiles=profiles,
+                                  base_url=theme.folder.as_uri() + "/")]
     if theme.book_css:
         stylesheets.append(weasyprint.CSS(string=theme.book_css, font_config=fonts, url_fetcher=fetcher,
-                                          base_url=theme.book_css_folder.as_uri() + "/"))
+                                          color_profiles=profiles, base_url=theme.book_css_folder.as_uri() + "/"))
     return weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
-        stylesheets=stylesheets, font_config=fonts)
+        stylesheets=stylesheets, font_config=fonts, color_profiles=profiles)
 
 
 def _pad_with_blank_pages(document: weasyprint.Document, book: Book) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 
+from pathlib import Path
+
 from PIL import Image as Picture
+from PIL import ImageCms
 
 from .model import Image
 
@@ -16,12 +19,34 @@ CONVERTIBLE = {".tif", ".tiff", ".bmp"}
 EPUB_LONG_SIDE = 1600
 
 
-def print_bytes(image: Image) -> bytes:
-    """The picture at full resolution, for the printer (converted only if its format needs it)."""
+def print_bytes(image: Image, press_profile: Path | None = None) -> bytes:
+    """The picture at full resolution, for the printer (converted only if its format needs it);
+    with the press's profile, separated into its CMYK inks (grey pictures stay grey: black ink)."""
     data = image.source.read_bytes()
+    if press_profile is not None and image.media_type != "image/svg+xml":
+        return _separate(Picture.open(io.BytesIO(data)), press_profile)
     if image.source.suffix.lower() in CONVERTIBLE:
         return _encode(Picture.open(io.BytesIO(data)), "PNG")
     return data
+
+
+def _separate(picture: Picture.Image, press_profile: Path) -> bytes:
+    """RGB (sRGB, as the web means it) to the press's CMYK, perceptually; transparency over white paper."""
+    if picture.mode in ("RGBA", "LA", "P", "PA"):
+        picture = picture.convert("RGBA")
+        paper = Picture.new("RGBA", picture.size, "white")
+        picture = Picture.alpha_composite(paper, picture)
+    if picture.mode in ("L", "1", "I", "I;16"):
+        picture = picture.convert("L")
+    elif picture.mode != "CMYK":
+        source = ImageCms.getOpenProfile(io.BytesIO(picture.info["icc_profile"])) if picture.info.get("icc_profile") \
+            else ImageCms.createProfile("sRGB")
+        press = ImageCms.getOpenProfile(str(press_profile))
+        picture = ImageCms.profileToProfile(picture.convert("RGB"), source, press, outputMode="CMYK",
+                                            renderingIntent=ImageCms.Intent.PERCEPTUAL)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=92, optimize=True)
+    return out.getvalue()
 
 
 def epub_bytes(image: Image, long_side: int = EPUB_LONG_SIDE) -> bytes:

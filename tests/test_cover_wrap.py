@@ -242,3 +242,12 @@ def test_a_description_too_long_for_the_back_is_a_warning(tmp_path: Path) -> Non
         (source / "book.toml").write_text(f'title = "Blurb"\ndescription = "{"word " * words}"\n')
         wrap = make_cover(source, tmp_path / "out")
         assert ("too long for the back cover" in wrap.stderr) is warned, wrap.stderr
+
+
+def test_the_preflight_reads_a_wrap_as_a_cover(sample_pair: tuple[Path, Wrap]) -> None:
+    _, wrap = sample_pair
+    result = run_chapbook("check", str(wrap.pdf))
+    assert result.returncode == 0, result.stdout
+    trim_width = 2 * 5.5 + len(pypdf.PdfReader(sample_pair[0]).pages) * WHITE
+    assert f"ok       cover wrap {trim_width:.3g} in × 8.5 in at the trim, bleed 0.125 in all round" in result.stdout
+    assert "all type at least 0.125 in inside the trim" in result.stdout

@@ -14,6 +14,8 @@ from .pdf import KDP_GUTTER
 POINTS = 72.0
 MIN_DPI = 300
 SAFE_MARGIN_IN = 0.25  # KDP: no text closer than this to a trimmed edge
+COVER_BLEED_IN = 0.125  # KDP and IngramSpark: a cover's bleed
+COVER_SAFE_IN = 0.125  # KDP: a cover's type at least this far inside the trim
 
 
 @dataclass
@@ -27,6 +29,8 @@ def check_pdf(path: Path) -> Report:
     report = Report()
     reader = pypdf.PdfReader(path)
     document = pypdfium2.PdfDocument(path)
+    if is_cover_wrap(reader):
+        return _check_cover(reader, document, report)
     _check_boxes(reader, report)
     _check_fonts(reader, report)
     _check_images(document, report)
@@ -34,6 +38,35 @@ def check_pdf(path: Path) -> Report:
     pages = len(reader.pages)
     (report.ok if pages % 2 == 0 else report.problems).append(
         f"{pages} pages" + ("" if pages % 2 == 0 else ": a printed book needs an even count"))
+    return report
+
+
+def is_cover_wrap(reader: pypdf.PdfReader) -> bool:
+    """`chapbook cover` writes one sheet titled "<title>: cover"."""
+    title = str((reader.metadata or {}).get("/Title", ""))
+    return len(reader.pages) == 1 and title.endswith(": cover")
+
+
+def _check_cover(reader: pypdf.PdfReader, document: pypdfium2.PdfDocument, report: Report) -> Report:
+    """A wrap is one sheet: bleed all round, fonts embedded, pictures sharp, type clear of the trim."""
+    page = reader.pages[0]
+    trim, bleed_box = page.trimbox, page.bleedbox
+    bleed = min(float(trim.left) - float(bleed_box.left), float(bleed_box.top) - float(trim.top))
+    summary = f"cover wrap {_inches(float(trim.width))} × {_inches(float(trim.height))} at the trim"
+    if bleed < COVER_BLEED_IN * POINTS - 0.5:
+        report.problems.append(f"{summary}, but only {_inches(bleed)} of bleed; printers ask {COVER_BLEED_IN} in")
+    else:
+        report.ok.append(f"{summary}, bleed {_inches(bleed)} all round")
+    _check_fonts(reader, report)
+    _check_images(document, report)
+    text = document[0].get_textpage()
+    boxes = [text.get_charbox(i) for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace()]
+    near = [b for b in boxes if min(b[0] - float(trim.left), float(trim.right) - b[2],
+                                    b[1] - float(trim.bottom), float(trim.top) - b[3]) < COVER_SAFE_IN * POINTS]
+    if near:
+        report.problems.append(f"{len(near)} letter(s) closer than {COVER_SAFE_IN} in to the trim; they may be cut")
+    else:
+        report.ok.append(f"all type at least {COVER_SAFE_IN} in inside the trim")
     return report
 
 

@@ -207,3 +207,9 @@ def test_raw_html_from_a_post_builds_a_valid_epub_and_prints_the_embed_address(t
     built = build_book(site, tmp_path / "out")  # epubcheck: no errors, no warnings
     text = " ".join(" ".join(pdf_page_texts(built.pdf)).split())
     assert "Vimeo video: Beans, time-lapse (on the web at https://vimeo.com/4242)" in text
+
+
+def test_a_draft_section_publishes_none_of_its_pages(tmp_path: Path) -> None:
+    site = zola_site(tmp_path / "site")
+    (site / "content/home/_index.md").write_text('+++\ntitle = "Home"\ndraft = true\n+++\n')
+    assert titles(read_book(site)) == ["Preface", "Ferries", "Trains", "Boats"]

@@ -19,7 +19,7 @@ from .markdown.shortcodes import Shortcode, book_shortcode
 from .sources import SourceEssay, find_essays, read_essay
 from .sources.essays import decode_utf8
 from .selection import arrange, choose, group
-from .sources.essays import SECTION_FILES, title_from_name, slugify
+from .sources.essays import SECTION_FILES, draft_sections, title_from_name, slugify
 from .sources.sites import essay_folder
 
 _ENCODING_ONLY = ftfy.TextFixerConfig(
@@ -43,7 +43,8 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     essays = [read_essay(path, shown(path)) for path in paths]
     # A single essay is a book of its own title; a folder is configured by its book.toml.
     config = load_config(root) if source.is_dir() else BookConfig(title=essays[0].title)
-    published = [essay for essay in essays if not essay.draft]
+    hidden = draft_sections(base) if source.is_dir() else []
+    published = [essay for essay in essays if not essay.draft and not any(essay.path.is_relative_to(f) for f in hidden)]
     if not published:
         raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")
     published = choose(published, base, root, config)

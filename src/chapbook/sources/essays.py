@@ -50,6 +50,17 @@ def find_essays(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+def draft_sections(root: Path) -> list[Path]:
+    """The folders whose section file says draft = true: Zola and Hugo publish none of their pages."""
+    folders = []
+    for name in SECTION_FILES:
+        for index in root.rglob(name):
+            front = split_front_matter(index, decode_utf8(index, index.read_bytes()))
+            if front.data.get("draft") is True:
+                folders.append(index.parent)
+    return folders
+
+
 def read_essay(path: Path, display: Path) -> SourceEssay:
     """Read one essay; `display` is the path used in messages."""
     text = decode_utf8(display, path.read_bytes())

@@ -187,7 +187,8 @@ def test_image_paths_as_zola_serves_them(tmp_path: Path) -> None:
     (site / "content/travel/trains.md").write_text(
         '+++\ntitle = "Trains"\n+++\n![a lamp](/img/lamp.jpg)\n\n![a lamp](../img/lamp.jpg)\n\n'
         '![another lamp](../pics/lamp2.jpg)\n', encoding="utf-8")
-    (site / "content/preface.md").write_text('+++\ntitle = "Preface"\n+++\n![a lamp](../img/lamp.jpg)\n')
+    (site / "content/preface.md").write_text('+++\ntitle = "Preface"\n+++\n![a lamp](../img/lamp.jpg)\n\n'
+                                             '![the same lamp](https://www.s.example/img/lamp.jpg)\n')
     book = read_book(site)
     names = sorted(image.name for image in book.images)
     assert names == ["images/lamp.jpg", "images/lamp2.jpg"]
@@ -196,6 +197,8 @@ def test_image_paths_as_zola_serves_them(tmp_path: Path) -> None:
     assert trains.xhtml.count('src="images/lamp.jpg"') == 1 and 'src="images/lamp2.jpg"' in trains.xhtml
     preface = next(e for e in book.essays if e.title == "Preface")
     assert 'src="images/lamp.jpg"' in preface.xhtml  # /preface/ + ../img/lamp.jpg is /img/lamp.jpg
+    # The site's own address (base_url https://s.example, here with www.) is the site's own file.
+    assert preface.xhtml.count('src="images/lamp.jpg"') == 2 and "missing-image" not in preface.xhtml
 
 
 def test_raw_html_from_a_post_builds_a_valid_epub_and_prints_the_embed_address(tmp_path: Path) -> None:

@@ -49,6 +49,23 @@ def site_addresses(essay: SourceEssay, content: Path) -> list[str]:
     return list(dict.fromkeys(addresses))
 
 
+def path_on_site(base_url: str, url: str) -> str | None:
+    """The path of an absolute URL on the site's own address (http or https, with or without www)."""
+    if not base_url:
+        return None
+
+    def host_and_path(address: str) -> tuple[str, str]:
+        parts = urlsplit(address)
+        return parts.netloc.lower().removeprefix("www."), parts.path
+
+    host, path = host_and_path(url)
+    base_host, base_path = host_and_path(base_url)
+    base_path = base_path.rstrip("/")
+    if host != base_host or not (path == base_path or path.startswith(base_path + "/")):
+        return None
+    return path[len(base_path):] or "/"
+
+
 def web_address(base_url: str, essay: SourceEssay, root: Path) -> str | None:
     """Where the site published the essay, when its base URL is known."""
     if not base_url:
@@ -82,7 +99,7 @@ class LinkTargets:
         has no such page and its address on the web is unknown."""
         parts = urlsplit(href)
         if parts.scheme in ("http", "https"):
-            path = self._under_base_url(href)
+            path = path_on_site(self.base_url, href)
             slug = self.slug_by_address.get(normal_address(path)) if path is not None else None
             return self._target(slug, parts.fragment) if slug else href
         path = unquote(parts.path)
@@ -124,20 +141,6 @@ class LinkTargets:
     def _target(slug: str, fragment: str) -> str:
         return f"#{slug}{ID_SEPARATOR}{fragment}" if fragment else f"#{slug}"
 
-    def _under_base_url(self, url: str) -> str | None:
-        """The path of an absolute URL on the site's own address (http or https, with or without www)."""
-        if not self.base_url:
-            return None
-        def host_and_path(address: str) -> tuple[str, str]:
-            parts = urlsplit(address)
-            return parts.netloc.lower().removeprefix("www."), parts.path
-        host, path = host_and_path(url)
-        base_host, base_path = host_and_path(self.base_url)
-        base_path = base_path.rstrip("/")
-        if host != base_host or not (path == base_path or path.startswith(base_path + "/")):
-            return None
-        return path[len(base_path):] or "/"
-
     def _section_start(self, candidate: Path) -> str | None:
         """A link to a section (Zola's and Hugo's _index.md) lands on the section's first chapter."""
         if candidate.name not in {"_index.md", "_index.markdown"}:
@@ -149,14 +152,16 @@ class LinkTargets:
 class ImageRegistry:
     """Collects the images essays use, each once, under a safe name inside the book."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, base_url: str = ""):
         self.root = root.resolve()
         self.content = essay_folder(self.root)
+        self.base_url = base_url
         self._by_source: dict[Path, Image] = {}
 
     def resolve(self, src: str, essay_path: Path, display: Path, line: int | None) -> str | None:
         """Return the image's name in the book, or None (with a warning) if the book cannot show it."""
-        parts = urlsplit(src)
+        on_site = path_on_site(self.base_url, src) if src.startswith(("http://", "https://")) else None
+        parts = urlsplit(on_site if on_site is not None else src)  # the site's own address: its own file
         if parts.scheme or parts.netloc:
             warn(display, line, f'image "{src}" is on the web; a book cannot fetch it, so its alt text is shown. '
                  "Download it into the book folder and link the file")

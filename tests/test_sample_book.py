@@ -365,3 +365,20 @@ def test_back_matter_lists_where_each_essay_first_appeared(sample: Built, pages:
     assert about[0].startswith("Mara Ellison writes at night") and len(about) == 2
     published = next(i for i, text in enumerate(pages) if text.strip().startswith("First Published"))
     assert published % 2 == 0 and published > opener_pages(pages)[-1]  # a recto after the last chapter
+
+
+def test_the_books_epigraph_has_a_right_hand_page_before_the_contents(sample: Built, pages: list[str]) -> None:
+    index = next(i for i, text in enumerate(pages) if text.lstrip().startswith("The kettle knows the hour"))
+    contents = next(i for i, text in enumerate(pages) if text.lstrip().startswith("Contents"))
+    copyright_page = next(i for i, text in enumerate(pages) if "All rights reserved" in text)
+    assert copyright_page < index < contents and index % 2 == 0  # a recto: index 0 is page one
+    lines = [line.strip() for line in pages[index].strip().split("\n")]
+    assert lines == ["The kettle knows the hour before I do,", "the radio keeps the names of rooms.",
+                     "— Night Porter, “Small Hours”"]  # no folio, no running head
+    files = epub_files(sample.epub)
+    epigraph = etree.fromstring(files["EPUB/epigraph.xhtml"])
+    quote = epigraph.find(".//x:section[@class='book-epigraph']/x:blockquote", XHTML)
+    assert quote.get("{http://www.idpf.org/2007/ops}type") == "epigraph z3998:song"
+    assert quote.findtext("x:cite", namespaces=XHTML) == "— Night Porter, “Small Hours”"
+    spine = re.findall(r'<itemref idref="([^"]+)"', files["EPUB/content.opf"].decode())
+    assert spine.index("epigraph") == spine.index("copyright") + 1

@@ -73,15 +73,24 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
              number=number, chapters=tuple(slug_of[e.path] for e in plan.essays),
              opening=_render(plan.opening, f"part-{number}", config, images, links, own).xhtml if plan.opening else "")
         for number, plan in enumerate(plans, start=1))
-    back = {key: _render_option(root, config, key, images, links, own) for key in ("acknowledgements", "about_author")}
+    back = {key: _render_option(root, config, key, getattr(config, key), images, links, own)
+            for key in ("acknowledgements", "about_author")}
+    epigraph = _render_option(root, config, "book_epigraph", epigraph_markdown(config.book_epigraph), images, links, own)
     return Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
-                modified=last_modified(published), parts=parts, **back)
+                modified=last_modified(published), parts=parts, epigraph=epigraph, **back)
 
 
-def _render_option(root: Path, config: BookConfig, key: str, images: ImageRegistry, links: LinkTargets,
-                   own: dict[str, Shortcode]) -> str:
-    """An option of book.toml written in Markdown (the back matter), rendered as an essay is."""
-    text = getattr(config, key)
+def epigraph_markdown(text: str) -> str:
+    """The book's epigraph as a marked blockquote of hard-broken lines, so it is set as every epigraph is."""
+    if not text.strip():
+        return ""
+    lines = [line.strip() for line in text.strip().split("\n")]
+    return "> {.epigraph}\n" + "".join(f"> {line}  \n" if line else ">\n" for line in lines)
+
+
+def _render_option(root: Path, config: BookConfig, key: str, text: str, images: ImageRegistry,
+                   links: LinkTargets, own: dict[str, Shortcode]) -> str:
+    """An option of book.toml written in Markdown (the back matter, the epigraph), rendered as an essay is."""
     if not text.strip():
         return ""
     path = root / CONFIG_NAME

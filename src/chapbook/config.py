@@ -61,6 +61,9 @@ class BookConfig:
     edition: str = ""
     # A dedication, set alone on its own page after the copyright page: "For my grandmother".
     dedication: str = ""
+    # An epigraph for the whole book, on a right-hand page of its own before the contents: its
+    # lines, a blank line between stanzas; a last line starting with "—" or "--" names its source.
+    book_epigraph: str = ""
     # The site's address, for the "first published" list (by default the site's own base URL).
     base_url: str = ""
     # Back matter: acknowledgements and a note about the author (blank lines separate paragraphs).

@@ -179,7 +179,8 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     document.add_item(title_page)
     front_matter = [title_page]
     context = front_matter_context(book, theme, epub=True)
-    for part, title, wanted in (("copyright", "Copyright", True), ("dedication", "Dedication", bool(config.dedication))):
+    for part, title, wanted in (("copyright", "Copyright", True), ("dedication", "Dedication", bool(config.dedication)),
+                                ("epigraph", "Epigraph", bool(book.epigraph))):
         if wanted:
             page = epub.EpubHtml(uid=part, title=title, file_name=f"{part}.xhtml", lang=config.language)
             page.content = render("frontmatter.xhtml.j2", part=part, title=title, **context).encode("utf-8")

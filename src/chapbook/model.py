@@ -64,7 +64,8 @@ class Book:
     # the same sources give the same bytes.
     modified: dt.datetime
     parts: tuple[Part, ...] = ()
-    # book.toml's back matter, its Markdown rendered as the essays' is
+    # book.toml's epigraph and back matter, their Markdown rendered as the essays' is
+    epigraph: str = ""
     acknowledgements: str = ""
     about_author: str = ""
 

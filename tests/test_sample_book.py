@@ -252,7 +252,7 @@ def test_pdf_front_matter_in_roman_numbers_and_the_text_from_1(pages: list[str])
     first_chapter = opener_pages(pages)[0] - 1
     assert folios["1"] == first_chapter  # the first chapter's opener is page 1
     contents = next(i for i, text in enumerate(pages) if text.strip().startswith("Contents"))
-    assert folios["v"] == contents  # the contents page, counted from the half-title, in roman
+    assert folios["vii"] == contents  # after the epigraph page and its verso, counted from the half-title, in roman
     assert not any(pages[i].strip().split("\n")[-1].strip().isdigit() for i in range(first_chapter))
 
 

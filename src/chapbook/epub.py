@@ -135,6 +135,13 @@ def _notes_as_asides(root: etree._Element) -> None:
                 first.insert(0, label)
 
 
+def with_semantics(xhtml: str) -> bytes:
+    """A page rendered from a template, with the epub:type and roles its classes stand for."""
+    root = etree.fromstring(xhtml.encode("utf-8"))
+    _add_semantics(root)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
+
+
 def _add_semantics(root: etree._Element) -> None:
     """Give the classes the Markdown stage wrote the epub:type reading systems understand."""
     for element in root.iter():
@@ -183,7 +190,7 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
                                 ("epigraph", "Epigraph", bool(book.epigraph))):
         if wanted:
             page = epub.EpubHtml(uid=part, title=title, file_name=f"{part}.xhtml", lang=config.language)
-            page.content = render("frontmatter.xhtml.j2", part=part, title=title, **context).encode("utf-8")
+            page.content = with_semantics(render("frontmatter.xhtml.j2", part=part, title=title, **context))
             page.add_item(stylesheet)
             document.add_item(page)
             front_matter.append(page)

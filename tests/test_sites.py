@@ -73,6 +73,9 @@ def test_hugo_links_by_site_path_and_by_the_sites_own_address_stay_in_the_book(h
     links = links_of(files, "first-frost.xhtml")
     assert links["in another letter"] == "kettle.xhtml#kettle"  # /posts/kettle/
     assert links["as well"] == "river-notes.xhtml#river-notes"  # https://hollow-lane.example/posts/river-notes/
+    kettle = links_of(files, "kettle.xhtml")  # Hugo's ref and relref, by page name and by path
+    assert kettle["the river"] == "river-notes.xhtml#river-notes"
+    assert kettle["the frost"] == "first-frost.xhtml#first-frost"
     river = links_of(files, "river-notes.xhtml")
     assert river["the first frost"] == "first-frost.xhtml#first-frost"
     assert river["https://www.youtube.com/watch?v=dQw4w9WgXcQ"].startswith("https://www.youtube.com/")

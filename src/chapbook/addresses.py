@@ -16,6 +16,8 @@ from .sources import SourceEssay
 from .sources.essays import slugify
 from .sources.sites import essay_folder
 
+# Hugo's {{< ref "post" >}} in a link, as the Markdown stage hands it on.
+HUGO_REF = "@ref/"
 # Ids inside an essay become "<chapter-slug>--<id>": slugs never hold "--", so no two chapters can clash.
 ID_SEPARATOR = "--"
 
@@ -103,6 +105,13 @@ class LinkTargets:
             slug = self.slug_by_address.get(normal_address(path)) if path is not None else None
             return self._target(slug, parts.fragment) if slug else href
         path = unquote(parts.path)
+        if path.startswith(HUGO_REF):
+            slug = self._hugo_ref(path[len(HUGO_REF):], essay_path)
+            if slug:
+                return self._target(slug, parts.fragment)
+            warn(display, line, f'ref "{path[len(HUGO_REF):]}" names no page in this book; its words are kept, '
+                 "without the link")
+            return None
         if path.startswith("/") and not path.startswith("//"):
             slug = self.slug_by_address.get(normal_address(path))
             if slug:
@@ -136,6 +145,26 @@ class LinkTargets:
         warn(display, line, f'link "{href}" points to no essay in this book; its words are kept, without the link')
         return None
 
+
+    def _hugo_ref(self, name: str, essay_path: Path) -> str | None:
+        """Hugo's ref and relref: a path from the page's folder or from content/, else the one page whose
+        path under content/ ends with the name ("kettle", "posts/kettle.md", "/posts/kettle/")."""
+        def page_name(path: Path) -> str:
+            return re.sub(r"(/_?index)?\.(md|markdown)$", "", path.as_posix())
+
+        wanted = page_name(Path(name.strip("/"))) if name.strip("/") else ""
+        content = essay_folder(self.root)
+        pages = {}
+        for path, slug in self.slug_by_path.items():
+            for base in (essay_path.parent.resolve(), content.resolve()):
+                if path.is_relative_to(base):
+                    pages.setdefault((base, page_name(path.relative_to(base))), slug)
+        for base in ([] if name.startswith("/") else [essay_path.parent.resolve()]) + [content.resolve()]:
+            if (base, wanted) in pages:
+                return pages[(base, wanted)]
+        ends = {slug for (base, page), slug in pages.items() if base == content.resolve()
+                and (page == wanted or page.endswith("/" + wanted))}
+        return ends.pop() if len(ends) == 1 else None
 
     @staticmethod
     def _target(slug: str, fragment: str) -> str:

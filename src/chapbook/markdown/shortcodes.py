@@ -48,13 +48,24 @@ def parse_args(text: str) -> Args:
     return args
 
 
+# Hugo's links between pages: [the kettle]({{< ref "posts/kettle" >}}), also relref and the % form.
+_HUGO_REF = re.compile(r"""\{\{[<%]\s*(?:rel)?ref\s+(?:"([^"]*)"|'([^']*)'|([^\s>%]+))\s*[>%]\}\}""")
+
+
 def shortcodes_plugin(md: MarkdownIt) -> None:
+    md.core.ruler.before("block", "hugo_refs", _hugo_refs)
     md.inline.ruler.before("text", "shortcode", _inline_shortcode)
     md.block.ruler.before("paragraph", "shortcode_block", _block_shortcode, {"alt": ["paragraph"]})
     md.core.ruler.push("shortcode_escapes_in_code", _unescape_in_code)
     md.core.ruler.push("shortcode_lines", _give_lines)
     md.add_render_rule("shortcode", _render_inline)
     md.add_render_rule("shortcode_block", _render_block)
+
+
+def _hugo_refs(state: StateCore) -> None:
+    """Hugo expands ref before Markdown reads the link; here it becomes a path the link stage resolves."""
+    if "ref" in state.src:
+        state.src = _HUGO_REF.sub(lambda m: "@ref/" + (m[1] or m[2] or m[3] or "").replace(" ", "%20"), state.src)
 
 
 def _inline_shortcode(state: StateInline, silent: bool) -> bool:

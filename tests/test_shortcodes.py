@@ -91,3 +91,12 @@ def test_a_book_draws_a_shortcode_with_its_own_template(tmp_path) -> None:
     (book / "shortcodes/broken.html").write_text("{% if %}\n")
     result = run_chapbook("build", str(book), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 1 and "shortcodes/broken.html:1: shortcode template:" in result.stderr
+
+
+def test_hugo_highlight_is_a_code_block_kept_as_written() -> None:
+    root, warnings = render('Before.\n\n{{< highlight python "linenos=table" >}}\ndef f(x):\n    return x < 2  # *not* emphasis\n'
+                            "{{< /highlight >}}\n\nAfter.\n")
+    code = root.find("pre/code")
+    assert code.get("class") == "language-python"
+    assert code.text == "def f(x):\n    return x < 2  # *not* emphasis"
+    assert warnings == [] and [p.xpath("string()") for p in root.findall("p")] == ["Before.", "After."]

@@ -207,6 +207,13 @@ def _math(args: Args, body: str, env: dict) -> str:
     return formula_html(latex, display=display, env=env, line=env.get("shortcode_line"))
 
 
+def _highlight(args: Args, body: str, env: dict) -> str:
+    """Hugo's {{< highlight go >}}…{{< /highlight >}}: a code block in that language."""
+    language = args.get("0") or args.get("lang") or ""
+    kind = f' class="language-{html.escape(language)}"' if language else ""
+    return f"<pre><code{kind}>{html.escape(body.strip(chr(10)))}</code></pre>"
+
+
 def book_shortcode(source: str, path: Path) -> Shortcode:
     """A shortcode drawn by the book's own Jinja template. The sandbox lets it read only what it is
     given (no files, no attributes of Python objects); what it writes is cleaned like any raw HTML."""
@@ -229,8 +236,8 @@ def book_shortcode(source: str, path: Path) -> Shortcode:
             return body
     return render
 
-# Shortcodes whose body is LaTeX, kept as written.
-RAW_BODY = {"katex", "math"}
+# Shortcodes whose body is kept as written: LaTeX, and code (Hugo's highlight).
+RAW_BODY = {"katex", "math", "highlight"}
 
 SHORTCODES: dict[str, Shortcode] = {
     "resize_image": _image, "image": _image, "img": _image, "figure": _image,
@@ -241,4 +248,5 @@ SHORTCODES: dict[str, Shortcode] = {
     "streamable": _embed("Video", lambda a: f"https://streamable.com/{a.get('id') or a.get('0', '')}"),
     "quote": _quote,
     "katex": _math, "math": _math,
+    "highlight": _highlight,
 }

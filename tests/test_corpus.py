@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from markdown_it import MarkdownIt
 
 from chapbook.assemble import read_book
 from conftest import ROOT, build_book
@@ -103,3 +104,31 @@ def test_every_post_holds_what_commonmark_gives(tmp_path: Path) -> None:
         if got != expected:
             differing[post.relative_to(DOCS).as_posix()] = (dict(expected - got), dict(got - expected))
     assert differing == {}
+
+
+def test_the_whole_site_builds_from_its_root_with_its_links_inside_the_book(tmp_path: Path) -> None:
+    site = DOCS.parents[1]  # zola-docs/: config.toml, content/, static/, templates/
+    built = build_book(site, tmp_path / "out", "--format", "epub")  # epubcheck: nothing to report
+    # The @/ links CommonMark reads as links (an example inside code is not one).
+    reader = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    written = sum(1 for page in (site / "content").rglob("*.md") if page.name != "_index.md"
+                  for token in reader.parse(page.read_text(encoding="utf-8")) for child in token.children or []
+                  if child.type == "link_open" and str(child.attrGet("href")).startswith("@/"))
+    to_the_web = re.findall(r'link "(@/[^"]+)" points to a page that is not in this book; it links to https://www\.getzola\.org/',
+                            built.stderr)
+    with zipfile.ZipFile(built.epub) as archive:
+        names = archive.namelist()
+        xrefs = sum(1 for name in names if name.endswith(".xhtml")
+                    for a in etree.fromstring(archive.read(name)).iter("{http://www.w3.org/1999/xhtml}a")
+                    if a.get("class") == "xref")
+    # Every @/ link lands on its chapter, but those to the themes list, a page the corpus does not hold.
+    assert written == 62 and len(to_the_web) == 3 and all(link.startswith("@/themes") for link in to_the_web)
+    assert "points to no essay" not in built.stderr
+    assert xrefs >= written - len(to_the_web)  # (relative links between pages are links inside the book too)
+    assert "<dc:title>Zola</dc:title>" in archive_text(built.epub, "EPUB/content.opf")  # the site's own title
+    assert not [n for n in names if "templates" in n]  # the site's templates are not essays
+
+
+def archive_text(epub: Path, name: str) -> str:
+    with zipfile.ZipFile(epub) as archive:
+        return archive.read(name).decode("utf-8")

@@ -234,10 +234,13 @@ def test_the_books_cover_picture_fills_the_front_and_its_bleed(tmp_path: Path) -
     assert picture.getpixel((fold - 4, picture.height // 2)) != blue  # the spine and the back keep the ground
 
 
-def test_spine_text_from_80_pages_as_kdp_allows() -> None:
+def test_spine_text_from_80_pages_as_kdp_allows_and_when_6pt_fits() -> None:
     from chapbook.wrap import Wrap as Geometry
 
-    assert [Geometry(5.5, 8.5, n * WHITE, BLEED, n).spine_text for n in (78, 79, 80, 81)] == [False, False, True, True]
+    # KDP allows spine text past 79 pages; chapbook also wants 6 pt type to fit inside the fold margins.
+    assert [Geometry(5.5, 8.5, n * WHITE, BLEED, n).spine_text for n in (79, 80, 107, 108)] == [False, False, False, True]
+    assert [Geometry(5.5, 8.5, n * 0.0025, BLEED, n).spine_text for n in (79, 96, 97)] == [False, False, True]
+    assert Geometry(5.5, 8.5, 108 * WHITE, BLEED, 108).spine_type_fits >= 6
 
 
 def test_a_description_too_long_for_the_back_is_a_warning(tmp_path: Path) -> None:

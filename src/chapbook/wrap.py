@@ -25,8 +25,14 @@ SPINE_PER_PAGE = {"white": 0.002252, "cream": 0.0025}
 SPINE_TEXT_MIN_PAGES = 80
 # KDP keeps spine text 0.0625 in clear of each fold, so trimming cannot push it round the corner.
 SPINE_TEXT_MARGIN = 0.0625
-# The spine's type: never larger than this, and clear of the head and foot of the spine by this much.
+# The spine's type: never larger than this, nor smaller than a reader can make out on a shelf
+# (a spine under about 0.24 in, some 107 pages on white paper, is left blank), and clear of the
+# head and foot of the spine by this much.
 SPINE_TEXT_MAX_PT = 16.0
+SPINE_TEXT_MIN_PT = 6.0
+# Centred on its line, a face's descenders reach about 0.65 em from the middle (EB Garamond and
+# Literata, measured): 0.7 em leaves room.
+SPINE_TEXT_HALF_DEPTH_EM = 0.7
 SPINE_TEXT_END_MARGIN = 0.6
 # KDP's (and IngramSpark's) bleed when book.toml sets none.
 DEFAULT_BLEED = 0.125
@@ -60,8 +66,13 @@ class Wrap:
         return self.trim_height + 2 * self.bleed
 
     @property
+    def spine_type_fits(self) -> float:
+        """The largest type (pt) that fits across the spine inside KDP's margins from the folds."""
+        return (self.spine / 2 - SPINE_TEXT_MARGIN) * 72 / SPINE_TEXT_HALF_DEPTH_EM
+
+    @property
     def spine_text(self) -> bool:
-        return self.pages >= SPINE_TEXT_MIN_PAGES
+        return self.pages >= SPINE_TEXT_MIN_PAGES and self.spine_type_fits >= SPINE_TEXT_MIN_PT
 
 
 def wrap_for(book: Book, pages: int) -> Wrap:
@@ -157,10 +168,9 @@ def _geometry_css(wrap: Wrap, spine_chars: int) -> str:
     ]
     if wrap.spine_text:
         length = h - 2 * SPINE_TEXT_END_MARGIN
-        # The type fits across the spine less KDP's margins: centred on its line, a face's descenders reach
-        # about 0.65 em from the middle (EB Garamond and Literata, measured), 0.7 leaves room. A long title
-        # and name fit along it: a letter and its spacing take about 0.6 em.
-        size = min(SPINE_TEXT_MAX_PT, (s / 2 - SPINE_TEXT_MARGIN) * 72 / 0.7, length * 72 / (0.6 * spine_chars))
+        # Across the spine as wide as fits; along it, a long title and name must fit too (a letter and
+        # its spacing take about 0.6 em).
+        size = min(SPINE_TEXT_MAX_PT, wrap.spine_type_fits, length * 72 / (0.6 * spine_chars))
         rules.append(f".cover .cover-spine-text {{ left: {(s - length) / 2:.4f}in; top: {(h - s) / 2:.4f}in; "
                      f"width: {length:.4f}in; height: {s:.4f}in; line-height: {s:.4f}in; font-size: {size:.2f}pt; }}")
     return "\n".join(rules)

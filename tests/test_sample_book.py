@@ -383,3 +383,22 @@ def test_the_books_epigraph_has_a_right_hand_page_before_the_contents(sample: Bu
     assert quote.findtext("x:cite", namespaces=XHTML) == "— Night Porter, “Small Hours”"
     spine = re.findall(r'<itemref idref="([^"]+)"', files["EPUB/content.opf"].decode())
     assert spine.index("epigraph") == spine.index("copyright") + 1
+
+
+def test_pdf_the_rule_over_the_notes_is_short_as_in_books(sample: Built, pages: list[str]) -> None:
+    index = next(i for i, text in enumerate(pages) if "Rationing in Britain" in text)
+    page = pdfium.PdfDocument(sample.pdf)[index]
+    text = page.get_textpage()
+    found = text.search("Rationing", match_case=True).get_next()
+    note_top = max(text.get_charbox(i)[3] for i in range(found[0], found[0] + found[1]))
+    scale = 4
+    picture = page.render(scale=scale).to_pil().convert("L")
+    width, height = picture.size
+    # Look just above the note (the rule sits half an em over it, the text line above farther) for dark pixels.
+    top_row = int((page.get_height() - note_top - 10) * scale)
+    bottom_row = int((page.get_height() - note_top - 2) * scale)
+    dark = [x for y in range(top_row, bottom_row) for x in range(width) if picture.getpixel((x, y)) < 200]
+    assert dark, "a rule over the notes"
+    rule = (max(dark) - min(dark)) / scale
+    measure = page.get_width() - 2 * 0.6 * 72 - 0.25 * 72  # less both margins at their narrowest
+    assert 0.2 * measure < rule < 0.45 * measure

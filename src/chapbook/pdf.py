@@ -108,7 +108,7 @@ def press_css(book: Book) -> str:
             f"html, body, a, h1, h2, h3, h4, h5, h6, p, li, blockquote, cite, code, pre, td, th {{ color: {black}; }}\n"
             f"hr, table, td, th, .missing-image {{ border-color: {grey}; }}\n"
             f"@page {{ @top-left {{ color: {black}; }} @top-right {{ color: {black}; }} @bottom-center {{ color: {black}; }} }}\n"
-            f"@page {{ @footnote {{ border-top-color: {grey}; }} }}\n")
+            f"@page {{ @footnote {{ border-top-color: {grey}; border-image-source: none; }} }}\n")
 
 
 def html_for_print(book: Book, theme: Theme) -> str:

@@ -219,3 +219,28 @@ def test_a_draft_section_publishes_none_of_its_pages(tmp_path: Path) -> None:
     site = zola_site(tmp_path / "site")
     (site / "content/home/_index.md").write_text('+++\ntitle = "Home"\ndraft = true\n+++\n')
     assert titles(read_book(site)) == ["Preface", "Ferries", "Trains", "Boats"]
+
+
+def page_list(files: dict[str, bytes]) -> dict[str, str]:
+    nav = etree.fromstring(files["EPUB/nav.xhtml"])
+    listing = nav.find(".//x:nav[@epub:type='page-list']/x:ol", XHTML)
+    return {a.text: a.get("href") for a in listing.iterfind("x:li/x:a", XHTML)}
+
+
+@pytest.mark.parametrize("toml", ['[[parts]]\nsection = "travel"\n',
+                                  '[[parts]]\ntitle = "Everything"\nessays = ["*"]\n'], ids=["part-later", "part-first"])
+def test_the_page_list_counts_a_parts_page_as_print_does(tmp_path: Path, toml: str) -> None:
+    built = build_book(zola_site(tmp_path / "site", toml), tmp_path / "out")
+    files = epub_files(built.epub)
+    pages = pdf_page_texts(built.pdf)
+    first_body = next(i for i, text in enumerate(pages)
+                      if text.lstrip().startswith(("Part One", "Preface")))  # page 1, folio printed or not
+    listed = page_list(files)
+    part_label = next(label for label, href in listed.items() if href.startswith("part-1.xhtml#page-"))
+    assert pages[first_body + int(part_label) - 1].lstrip().startswith("Part One")
+    for label, href in listed.items():  # every marker sits on the page the PDF has that number on
+        name, anchor = href.split("#")
+        page = etree.fromstring(files[f"EPUB/{name}"])
+        marker = page.find(f".//*[@id='{anchor}']")
+        after = " ".join("".join(marker.xpath("following::text()")).split())
+        assert after[:12].replace(" ", "") in "".join(pages[first_body + int(label) - 1].split())[:400], label

@@ -67,10 +67,13 @@ def chapter_document(essay: Essay, number: int, config: BookConfig, files_by_id:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>")
 
 
-def _part_document(part: Part, config: BookConfig, files_by_id: dict[str, str]) -> epub.EpubHtml:
+def _part_document(part: Part, config: BookConfig, files_by_id: dict[str, str],
+                   starts: list[PageStart]) -> epub.EpubHtml:
     """A part's title page, its own file, as print gives it a page of its own."""
     document = epub.EpubHtml(uid=part.slug, title=part.title, file_name=part.file_name, lang=config.language)
     root = etree.fromstring(render("part.xhtml.j2", part=part, config=config).encode("utf-8"))
+    for section in chapter_sections(root):
+        insert_page_breaks(section, starts, _page_marker)
     _link_across_files(root, part.file_name, files_by_id)
     _notes_as_asides(root)
     _add_semantics(root)
@@ -203,7 +206,7 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     for number, essay in enumerate(book.essays, start=1):
         part = book.part_opening_at(essay)
         if part:
-            chapters.append(_part_document(part, config, files_by_id))
+            chapters.append(_part_document(part, config, files_by_id, [s for s in starts if s.chapter == part.slug]))
             chapters[-1].add_item(stylesheet)
             document.add_item(chapters[-1])
         chapter = epub.EpubHtml(
@@ -250,7 +253,7 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     # EPUB 3 landmarks only: the EPUB 2 guide's types differ, and the NCX serves old readers.
     options = {"epub3_pages": False, "mtime": book.modified, "epub2_guide": False, "landmark_title": "Landmarks"}
     epub.write_epub(packed, document, options)
-    files = {essay.slug: essay.file_name for essay in book.essays}
+    files = {section.slug: section.file_name for section in (*book.essays, *book.parts)}
     pages = [(s.label, f"{files[s.chapter]}#page-{s.label}") for s in starts]
     edits = {f"EPUB/{nav.file_name}": lambda content: _with_page_list(content, pages)} if pages else {}
     edits["EPUB/content.opf"] = lambda content: _with_package_language(content, config.language)

@@ -35,8 +35,9 @@ class PageStart:
 
 
 def chapter_sections(root: etree._Element) -> Iterator[etree._Element]:
+    """The body's sections, each a file of its own in the EPUB: the chapters and the parts' pages."""
     for section in root.iter("{*}section", "section"):
-        if "chapter" in (section.get("class") or "").split():
+        if {"chapter", "part"} & set((section.get("class") or "").split()):
             yield section
 
 
@@ -62,7 +63,7 @@ def number_for_print(root: etree._Element) -> None:
 
 
 def page_starts(document: Document) -> list[PageStart]:
-    """For each page whose first line belongs to a chapter, where that page begins.
+    """For each page whose first line belongs to a chapter (or a part's page), where that page begins.
 
     Pages are labelled as their folios read: the front matter has roman numbers, and the text is
     numbered from 1 on the first chapter's opener (the print stylesheet resets the counter there).

@@ -49,13 +49,14 @@ def jekyll(tmp_path_factory: pytest.TempPathFactory):
 
 def test_a_hugo_site_becomes_a_book_of_its_published_posts(hugo) -> None:
     files = epub_files(hugo.epub)
-    # YAML, TOML (a leaf bundle) and JSON front matter; the draft, the home page and the theme's
-    # example site are not essays.
+    # YAML, TOML (a leaf bundle) and JSON front matter; the draft, a page never rendered (_build),
+    # the home page and the theme's example site are not essays.
     assert spine_titles(files) == ["First Frost", "The Kettle", "River Notes"]
     opf = files["EPUB/content.opf"].decode()
     assert "<dc:title>Letters from Hollow Lane</dc:title>" in opf and "Ines Calloway" in opf
     assert "<dc:language>en-US</dc:language>" in opf or "<dc:language>en-us</dc:language>" in opf
-    assert "Unfinished" not in " ".join(pdf_page_texts(hugo.pdf)) and "Theme Demo" not in opf
+    text = " ".join(pdf_page_texts(hugo.pdf))
+    assert "Unfinished" not in text and "Shopping" not in text and "Theme Demo" not in opf
     assert hugo.stderr.count("warning:") == 0, hugo.stderr
 
 
@@ -76,6 +77,7 @@ def test_hugo_links_by_site_path_and_by_the_sites_own_address_stay_in_the_book(h
     kettle = links_of(files, "kettle.xhtml")  # Hugo's ref and relref, by page name and by path
     assert kettle["the river"] == "river-notes.xhtml#river-notes"
     assert kettle["the frost"] == "first-frost.xhtml#first-frost"
+    assert kettle["its old address"] == "river-notes.xhtml#river-notes"  # an alias of the post
     river = links_of(files, "river-notes.xhtml")
     assert river["the first frost"] == "first-frost.xhtml#first-frost"
     assert river["https://www.youtube.com/watch?v=dQw4w9WgXcQ"].startswith("https://www.youtube.com/")

@@ -48,6 +48,7 @@ def site_addresses(essay: SourceEssay, content: Path) -> list[str]:
     above = relative.split("/")[:-1]
     addresses.append(normal_address("/".join(["", *above, essay.slug])))
     addresses.append(normal_address("/" + relative))
+    addresses += [normal_address(alias) for alias in essay.aliases]  # old addresses, still linked to
     return list(dict.fromkeys(addresses))
 
 

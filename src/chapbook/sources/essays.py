@@ -34,6 +34,7 @@ class SourceEssay:
     body: str
     body_line: int  # the line of the file the body starts on, for messages
     categories: tuple[str, ...] = ()  # Jekyll puts them in a post's address: /family/2021/06/10/title.html
+    aliases: tuple[str, ...] = ()  # other addresses the site serves it at (Zola, Hugo aliases; Jekyll redirect_from)
 
 
 def find_essays(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
@@ -79,11 +80,24 @@ def read_essay(path: Path, display: Path) -> SourceEssay:
         font_class=str(font_class) if font_class else None,
         epigraph_source=str(extra["epigraph_source"]) if extra.get("epigraph_source") else None,
         site_path=next((str(meta[k]) for k in ("path", "permalink", "url") if isinstance(meta.get(k), str)), None),
-        draft=meta.get("draft") is True,
+        draft=meta.get("draft") is True or _unpublished(meta),
         body=body,
         body_line=front.body_line,
         categories=_categories(meta.get("categories", meta.get("category"))),
+        aliases=_texts(meta.get("aliases", meta.get("redirect_from"))),
     )
+
+
+def _unpublished(meta: dict[str, Any]) -> bool:
+    """Hugo's pages that are never rendered: a headless bundle, or _build render = never (or false)."""
+    build = meta.get("_build") if isinstance(meta.get("_build"), dict) else {}
+    return meta.get("headless") is True or build.get("render") in (False, "never", "false")
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(item) for item in value if isinstance(item, str)) if isinstance(value, list) else ()
 
 
 def _categories(value: Any) -> tuple[str, ...]:

@@ -209,3 +209,16 @@ def test_inline_math_sits_on_the_baseline_and_display_math_is_centred_within_the
     assert long_right - long_left > 0.9 * (text_right - text_left)
     centre = (min(p[0] for p in fraction) + max(p[2] for p in fraction)) / 2
     assert abs(centre - (text_left + text_right) / 2) < 2
+
+
+def test_formulas_are_sized_to_the_text_faces_x_height() -> None:
+    from chapbook.formulas import math_scale
+    from chapbook.themes import load_theme
+
+    sample = Path(__file__).parents[1] / "book"
+    garamond, literata = (load_theme(name, sample, sample / "book.toml", "").x_height for name in ("classic", "diary"))
+    assert garamond == pytest.approx(0.40, abs=0.01) and literata == pytest.approx(0.507, abs=0.01)
+    # Halfway between the type size and the x-height: smaller beside Garamond, larger beside Literata.
+    assert math_scale(garamond) == pytest.approx(0.92, abs=0.01)
+    assert math_scale(literata) == pytest.approx(1.035, abs=0.01)
+    assert math_scale(None) == pytest.approx(0.92) and math_scale(0.9) == 1.15  # no wild sizes

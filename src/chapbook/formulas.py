@@ -8,14 +8,17 @@ below the baseline so that it sits on the line as type does.
 
 from __future__ import annotations
 
+from math import sqrt
 import re
 from xml.etree import ElementTree
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import lxml.html
 import ziafont
 import ziamath
+from fontTools.ttLib import TTFont
 from lxml import etree
 from ziamath.tex import tex2mml
 
@@ -24,8 +27,10 @@ MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 DRAW_SIZE = 20.0
 # Room around the ink, so that no stroke is clipped at the SVG's edge (in DRAW_SIZE units).
 MARGIN = 0.6
-# STIX Two is large on the body for its size beside EB Garamond's small x-height: set it a little smaller.
-MATH_SCALE = 0.92
+# STIX Two's x-height (0.473 em) is not the text face's: a formula is set at the square root of
+# the ratio of the two, halfway (on a log scale) between matching the type size and matching the
+# x-height, so it neither shouts beside EB Garamond (0.92) nor whispers beside Literata (1.04).
+MATH_FONT = Path(ziamath.__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
 # Attributes latex2mathml writes that the MathML schema (and so epubcheck) does not allow there.
 _NOT_ALLOWED = {"mi": {"stretchy"}}
 _UNKNOWN_COMMAND = re.compile(r"^\\[A-Za-z]+$")
@@ -111,7 +116,7 @@ def _draw(mathml: str) -> DrawnFormula:
     finally:
         ziafont.config.svg2 = saved
     box = formula.node.bbox
-    scale = MATH_SCALE / DRAW_SIZE
+    scale = 1 / DRAW_SIZE  # in em of the math's own size; formulas_as_svg sets it beside the text
     width = (box.xmax - box.xmin + 2 * MARGIN) * scale
     height = (box.ymax - box.ymin + 2 * MARGIN) * scale
     depth = (MARGIN - box.ymin) * scale
@@ -120,8 +125,22 @@ def _draw(mathml: str) -> DrawnFormula:
     return DrawnFormula(svg=ElementTree.tostring(svg, encoding="unicode"), width=width, height=height, depth=depth)
 
 
-def formulas_as_svg(root: etree._Element) -> None:
-    """Replace every <math> in the print HTML by its drawing: inline on the baseline, display centred."""
+def math_scale(text_x_height: float | None) -> float:
+    """The size of formulas beside text whose face has this x-height (in em)."""
+    if not text_x_height:
+        return 0.92
+    return min(1.15, max(0.85, sqrt(text_x_height / _x_height(MATH_FONT))))
+
+
+@lru_cache(maxsize=16)
+def _x_height(font: Path) -> float:
+    with TTFont(font, lazy=True) as face:
+        return face["OS/2"].sxHeight / face["head"].unitsPerEm
+
+
+def formulas_as_svg(root: etree._Element, scale: float = 0.92) -> None:
+    """Replace every <math> in the print HTML by its drawing: inline on the baseline, display centred,
+    set at `scale` times the size of the text around it."""
     for math in [e for e in root.iter(etree.Element) if etree.QName(e).localname == "math"]:
         display = math.get("display") == "block"
         latex = math.get("alttext") or ""
@@ -134,9 +153,9 @@ def formulas_as_svg(root: etree._Element) -> None:
         svg.set("role", "img")
         svg.set("aria-label", latex)
         # A display formula's height follows its width (the viewBox's ratio), so it can shrink to the measure.
-        style = f"width: {formula.width:.3f}em"
+        style = f"width: {formula.width * scale:.3f}em"
         if not display:
-            style += f"; height: {formula.height:.3f}em; vertical-align: -{formula.depth:.3f}em"
+            style += f"; height: {formula.height * scale:.3f}em; vertical-align: -{formula.depth * scale:.3f}em"
         svg.set("style", style)
         svg.tail = math.tail
         math.getparent().replace(math, svg)

@@ -15,7 +15,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import shown, warn
-from .formulas import formulas_as_svg
+from .formulas import formulas_as_svg, math_scale
 from .model import Book
 from .pagemap import number_for_print
 from .pictures import print_bytes
@@ -115,7 +115,7 @@ def html_for_print(book: Book, theme: Theme) -> str:
     """The book as one HTML document, keyed for the page list, with notes where paper wants them."""
     root = lxml.html.document_fromstring(render("book.html.j2", **front_matter_context(book, theme)))
     number_for_print(root)  # first: the keys must follow the markup the EPUB has
-    formulas_as_svg(root)
+    formulas_as_svg(root, math_scale(theme.x_height))
     notes_at_page_foot(root)
     if book.config.print_links != "none":
         links_as_notes(root, at_chapter_end=book.config.print_links == "chapter-end")

@@ -54,6 +54,12 @@ class Theme:
     def families(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(face.family for face in self.faces))
 
+    @property
+    def x_height(self) -> float | None:
+        """The text face's x-height in em (its upright regular face's, as fonts record it)."""
+        text = next((face for face in self.faces if face.style == "normal"), self.faces[0] if self.faces else None)
+        return _x_height(text.path) if text else None
+
     def missing_characters(self, text: str) -> set[str]:
         """The printable characters of text that none of the theme's fonts can draw."""
         covered = _coverage(tuple(face.path for face in self.faces))
@@ -70,6 +76,13 @@ class Theme:
             f"font-style: {face.style};{'' if ' ' in face.weight else f' font-weight: {face.weight};'} }}"
             for face in self.faces
         )
+
+
+@lru_cache(maxsize=16)
+def _x_height(path: Path) -> float | None:
+    with TTFont(path, lazy=True) as font:
+        height = getattr(font["OS/2"], "sxHeight", 0) if "OS/2" in font else 0
+        return height / font["head"].unitsPerEm if height else None
 
 
 @lru_cache(maxsize=8)

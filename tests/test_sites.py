@@ -147,6 +147,8 @@ def test_sections_include_exclude_and_order_choose_the_essays(tmp_path: Path, ca
 
 def test_parts_group_chapters_with_a_page_of_their_own(tmp_path: Path) -> None:
     site = zola_site(tmp_path / "site", '[[parts]]\nsection = "travel"\n\n[[parts]]\ntitle = "At Home"\nessays = ["home/*"]\n')
+    (site / "content/preface.md").write_text('+++\ntitle = "Preface"\nweight = 0\n+++\nWhy these essays: '
+                                             "[going away](@/travel/_index.md), and [home](/home/kitchen/).\n")
     built = build_book(site, tmp_path / "out")
     files = epub_files(built.epub)
     # The preface belongs to no part and comes first; each part's chapters keep the book's order.
@@ -159,6 +161,8 @@ def test_parts_group_chapters_with_a_page_of_their_own(tmp_path: Path) -> None:
     part = etree.fromstring(files["EPUB/part-1.xhtml"])
     assert part.find(".//x:section", XHTML).get(f"{{{XHTML['epub']}}}type") == "part"
     assert "Written on the move." in "".join(part.itertext())  # the section's _index.md opens the part
+    preface = links_of(files, "preface.xhtml")
+    assert preface["going away"] == "part-1.xhtml#part-1"  # a link to a section that is a part: its page
 
     pages = pdf_page_texts(built.pdf)
     folios = pages_by_folio(pages)

@@ -13,7 +13,8 @@ import ftfy
 from .config import CONFIG_NAME, BookConfig, load_config, option_line
 from .errors import ChapbookError, shown, warn
 from .markdown import render_body, render_title
-from .addresses import ID_SEPARATOR, ImageRegistry, LinkTargets, page_assets, site_addresses, web_address
+from .addresses import (ID_SEPARATOR, ImageRegistry, LinkTargets, normal_address, page_assets, site_addresses,
+                        web_address)
 from .model import Book, Essay, Part
 from .markdown.shortcodes import Shortcode, book_shortcode
 from .sources import SourceEssay, find_essays, read_essay
@@ -65,7 +66,12 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     slug_of = {essay.path: slug for essay, slug in zip(published, slugs)}
     addresses = {address: slug_of[essay.path] for essay in reversed(published)
                  for address in site_addresses(essay, base)}  # reversed: the first essay claiming an address keeps it
-    links = LinkTargets(root, {path.resolve(): slug for path, slug in slug_of.items()}, config.base_url, addresses)
+    targets = {path.resolve(): slug for path, slug in slug_of.items()}
+    for slug, plan in zip(part_slugs, plans):  # a link to a section that is a part lands on the part's page
+        if plan.opening:
+            targets[plan.opening.path.resolve()] = slug
+            addresses[normal_address("/" + plan.opening.path.parent.relative_to(base).as_posix())] = slug
+    links = LinkTargets(root, targets, config.base_url, addresses)
     own = book_shortcodes(root, config)
     chapters = [_render(essay, slug_of[essay.path], config, images, links, own) for essay in published]
     parts = tuple(

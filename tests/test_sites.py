@@ -250,3 +250,12 @@ def test_the_page_list_counts_a_parts_page_as_print_does(tmp_path: Path, toml: s
         marker = page.find(f".//*[@id='{anchor}']")
         after = " ".join("".join(marker.xpath("following::text()")).split())
         assert after[:12].replace(" ", "") in "".join(pages[first_body + int(label) - 1].split())[:400], label
+
+
+def test_a_sections_sort_by_orders_its_essays_among_their_places(tmp_path: Path) -> None:
+    site = zola_site(tmp_path / "site")
+    # By weight (Preface 0, Ferries and Kitchen 1, Garden and Trains 2, Boats 3), ties by title.
+    assert titles(read_book(site)) == ["Preface", "Ferries", "Kitchen", "Garden", "Trains", "Boats"]
+    (site / "content/travel/_index.md").write_text('+++\ntitle = "Going Away"\nsort_by = "title"\n+++\n')
+    # travel (and travel/old) by title, in the places travel's essays held: Boats, Ferries, Trains.
+    assert titles(read_book(site)) == ["Preface", "Boats", "Kitchen", "Garden", "Ferries", "Trains"]

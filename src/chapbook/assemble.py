@@ -20,7 +20,7 @@ from .markdown.shortcodes import Shortcode, book_shortcode
 from .sources import SourceEssay, find_essays, read_essay
 from .sources.essays import decode_utf8
 from .selection import arrange, choose, group
-from .sources.essays import SECTION_FILES, draft_sections, title_from_name, slugify
+from .sources.essays import SECTION_FILES, draft_sections, section_sort_by, title_from_name, slugify
 from .sources.sites import essay_folder
 
 _ENCODING_ONLY = ftfy.TextFixerConfig(
@@ -57,7 +57,7 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     for essay in published:
         if weighted and essay.weight is None and not config.order:
             warn(shown(essay.path), None, "no weight in the front matter; it goes after the weighted essays")
-    ordered = arrange(published, base, root, config)
+    ordered = arrange(published, base, root, config, lambda path: section_sort_by(path, base))
     before_parts, plans = group(ordered, base, root, config.parts, _read_section)
     published = before_parts + [essay for plan in plans for essay in plan.essays]
     images = ImageRegistry(root, config.base_url)

@@ -3,6 +3,7 @@ exclude, order and [[parts]], applied to the essays a folder or site holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,9 +47,28 @@ def choose(essays: list[SourceEssay], base: Path, root: Path, config: BookConfig
     return chosen
 
 
-def arrange(essays: list[SourceEssay], base: Path, root: Path, config: BookConfig) -> list[SourceEssay]:
-    """Weight, then date, then title; essays named in book.toml's order come first, in its order."""
+# A Zola section's sort_by, as a book reads it: oldest first for dates (a blog lists newest first).
+SECTION_ORDERS = {
+    "title": lambda e: e.title.casefold(), "title_bytes": lambda e: e.title.encode("utf-8"),
+    "slug": lambda e: e.slug, "weight": lambda e: (e.weight is None, e.weight or 0),
+    "date": lambda e: (e.date is None, e.date or dt.date.min),
+    "update_date": lambda e: (e.date is None, e.date or dt.date.min),
+}
+
+
+def arrange(essays: list[SourceEssay], base: Path, root: Path, config: BookConfig,
+            section_order: Callable[[Path], tuple[Path, str] | None] = lambda essay_path: None) -> list[SourceEssay]:
+    """Weight, then date, then title, except that a section's own sort_by orders its essays among the
+    places they hold; essays named in book.toml's order come first, in its order."""
     usual = sorted(essays, key=lambda e: reading_order_key(e.weight, e.date, e.title))
+    by_section: dict[tuple[Path, str], list[int]] = {}
+    for place, essay in enumerate(usual):
+        section = section_order(essay.path)
+        if section and section[1] in SECTION_ORDERS:
+            by_section.setdefault(section, []).append(place)
+    for (_, rule), places in by_section.items():
+        for place, essay in zip(places, sorted((usual[p] for p in places), key=SECTION_ORDERS[rule])):
+            usual[place] = essay
     placed: list[SourceEssay] = []
     for pattern in config.order:
         found = [e for e in usual if matches(pattern, e.path.relative_to(base).as_posix()) and e not in placed]

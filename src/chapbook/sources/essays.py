@@ -51,6 +51,25 @@ def find_essays(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+def section_sort_by(essay_path: Path, root: Path) -> tuple[Path, str] | None:
+    """The nearest section (_index.md) holding the essay that sets sort_by (Zola), and its value."""
+    folder = essay_path.parent.parent if essay_path.stem == "index" else essay_path.parent
+    while folder.is_relative_to(root):
+        index = next((folder / name for name in SECTION_FILES if (folder / name).is_file()), None)
+        value = _sort_by(index) if index is not None else None
+        if value:
+            return folder, value
+        if folder == root:
+            break
+        folder = folder.parent
+    return None
+
+
+def _sort_by(index: Path) -> str | None:
+    value = split_front_matter(index, decode_utf8(index, index.read_bytes())).data.get("sort_by")
+    return value if isinstance(value, str) else None
+
+
 def draft_sections(root: Path) -> list[Path]:
     """The folders whose section file says draft = true: Zola and Hugo publish none of their pages."""
     folders = []

@@ -100,3 +100,12 @@ def test_hugo_highlight_is_a_code_block_kept_as_written() -> None:
     assert code.get("class") == "language-python"
     assert code.text == "def f(x):\n    return x < 2  # *not* emphasis"
     assert warnings == [] and [p.xpath("string()") for p in root.findall("p")] == ["Before.", "After."]
+
+
+def test_jekyll_liquid_tags_outside_a_jekyll_post_are_left_to_zola_and_hugo_rules() -> None:
+    markdown = "Before {% include signup.html %} and {{ page.title }}.\n\n```\n{% block content %}\n```\n"
+    zola, _ = render(markdown)
+    assert "{% block content %}" in zola.findtext(".//code")  # a Zola template shown in its docs stays
+    jekyll, warnings = render(markdown, liquid=True)
+    assert [name for name, _ in warnings] == ["{% include %}", "{% block %}", "{{ page.title }}"]
+    assert "{" not in "".join(jekyll.itertext())  # a Jekyll post: Liquid read first, no braces left

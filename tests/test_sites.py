@@ -96,7 +96,13 @@ def test_a_jekyll_site_takes_posts_only_dated_by_their_names(jekyll) -> None:
     assert "4 March 2021" in text  # the date from the file name, written the en-GB way
     assert "EPUB/images/table.jpg" in files  # /assets/img/table.jpg from the site's root
     # Jekyll's permalink /2021/03/04/spring-ledger.html is the other post.
-    assert links_of(files, "the-long-table.xhtml")["the ledger"] == "spring-ledger.xhtml#spring-ledger"
+    table = links_of(files, "the-long-table.xhtml")
+    assert table["the ledger"] == table["March pages"] == "spring-ledger.xhtml#spring-ledger"  # and post_url
+    chapter = etree.fromstring(files["EPUB/the-long-table.xhtml"])
+    code = chapter.find(".//x:pre/x:code", XHTML)  # {% highlight %}: a code block, spacing kept
+    assert code.get("class") == "language-text" and "left:   the cousins" in code.text
+    words = "".join(chapter.find(".//x:section", XHTML).itertext())
+    assert "{{ nobody leaves hungry }}" in words and "{%" not in words  # raw stays raw; no tags left
     back = files["EPUB/backmatter.xhtml"].decode()
     assert "https://longtable.example/family/2021/06/10/the-long-table.html" in back
     assert jekyll.stderr.count("warning:") == 0, jekyll.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import warn
+from .markdown.liquid import POST_URL, SITE_FILE
 from .model import Image
 from .pictures import CONVERTIBLE, CORE_TYPES
 from .sources import SourceEssay
@@ -106,6 +107,13 @@ class LinkTargets:
             slug = self.slug_by_address.get(normal_address(path)) if path is not None else None
             return self._target(slug, parts.fragment) if slug else href
         path = unquote(parts.path)
+        if path.startswith((POST_URL, SITE_FILE)):
+            slug = self._jekyll_target(path, essay_path)
+            if slug:
+                return self._target(slug, parts.fragment)
+            warn(display, line, f'"{path.split("/", 1)[1]}" names no post in this book; its words are kept, '
+                 "without the link")
+            return None
         if path.startswith(HUGO_REF):
             slug = self._hugo_ref(path[len(HUGO_REF):], essay_path)
             if slug:
@@ -146,6 +154,15 @@ class LinkTargets:
         warn(display, line, f'link "{href}" points to no essay in this book; its words are kept, without the link')
         return None
 
+
+    def _jekyll_target(self, path: str, essay_path: Path) -> str | None:
+        """{% post_url 2021-03-04-title %} names a post's file in _posts/ (a folder may come first);
+        {% link _posts/….md %} names a file from the site's root."""
+        if path.startswith(SITE_FILE):
+            return self.slug_by_path.get((self.root / path[len(SITE_FILE):]).resolve())
+        name = path[len(POST_URL):]
+        return next((slug for file, slug in self.slug_by_path.items() if "_posts" in file.parts
+                     and file.with_suffix("").as_posix().endswith("/" + name.strip("/"))), None)
 
     def _hugo_ref(self, name: str, essay_path: Path) -> str | None:
         """Hugo's ref and relref: a path from the page's folder or from content/, else the one page whose

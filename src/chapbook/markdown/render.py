@@ -18,6 +18,7 @@ from .epigraphs import epigraphs_plugin
 from .images import ImageResolver, images_plugin
 from .typography import dash_spacing_plugin, lead_in_plugin
 from .links import LinkResolver, links_plugin
+from .liquid import liquid_plugin
 from .math import math_plugin
 from .shortcodes import Shortcode, shortcodes_plugin
 from .verse import verse_plugin
@@ -66,6 +67,7 @@ def _parser(language: str) -> MarkdownIt:
     md.use(attrs_plugin, after=("image",), allowed=("class",))
     md.use(math_plugin)
     md.use(shortcodes_plugin)
+    md.use(liquid_plugin)
     md.use(links_plugin)
     # Headings get the ids Zola gives them, so links to #anchors keep working in the book.
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
@@ -109,7 +111,7 @@ def render_body(
     page_assets: tuple[str, ...] = (), warn_shortcode: Callable[[str, int | None], None] | None = None,
     book_shortcodes: dict[str, Shortcode] | None = None,
     warn_template: Callable[[str, int | None], None] | None = None,
-    warn_math: Callable[[str, int | None], None] | None = None,
+    warn_math: Callable[[str, int | None], None] | None = None, liquid: bool = False,
 ) -> RenderedBody:
     """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book."""
     parser = _parser(language)
@@ -117,7 +119,7 @@ def render_body(
                  "verse_detection": verse_detection, "epigraph_source": epigraph_source,
                  "page_assets": page_assets, "warn_shortcode": warn_shortcode, "resolved_images": set(),
                  "book_shortcodes": book_shortcodes or {}, "warn_template": warn_template,
-                 "warn_math": warn_math, "formulas": {}}
+                 "warn_math": warn_math, "formulas": {}, "liquid": liquid}
     # A paired shortcode's body: Markdown inside the essay, not an essay's opening (no lead-in, no epigraph).
     env["render_markdown"] = lambda text: parser.render(text, {**env, "nested": True})
     html = parser.render(markdown, env)

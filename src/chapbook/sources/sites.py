@@ -86,4 +86,6 @@ def _jekyll(data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(author, dict):
         author = author.get("name")
     return {"title": data.get("title"), "author": author, "language": data.get("lang"),
-            "description": data.get("description"), "base_url": data.get("url")}
+            "description": data.get("description"),
+            # Jekyll serves a site at url + baseurl ("https://example.org" + "/blog").
+            "base_url": (str(data.get("url") or "").rstrip("/") + str(data.get("baseurl") or "")) or None}

@@ -109,3 +109,13 @@ def test_jekyll_liquid_tags_outside_a_jekyll_post_are_left_to_zola_and_hugo_rule
     jekyll, warnings = render(markdown, liquid=True)
     assert [name for name, _ in warnings] == ["{% include %}", "{% block %}", "{{ page.title }}"]
     assert "{" not in "".join(jekyll.itertext())  # a Jekyll post: Liquid read first, no braces left
+
+
+def test_social_embeds_are_titled_links() -> None:
+    root, warnings = render('{{< tweet user="lanefolk" id="1234567" >}}\n\n{{< tweet 7654321 >}}\n\n'
+                            "{{< instagram CxYz123 >}}\n")
+    links = [(a.getparent().text, a.get("href")) for a in root.iter("a")]
+    assert links == [("Post on X: ", "https://x.com/lanefolk/status/1234567"),
+                     ("Post on X: ", "https://x.com/i/status/7654321"),
+                     ("Instagram post: ", "https://www.instagram.com/p/CxYz123/")]
+    assert warnings == []

@@ -246,6 +246,10 @@ SHORTCODES: dict[str, Shortcode] = {
     "vimeo": _embed("Vimeo video", lambda a: f"https://vimeo.com/{a.get('id') or a.get('0', '')}"),
     "gist": _embed("Gist", lambda a: a.get("url") or f"https://gist.github.com/{a.get('0', '')}/{a.get('1', '')}"),
     "streamable": _embed("Video", lambda a: f"https://streamable.com/{a.get('id') or a.get('0', '')}"),
+    "tweet": _embed("Post on X", lambda a: f"https://x.com/{a['user']}/status/{a.get('id', '')}" if a.get("user")
+                    else f"https://x.com/i/status/{a.get('id') or a.get('0', '')}"),
+    "x": _embed("Post on X", lambda a: f"https://x.com/{a.get('user', 'i')}/status/{a.get('id') or a.get('0', '')}"),
+    "instagram": _embed("Instagram post", lambda a: f"https://www.instagram.com/p/{a.get('id') or a.get('0', '')}/"),
     "quote": _quote,
     "katex": _math, "math": _math,
     "highlight": _highlight,

@@ -130,7 +130,7 @@ def lay_out(book: Book, theme: Theme) -> weasyprint.Document:
     report_missing_glyphs(book, theme)
     html = html_for_print(book, theme)
     gutter = gutter_for(0)
-    with _weasyprint_warnings():  # once around every pass, so a warning is not repeated per pass
+    with weasyprint_warnings():  # once around every pass, so a warning is not repeated per pass
         for _ in range(3):
             document = _render(book, theme, html, gutter)
             wanted = gutter_for(len(document.pages))
@@ -172,7 +172,7 @@ def _pad_with_blank_pages(document: weasyprint.Document, book: Book) -> None:
 
 def write_pdf(document: weasyprint.Document, book: Book, target: Path) -> int:
     """Write the laid-out book as a PDF; return its page count."""
-    with _weasyprint_warnings(), _source_date(book):
+    with weasyprint_warnings(), source_date(book):
         document.write_pdf(target, uncompressed_pdf=False, pdf_variant=book.config.pdf_variant or None)
     return len(document.pages)
 
@@ -194,7 +194,7 @@ class _Forward(logging.Handler):
 
 
 @contextmanager
-def _source_date(book: Book) -> Iterator[None]:
+def source_date(book: Book) -> Iterator[None]:
     """fontTools stamps each font subset with the time unless SOURCE_DATE_EPOCH says otherwise:
     give it the book's own date, so the same sources always make the same PDF."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
@@ -209,7 +209,7 @@ def _source_date(book: Book) -> Iterator[None]:
 
 
 @contextmanager
-def _weasyprint_warnings() -> Iterator[None]:
+def weasyprint_warnings() -> Iterator[None]:
     """Pass WeasyPrint's warnings on through chapbook's channel instead of letting them vanish."""
     logger, handler = logging.getLogger("weasyprint"), _Forward(logging.WARNING)
     logger.addHandler(handler)

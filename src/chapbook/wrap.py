@@ -15,7 +15,7 @@ from .cover import cover_stylesheet
 from .errors import warn
 from .markdown import render_title
 from .model import Book
-from .pdf import VIRTUAL_BASE, BookFetcher, _source_date, _weasyprint_warnings
+from .pdf import VIRTUAL_BASE, BookFetcher, source_date, weasyprint_warnings
 from .render import render
 from .themes import BUILTIN_STYLES, Theme
 
@@ -94,7 +94,7 @@ def write_wrap(book: Book, theme: Theme, wrap: Wrap, target: Path) -> None:
                   image=COVER_ART_URL if book.config.cover else "")
     stylesheet = cover_stylesheet(theme, fonts, fetcher, _geometry_css(wrap, len(spine_line)),
                                   structure=WRAP_CSS.read_text(encoding="utf-8"))
-    with _weasyprint_warnings():
+    with weasyprint_warnings():
         document = weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
             stylesheets=[stylesheet], font_config=fonts)
     document.metadata.title = f"{book.config.title}: cover"
@@ -104,7 +104,7 @@ def write_wrap(book: Book, theme: Theme, wrap: Wrap, target: Path) -> None:
     if book.config.cover:
         _warn_if_coarse(book, wrap)
     _warn_if_blurb_too_long(book, document)
-    with _weasyprint_warnings(), _source_date(book):
+    with weasyprint_warnings(), source_date(book):
         document.write_pdf(target, uncompressed_pdf=False)
 
 

@@ -123,7 +123,11 @@ def test_links_between_essays_land_in_the_book(tmp_path: Path) -> None:
     ({"_config.yml": "title: Jekyll Site\nlang: es\nauthor:\n  name: Jay\n"}, ("Jekyll Site", "Jay", "es")),
     ({"_config.yml": "title: Jekyll Site\nauthor: Jay\n", "book.toml": 'title = "My Own Title"\n'},
      ("My Own Title", "Jay", "en")),
-], ids=["zola", "hugo", "jekyll", "book-toml-wins"])
+    ({"config.yaml": "baseURL: https://c.example\ntitle: Hugo Yaml\nlanguageCode: nl\nparams:\n  author: Hy\n"},
+     ("Hugo Yaml", "Hy", "nl")),
+    ({"hugo.json": '{"baseURL": "https://d.example", "title": "Hugo Json", "languageCode": "it", '
+                   '"params": {"author": "Jo"}}'}, ("Hugo Json", "Jo", "it")),
+], ids=["zola", "hugo", "jekyll", "book-toml-wins", "hugo-config-yaml", "hugo-json"])
 def test_a_sites_settings_give_the_books_title_author_and_language(tmp_path: Path, files: dict, expected: tuple) -> None:
     for name, text in files.items():
         write(tmp_path, name, text)

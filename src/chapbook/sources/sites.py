@@ -44,7 +44,8 @@ def _text(path: Path) -> str:
 def site_defaults(folder: Path) -> dict[str, str]:
     """What the site's configuration says about the book, if folder is a site's root."""
     for name, reader in (("hugo.toml", _hugo), ("config.toml", _toml_site), ("hugo.yaml", _hugo),
-                         ("hugo.json", _hugo), ("_config.yml", _jekyll)):
+                         ("hugo.json", _hugo), ("config.yaml", _hugo), ("config.json", _hugo),
+                         ("_config.yml", _jekyll), ("_config.yaml", _jekyll)):
         path = folder / name
         if path.is_file():
             try:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up .venv and build the sample book, or run the tests.
 
-    python3 build.py                 build book/ into dist/
+    python3 build.py                 build book/ into dist/ (EPUB, PDF and the cover wrap)
     python3 build.py path/to/essays  any arguments go to `chapbook build`
     python3 build.py test [ARGS]     install the test extras and run pytest
 
@@ -48,8 +48,12 @@ def main(argv: list[str]) -> int:
         ensure_environment("test")
         return subprocess.call([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=ROOT)
     ensure_environment("")
-    args = argv if argv else [str(ROOT / "book"), "-o", str(ROOT / "dist")]
-    return subprocess.call([str(BIN / "chapbook"), "build", *args])
+    if argv:
+        return subprocess.call([str(BIN / "chapbook"), "build", *argv])
+    # The sample book: its EPUB and PDF, and the cover wrap a printer asks for beside them.
+    sample = [str(ROOT / "book"), "-o", str(ROOT / "dist")]
+    return subprocess.call([str(BIN / "chapbook"), "build", *sample]) or subprocess.call(
+        [str(BIN / "chapbook"), "cover", *sample])
 
 
 if __name__ == "__main__":

@@ -226,7 +226,7 @@ def _colour_uses(pdf: Path) -> tuple[set[str], set[str]]:
                 visit(xobject.get("/Resources"), xobject.get_data())
 
     for page in pypdf.PdfReader(pdf).pages:
-        visit(page.get("/Resources"), page.get_contents().get_data() if page.get_contents() else b"")
+        visit(page.get("/Resources"), page.get_contents().get_data() if page.get_contents() is not None else b"")
     return operators, spaces
 
 
@@ -250,8 +250,11 @@ def test_pdf_x4_names_the_press_and_prints_in_its_inks(tmp_path: Path) -> None:
     assert reader.trailer["/Info"]["/Trapped"] == "/False"
     assert all("/TrimBox" in page for page in reader.pages)
     operators, spaces = _colour_uses(built.pdf)
+    assert {"scn"} <= operators, "the pages' colours were read (black ink set in CMYK)"
     assert not {"rg", "RG"} & operators, "no colour may be DeviceRGB under a CMYK output intent"
     assert "/DeviceRGB" not in spaces and "/DeviceCMYK" in spaces  # the picture separated into CMYK
+    check = run_chapbook("check", str(built.pdf))
+    assert "ok       PDF/X output intent for a CMYK press, every colour in its space" in check.stdout
 
 
 def test_pdf_x4_without_the_printers_profile_is_refused(tmp_path: Path) -> None:
@@ -261,3 +264,15 @@ def test_pdf_x4_without_the_printers_profile_is_refused(tmp_path: Path) -> None:
     (source / "book.toml").write_text('title = "Press"\npdf_variant = "pdf/x-4"\noutput_profile = "a.md"\n')
     result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert result.returncode == 1 and 'src/book.toml:3: output_profile "a.md" is not an ICC profile' in result.stderr
+
+
+def test_the_preflight_finds_rgb_left_in_a_pdf_x_file(tmp_path: Path) -> None:
+    from cmyk_profile import cmyk_profile
+
+    toml = 'title = "Press"\npdf_variant = "pdf/x-4"\noutput_profile = "press.icc"\nstylesheet = "own.css"\n'
+    source = make_book(tmp_path / "src", toml, ESSAYS, {"own.css": ".chapter-title { color: #a03020; }\n"})
+    (source / "press.icc").write_bytes(cmyk_profile())
+    built = build_book(source, tmp_path / "out", "--format", "pdf")
+    check = run_chapbook("check", str(built.pdf))
+    assert check.returncode == 1
+    assert re.search(r"PROBLEM  PDF/X for a CMYK press, but page\(s\) [\d, ]+ use DeviceRGB", check.stdout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def check_pdf(path: Path) -> Report:
     if is_cover_wrap(reader):
         return _check_cover(reader, document, report)
     _check_boxes(reader, report)
+    _check_output_intent(reader, report)
     _check_fonts(reader, report)
     _check_images(document, report)
     _check_text_area(reader, document, report)
@@ -68,6 +70,46 @@ def _check_cover(reader: pypdf.PdfReader, document: pypdfium2.PdfDocument, repor
     else:
         report.ok.append(f"all type at least {COVER_SAFE_IN} in inside the trim")
     return report
+
+
+def _check_output_intent(reader: pypdf.PdfReader, report: Report) -> None:
+    """A PDF/X file names its press; under a CMYK press nothing may be left in DeviceRGB."""
+    intents = reader.trailer["/Root"].get("/OutputIntents")
+    press = next((i.get_object() for i in intents or [] if i.get_object().get("/S") == "/GTS_PDFX"), None)
+    if press is None:
+        report.ok.append("no PDF/X output intent (a plain PDF, as KDP takes it)")
+        return
+    channels = press["/DestOutputProfile"].get_object().get("/N")
+    rgb_pages = [str(number) for number, page in enumerate(reader.pages, start=1) if _uses_device_rgb(page)]
+    if channels == 4 and rgb_pages:
+        report.problems.append(f"PDF/X for a CMYK press, but page(s) {', '.join(rgb_pages[:10])} use DeviceRGB; "
+                               "the printer will refuse or convert them")
+    else:
+        report.ok.append(f"PDF/X output intent for a {'CMYK' if channels == 4 else f'{channels}-channel'} press, "
+                         "every colour in its space")
+
+
+def _uses_device_rgb(page: pypdf.PageObject) -> bool:
+    """Colour set with rg/RG, or a picture in DeviceRGB, on the page or in the forms it draws."""
+    seen: set[int] = set()
+
+    def visit(resources: dict | None, content: bytes) -> bool:
+        if re.search(rb"\s(rg|RG)\s", b" " + content + b" "):
+            return True
+        xobjects = (resources or {}).get("/XObject") or {}
+        for name in xobjects:
+            xobject = xobjects[name].get_object()
+            if id(xobject) in seen:
+                continue
+            seen.add(id(xobject))
+            if xobject.get("/Subtype") == "/Image" and xobject.get("/ColorSpace") == "/DeviceRGB":
+                return True
+            if xobject.get("/Subtype") == "/Form" and visit(xobject.get("/Resources"), xobject.get_data()):
+                return True
+        return False
+
+    contents = page.get_contents()
+    return visit(page.get("/Resources"), contents.get_data() if contents is not None else b"")
 
 
 def _inches(value: float) -> str:

@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pypdf
 import pytest
 from lxml import etree
 
@@ -170,6 +171,12 @@ def test_parts_group_chapters_with_a_page_of_their_own(tmp_path: Path) -> None:
     preface = links_of(files, "preface.xhtml")
     assert preface["going away"] == "part-1.xhtml#part-1"  # a link to a section that is a part: its page
 
+    # The PDF's bookmarks: each part with its chapters under it.
+    outline = pypdf.PdfReader(built.pdf).outline
+    tops = [item.title for item in outline if not isinstance(item, list)]
+    assert tops == ["Contents", "Preface", "Going Away", "At Home", "First Published"]
+    under_travel = outline[outline.index(next(i for i in outline if getattr(i, "title", "") == "Going Away")) + 1]
+    assert [item.title for item in under_travel if not isinstance(item, list)] == ["Ferries", "Trains", "Boats"]
     pages = pdf_page_texts(built.pdf)
     folios = pages_by_folio(pages)
     part_pages = [i for i, text in enumerate(pages) if text.lstrip().startswith("Part ")]

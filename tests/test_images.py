@@ -51,3 +51,20 @@ def test_print_keeps_full_resolution(pictured) -> None:
 
 def test_a_picture_without_alt_text_is_named(pictured) -> None:
     assert "/a.md:15: image \"img/big.jpg\" has no alt text" in pictured.stderr
+
+
+def test_a_damaged_or_cut_off_picture_is_a_warning_and_its_alt_text_shows(tmp_path: Path) -> None:
+    whole = io.BytesIO()
+    Image.new("RGB", (400, 300), (90, 120, 150)).save(whole, "JPEG")
+    (tmp_path / "cut.jpg").write_bytes(whole.getvalue()[: len(whole.getvalue()) // 3])
+    (tmp_path / "noise.png").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "bad.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'><rect></svg>")
+    (tmp_path / "a.md").write_text('+++\ntitle = "Pictures"\n+++\nText.\n\n![a cut-off field](cut.jpg)\n\n'
+                                   "![noise](noise.png)\n\n![a bad drawing](bad.svg)\n")
+    built = build_book(tmp_path, tmp_path / "out")  # builds; epubcheck clean
+    for line, name in ((6, "cut.jpg"), (8, "noise.png"), (10, "bad.svg")):
+        assert f'a.md:{line}: image "{name}" cannot be read' in built.stderr
+    with zipfile.ZipFile(built.epub) as archive:
+        assert not [n for n in archive.namelist() if n.startswith("EPUB/images/") and "cover" not in n]
+    text = " ".join(pdfium.PdfDocument(built.pdf)[6].get_textpage().get_text_range().split())
+    assert "a cut-off field" in text and "a bad drawing" in text

@@ -9,6 +9,10 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
+from PIL import Image as Picture
+from PIL import ImageFile
+
 from .errors import warn
 from .markdown.liquid import POST_URL, SITE_FILE
 from .model import Image
@@ -196,6 +200,24 @@ class LinkTargets:
         return next((slug for path, slug in self.slug_by_path.items() if path.is_relative_to(candidate.parent)), None)
 
 
+def readable_picture(path: Path) -> bool:
+    """Whether the file decodes as the picture it claims to be, whole (a cut-off JPEG does not)."""
+    try:
+        if path.suffix.lower() == ".svg":
+            etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+            return True
+        # WeasyPrint tells Pillow to load cut-off files quietly (grey to the end); here they must show.
+        lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            with Picture.open(path) as picture:
+                picture.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+        return True
+    except (OSError, ValueError, SyntaxError, etree.XMLSyntaxError, Picture.DecompressionBombError):
+        return False
+
+
 class ImageRegistry:
     """Collects the images essays use, each once, under a safe name inside the book."""
 
@@ -228,6 +250,10 @@ class ImageRegistry:
         if media_type is None:
             guessed = mimetypes.guess_type(path.name)[0] or "unknown type"
             warn(display, line, f'image "{src}" is {guessed}; use JPEG, PNG, GIF, SVG or WebP. Its alt text is shown')
+            return None
+        if path not in self._by_source and not readable_picture(path):
+            warn(display, line, f'image "{src}" cannot be read (the file is damaged, cut short or not the picture '
+                 "its name says); its alt text is shown. Export it again from an image editor")
             return None
         if path not in self._by_source:
             taken = {image.name for image in self._by_source.values()}

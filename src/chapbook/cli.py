@@ -127,8 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_status
     except OSError as error:
-        print(f"error: {error.filename or args.output}: {error.strerror}; check the path and its permissions",
-              file=sys.stderr)
+        if error.strerror is None:  # not the file system's: a library's own error in a file it read
+            print(f"error: {error}; the previous book is untouched", file=sys.stderr)
+        else:
+            print(f"error: {error.filename or args.output}: {error.strerror}; check the path and its permissions",
+                  file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("chapbook: stopped; the previous book is untouched", file=sys.stderr)

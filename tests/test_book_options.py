@@ -276,3 +276,16 @@ def test_the_preflight_finds_rgb_left_in_a_pdf_x_file(tmp_path: Path) -> None:
     check = run_chapbook("check", str(built.pdf))
     assert check.returncode == 1
     assert re.search(r"PROBLEM  PDF/X for a CMYK press, but page\(s\) [\d, ]+ use DeviceRGB", check.stdout)
+
+
+def test_a_table_with_a_long_address_stays_inside_the_text_block(tmp_path: Path) -> None:
+    address = "https://buses.example.org/timetables/winter/route-n21-river-lane-nights-and-weekends"
+    essays = {"a.md": '+++\ntitle = "Timetable"\n+++\nThe buses:\n\n| Route | Departure | Where to look |\n'
+                      f"|---|---|---|\n| N21 | 01:05 | {address} |\n| 9 | 23:40 | the stop |\n"}
+    built = build_book(make_book(tmp_path / "src", 'title = "Buses"\n', essays), tmp_path / "out", "--format", "pdf")
+    check = run_chapbook("check", str(built.pdf))
+    assert "ok       all text at least 0.25 in inside the trim" in check.stdout, check.stdout
+    words = pdf_page_texts(built.pdf)
+    table_page = next(text for text in words if "Departure" in text)
+    assert "Route" in table_page.split() and "Departure" in table_page.split()  # headers not broken mid-word
+    assert address in "".join(table_page.split())  # the address whole, broken across lines only

@@ -49,6 +49,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
     root = lxml.html.fragment_fromstring(cleaned, create_parent="div")
     _unwrap_inline_around_blocks(root)
     _bleed_pages(root)
+    _mark_long_words_in_tables(root)
     if formulas:
         _put_formulas(root, formulas)
     for image in list(root.iter("img")):
@@ -126,6 +127,43 @@ def _unwrap_inline_around_blocks(root: etree._Element) -> None:
     for element in list(root.iter(*INLINE)):
         if any(child.tag in BLOCKS for child in element.iter() if child is not element):
             element.drop_tag()
+
+
+# Longer than this, a word in a table cell could push the table past the margin.
+LONG_WORD = 24
+_LONG_WORD = re.compile(rf"\S{{{LONG_WORD},}}")
+
+
+def _mark_long_words_in_tables(root: etree._Element) -> None:
+    """Wrap each very long word (an address, a hash) in a table cell in <span class="long-word">, which may
+    break anywhere: a table sizes its columns by their longest words, and one such word sets it past the page."""
+    for cell in list(root.iter("td", "th")):
+        for node in [cell, *cell.iterdescendants()]:
+            if node.tag in ("code", "pre") or not isinstance(node.tag, str):
+                continue
+            for attribute in ("text", "tail") if node is not cell else ("text",):
+                _split_long_words(node, attribute)
+
+
+def _split_long_words(node: etree._Element, attribute: str) -> None:
+    text = getattr(node, attribute) or ""
+    pieces = _LONG_WORD.split(text)
+    if len(pieces) == 1:
+        return
+    words = _LONG_WORD.findall(text)
+    setattr(node, attribute, pieces[0])
+    spans = []
+    for word, after in zip(words, pieces[1:]):
+        span = lxml.html.Element("span", {"class": "long-word"})
+        span.text, span.tail = word, after
+        spans.append(span)
+    if attribute == "text":
+        for position, span in enumerate(spans):
+            node.insert(position, span)
+    else:
+        parent, index = node.getparent(), node.getparent().index(node)
+        for offset, span in enumerate(spans, start=1):
+            parent.insert(index + offset, span)
 
 
 def _bleed_pages(root: etree._Element) -> None:

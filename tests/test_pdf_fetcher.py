@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from chapbook.assemble import read_book
 from chapbook.pdf import VIRTUAL_BASE, BookFetcher
@@ -13,7 +14,7 @@ from chapbook.themes import load_theme
 
 @pytest.fixture()
 def fetcher(tmp_path: Path) -> BookFetcher:
-    (tmp_path / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n picture")
+    Image.new("RGB", (4, 4), "white").save(tmp_path / "pic.png")  # a real picture: damaged ones are refused
     (tmp_path / "essay.md").write_text("![a picture](pic.png)\n")
     book = read_book(tmp_path)
     return BookFetcher(book, load_theme("classic", tmp_path, tmp_path / "book.toml"))

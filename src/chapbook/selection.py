@@ -41,8 +41,8 @@ def choose(essays: list[SourceEssay], base: Path, root: Path, config: BookConfig
             continue
         for pattern in patterns:
             if not any(matches(pattern, relative[e.path]) for e in chosen):
-                warn(root / CONFIG_NAME, option_line(root, key), f'{key} "{pattern}" matches no essay under '
-                     f'{base.name or base}/; check the path (it is relative to {base.name}/)')
+                warn(root / CONFIG_NAME, option_line(root, key), f'{key} "{pattern}" matches no essay; '
+                     f"check it (paths here are relative to {base.name}/)")
         chosen = [e for e in chosen if any(matches(p, relative[e.path]) for p in patterns) == keep]
     return chosen
 

@@ -272,3 +272,15 @@ def test_a_sections_sort_by_orders_its_essays_among_their_places(tmp_path: Path)
     (site / "content/travel/_index.md").write_text('+++\ntitle = "Going Away"\nsort_by = "title"\n+++\n')
     # travel (and travel/old) by title, in the places travel's essays held: Boats, Ferries, Trains.
     assert titles(read_book(site)) == ["Preface", "Boats", "Kitchen", "Garden", "Ferries", "Trains"]
+
+
+def test_parts_can_be_the_sites_sections(tmp_path: Path) -> None:
+    site = zola_site(tmp_path / "site", 'parts = "sections"\n')
+    (site / "content/home/_index.md").write_text('+++\ntitle = "Indoors"\nweight = 1\n+++\n')
+    (site / "content/travel/_index.md").write_text('+++\ntitle = "Going Away"\nweight = 2\n+++\nOn the move.\n')
+    (site / "content/pictures").mkdir()  # a folder with no essays is no part
+    book = read_book(site)
+    assert [(part.title, part.chapters) for part in book.parts] == [
+        ("Indoors", ("kitchen", "garden")), ("Going Away", ("ferries", "trains", "boats"))]
+    assert titles(book) == ["Preface", "Kitchen", "Garden", "Ferries", "Trains", "Boats"]
+    assert "On the move" in book.parts[1].opening

@@ -29,6 +29,9 @@ _UNIT_PER_INCH = {"in": 1.0, "mm": 25.4, "cm": 2.54}
 _TRIM_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(in|mm|cm)?\s*$", re.IGNORECASE)
 
 
+EVERY_SECTION = "*"  # parts = "sections": each top-level section becomes a part
+
+
 @dataclass(frozen=True)
 class PartSpec:
     """One [[parts]] table of book.toml: a title and the essays it holds (a site section, or paths)."""
@@ -128,7 +131,8 @@ class BookConfig:
     # positional ones as args[0], args[1]…, and body (its inner Markdown, rendered).
     shortcodes: dict[str, str] = field(default_factory=dict)
     # Parts grouping the chapters, each a [[parts]] table with a title and either a site section
-    # (section = "travel"; its _index.md gives the title and an opening text) or essays = [paths].
+    # (section = "travel"; its _index.md gives the title and an opening text) or essays = [paths];
+    # or parts = "sections": every top-level section of the site a part, in its weight's order.
     parts: tuple[PartSpec, ...] = ()
 
     @property
@@ -290,10 +294,12 @@ def _check_output_profile(path: Path, text: str, folder: Path, config: BookConfi
 
 def _parts(path: Path, text: str, value: Any) -> tuple[PartSpec, ...]:
     """Read the [[parts]] tables; each needs a section or a list of essays."""
+    if value == "sections":  # every top-level section of the site a part: resolved when the essays are read
+        return (PartSpec(section=EVERY_SECTION, line=_line_of(text, "parts")),)
     lines = [number for number, line in enumerate(text.splitlines(), start=1) if re.match(r"\s*\[\[\s*parts\s*\]\]", line)]
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise ChapbookError(path, _line_of(text, "parts"), 'parts must be [[parts]] tables, each with title = "..." '
-                            'and section = "..." or essays = ["..."]')
+        raise ChapbookError(path, _line_of(text, "parts"), 'parts must be "sections" or [[parts]] tables, each with '
+                            'title = "..." and section = "..." or essays = ["..."]')
     specs = []
     for index, item in enumerate(value):
         line = lines[index] if index < len(lines) else _line_of(text, "parts")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CONFIG_NAME, BookConfig, PartSpec, option_line
+from .config import CONFIG_NAME, EVERY_SECTION, BookConfig, PartSpec, option_line
 from .errors import warn
 from .model import reading_order_key
 from .sources import SourceEssay
@@ -79,16 +79,32 @@ def arrange(essays: list[SourceEssay], base: Path, root: Path, config: BookConfi
     return placed + [e for e in usual if e not in placed]
 
 
+def every_section(base: Path, read_section: Callable[[Path], SourceEssay | None]) -> tuple[PartSpec, ...]:
+    """parts = "sections": each folder right under the content root that holds essays, as a part, in the
+    order of its _index.md's weight, then title."""
+    sections = []
+    for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        opening = read_section(folder)
+        title = opening.title if opening else folder.name.replace("-", " ").replace("_", " ").title()
+        sections.append((reading_order_key(opening.weight if opening else None, None, title), folder.name))
+    return tuple(PartSpec(section=name) for _, name in sorted(sections))
+
+
 def group(essays: list[SourceEssay], base: Path, root: Path, parts: tuple[PartSpec, ...],
           read_section: Callable[[Path], SourceEssay | None]) -> tuple[list[SourceEssay], list[PartPlan]]:
     """Split the ordered essays into those before any part and the parts, each essay in the first part
     that claims it; the order inside a part is the book's order."""
     claimed: set[Path] = set()
     plans = []
+    automatic = bool(parts) and parts[0].section == EVERY_SECTION
+    if automatic:
+        parts = every_section(base, read_section)
     for spec in parts:
         patterns = spec.essays or (spec.section,)
         members = tuple(e for e in essays if e.path not in claimed
                         and any(matches(p, e.path.relative_to(base).as_posix()) for p in patterns))
+        if not members and automatic:
+            continue  # a folder of pictures or of drafts: not a part
         if not members:
             warn(root / CONFIG_NAME, spec.line, f'the part "{spec.title or spec.section}" holds no essay; '
                  f"check its section or essays (relative to {base.name}/)")

@@ -284,3 +284,11 @@ def test_parts_can_be_the_sites_sections(tmp_path: Path) -> None:
         ("Indoors", ("kitchen", "garden")), ("Going Away", ("ferries", "trains", "boats"))]
     assert titles(book) == ["Preface", "Kitchen", "Garden", "Ferries", "Trains", "Boats"]
     assert "On the move" in book.parts[1].opening
+
+
+@pytest.mark.parametrize("language, expected", [("en", ["Ferries", "Trains"]), ("fr", ["Ferries", "Les trains"])])
+def test_a_multilingual_site_gives_the_books_language(tmp_path: Path, language: str, expected: list[str]) -> None:
+    site = zola_site(tmp_path / "site", f'language = "{language}"\nsections = ["travel"]\nexclude = ["travel/old"]\n')
+    (site / "content/travel/trains.fr.md").write_text('+++\ntitle = "Les trains"\nweight = 2\n+++\nDans le train.\n')
+    (site / "content/travel/ferries.de.md").write_text('+++\ntitle = "Fähren"\nweight = 1\n+++\nAuf der Fähre.\n')
+    assert titles(read_book(site)) == expected

@@ -19,7 +19,7 @@ from .model import Book, Essay, Part
 from .markdown.shortcodes import Shortcode, book_shortcode
 from .sources import SourceEssay, find_essays, read_essay
 from .sources.essays import decode_utf8
-from .selection import arrange, choose, group
+from .selection import arrange, choose, group, in_language
 from .sources.essays import SECTION_FILES, draft_sections, section_sort_by, title_from_name, slugify
 from .sources.sites import essay_folder
 
@@ -48,7 +48,7 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     published = [essay for essay in essays if not essay.draft and not any(essay.path.is_relative_to(f) for f in hidden)]
     if not published:
         raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")
-    published = choose(published, base, root, config)
+    published = choose(in_language(published, config.language), base, root, config)
     if not published:
         raise ChapbookError(root / CONFIG_NAME, None, "no essay is left to make a book: its sections, include "
                             "and exclude leave every one out; widen them")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,34 @@ def matches(pattern: str, relative: str) -> bool:
     pattern = pattern.strip().strip("/")
     return (fnmatch.fnmatchcase(relative, pattern) or relative.startswith(pattern + "/")
             or fnmatch.fnmatchcase(relative, pattern + "/*"))
+
+
+_TRANSLATION = re.compile(r"^(?P<name>.+)\.(?P<language>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)$")
+
+
+def in_language(essays: list[SourceEssay], language: str) -> list[SourceEssay]:
+    """A multilingual Zola or Hugo site keeps translations beside each page (post.fr.md beside post.md):
+    the book takes the book's language, the translation where there is one, else the page as written."""
+    wanted = language.split("-")[0].lower()
+    translated = set()
+    for essay in essays:
+        match = _TRANSLATION.match(essay.path.stem)
+        if match and match["language"].split("-")[0].lower() == wanted:
+            translated.add(essay.path.with_name(match["name"] + essay.path.suffix))
+    kept = []
+    for essay in essays:
+        match = _TRANSLATION.match(essay.path.stem)
+        if essay.path in translated:
+            continue  # the default-language page, translated into the book's language beside it
+        if match and match["language"].split("-")[0].lower() != wanted and _is_translation(essay, match["name"]):
+            continue  # a translation into another language
+        kept.append(essay)
+    return kept
+
+
+def _is_translation(essay: SourceEssay, name: str) -> bool:
+    """"post.fr" is a translation if post.md is beside it, or the site keeps languages (index.fr.md)."""
+    return essay.path.with_name(name + essay.path.suffix).exists() or name in ("index", "_index")
 
 
 def choose(essays: list[SourceEssay], base: Path, root: Path, config: BookConfig) -> list[SourceEssay]:

@@ -1,5 +1,5 @@
-"""Where things are: the addresses a site serves each page at, the essay a link means, and the
-file an image path names (beside the essay, in the site's static/, or by the page's own URL)."""
+"""Where things are in the book: the chapter a link means and the file a picture names, both read
+against the site's address map (sources/sites.py) as the site's own pages would read them."""
 
 from __future__ import annotations
 
@@ -19,69 +19,12 @@ from .model import Image
 from .pictures import CONVERTIBLE, CORE_TYPES
 from .sources import SourceEssay
 from .sources.essays import slugify
-from .sources.sites import essay_folder
+from .sources.sites import AddressMap, essay_folder
 
 # Hugo's {{< ref "post" >}} in a link, as the Markdown stage hands it on.
 HUGO_REF = "@ref/"
 # Ids inside an essay become "<chapter-slug>--<id>": slugs never hold "--", so no two chapters can clash.
 ID_SEPARATOR = "--"
-
-
-def normal_address(path: str) -> str:
-    """One spelling of a site path: "/posts/kettle/", "/posts/kettle/index.html" and "/posts/kettle" are one page."""
-    path = unquote(path).strip()
-    path = re.sub(r"(/index)?\.html?$", "", path).rstrip("/")
-    return "/" + path.lstrip("/")
-
-
-def site_addresses(essay: SourceEssay, content: Path) -> list[str]:
-    """The paths the site serves the essay at, the one to cite first: its front matter's path, Jekyll's
-    dated permalink, then its place under content/ (Zola's and Hugo's default)."""
-    addresses = []
-    if essay.site_path:
-        addresses.append(normal_address(essay.site_path))
-    source = essay.path.resolve()
-    if "_posts" in source.parts and essay.date:
-        # Jekyll's default permalink: /:categories/:year/:month/:day/:title.html
-        day = essay.date
-        addresses.append(normal_address("/".join(["", *essay.categories, f"{day:%Y/%m/%d}", essay.slug])))
-    folder = source.parent if source.stem == "index" else source.with_suffix("")
-    try:
-        relative = folder.relative_to(content.resolve()).as_posix()
-    except ValueError:
-        relative = folder.name
-    above = relative.split("/")[:-1]
-    addresses.append(normal_address("/".join(["", *above, essay.slug])))
-    addresses.append(normal_address("/" + relative))
-    addresses += [normal_address(alias) for alias in essay.aliases]  # old addresses, still linked to
-    return list(dict.fromkeys(addresses))
-
-
-def path_on_site(base_url: str, url: str) -> str | None:
-    """The path of an absolute URL on the site's own address (http or https, with or without www)."""
-    if not base_url:
-        return None
-
-    def host_and_path(address: str) -> tuple[str, str]:
-        parts = urlsplit(address)
-        return parts.netloc.lower().removeprefix("www."), parts.path
-
-    host, path = host_and_path(url)
-    base_host, base_path = host_and_path(base_url)
-    base_path = base_path.rstrip("/")
-    if host != base_host or not (path == base_path or path.startswith(base_path + "/")):
-        return None
-    return path[len(base_path):] or "/"
-
-
-def web_address(base_url: str, essay: SourceEssay, root: Path) -> str | None:
-    """Where the site published the essay, when its base URL is known."""
-    if not base_url:
-        return None
-    content = next((folder for folder in (root, *root.parents) if folder.name == "content"), essay_folder(root))
-    path = site_addresses(essay, content)[0]
-    jekyll = "_posts" in essay.path.resolve().parts and not essay.site_path
-    return base_url.rstrip("/") + path + (".html" if jekyll else "/")
 
 
 def page_assets(essay_path: Path) -> tuple[str, ...]:
@@ -95,69 +38,83 @@ def page_assets(essay_path: Path) -> tuple[str, ...]:
 class LinkTargets:
     """Where a link from one essay to another lands in the book."""
 
-    def __init__(self, root: Path, slug_by_path: dict[Path, str], base_url: str = "",
-                 slug_by_address: dict[str, str] | None = None):
+    def __init__(self, root: Path, slug_by_path: dict[Path, str], addresses: AddressMap):
         self.root = root.resolve()
         self.slug_by_path = slug_by_path
-        self.base_url = base_url
-        self.slug_by_address = slug_by_address or {}
+        self.addresses = addresses
 
     def resolve(self, href: str, essay_path: Path, display: Path, line: int | None) -> str | None:
         """Return "#chapter" or "#chapter-anchor", a web address, or None (with a warning) when the book
         has no such page and its address on the web is unknown."""
         parts = urlsplit(href)
-        if parts.scheme in ("http", "https"):
-            path = path_on_site(self.base_url, href)
-            slug = self.slug_by_address.get(normal_address(path)) if path is not None else None
-            return self._target(slug, parts.fragment) if slug else href
         path = unquote(parts.path)
-        if path.startswith((POST_URL, SITE_FILE)):
+        if path.startswith((POST_URL, SITE_FILE)) and not parts.scheme:
             slug = self._jekyll_target(path, essay_path)
             if slug:
                 return self._target(slug, parts.fragment)
             warn(display, line, f'"{path.split("/", 1)[1]}" names no post in this book; its words are kept, '
                  "without the link")
             return None
-        if path.startswith(HUGO_REF):
+        if path.startswith(HUGO_REF) and not parts.scheme:
             slug = self._hugo_ref(path[len(HUGO_REF):], essay_path)
             if slug:
                 return self._target(slug, parts.fragment)
             warn(display, line, f'ref "{path[len(HUGO_REF):]}" names no page in this book; its words are kept, '
                  "without the link")
             return None
-        if path.startswith("/") and not path.startswith("//"):
-            slug = self.slug_by_address.get(normal_address(path))
+        if path.startswith("@/") and not parts.scheme:
+            return self._zola_link(href, path[2:], parts.fragment, display, line)
+        if not parts.scheme and not path.startswith("/"):
+            # A path to the Markdown file itself ("other.md", "../travel/_index.md"), as editors link.
+            candidate = (essay_path.parent / path).resolve() if path else essay_path.resolve()
+            slug = self._slug_of_file(candidate)
             if slug:
                 return self._target(slug, parts.fragment)
-        if path.startswith("@/"):
-            # Zola's internal links are relative to content/: the book folder, a folder above it,
-            # or the content/ folder of a whole site.
-            bases = [base for folder in (self.root, *self.root.parents) for base in (folder, folder / "content")]
-            path = path[2:]
-        elif path.startswith("/"):
-            bases = []  # a URL of the site itself: which page it is depends on the site's routes
-        else:
-            bases = [essay_path.parent]
-        for base in bases:
-            candidate = (base / path).resolve() if path else essay_path.resolve()
-            if candidate.is_dir():
-                candidate = candidate / "index.md"
-            slug = self.slug_by_path.get(candidate) or self._section_start(candidate)
-            if slug:
-                return self._target(slug, parts.fragment)
-        if self.base_url and path.startswith("/"):
-            address = self.base_url.rstrip("/") + href
-            warn(display, line, f'link "{href}" points to a page that is not in this book; it links to {address}')
-            return address
-        if self.base_url and href.startswith("@/"):
-            # Zola's own rule for a page's address: its path under content/, without the file name.
-            page = re.sub(r"(^|/)_?index\.md$|\.md$", "", path)
-            address = self.base_url.rstrip("/") + "/" + (page.strip("/") + "/" if page.strip("/") else "")
-            warn(display, line, f'link "{href}" points to a page that is not in this book; it links to {address}')
-            return address + (f"#{parts.fragment}" if parts.fragment else "")
+        address = self.addresses.address_of(href, essay_path)
+        if address is None:
+            if parts.scheme in ("http", "https"):
+                return href  # the rest of the web
+            warn(display, line, f'link "{href}" points to no essay in this book; its words are kept, without the link')
+            return None
+        page = self.addresses.page(address)
+        slug = self._slug_of_file(page) if page else None
+        if slug:
+            return self._target(slug, parts.fragment)
+        if parts.scheme in ("http", "https"):
+            return href  # one of the site's own pages or files, not in the book: its address works as written
+        web = self.addresses.web_address(address)
+        if web:
+            what = "page" if page or address.endswith("/") or "." not in address.rsplit("/", 1)[-1] else "file"
+            warn(display, line, f'link "{href}" points to a {what} that is not in this book; it links to {web}')
+            return web + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
         warn(display, line, f'link "{href}" points to no essay in this book; its words are kept, without the link')
         return None
 
+    def _zola_link(self, href: str, path: str, fragment: str, display: Path, line: int | None) -> str | None:
+        """Zola's internal links are relative to content/: the book folder, a folder above it, or the
+        content/ folder of a whole site."""
+        bases = [base for folder in (self.root, *self.root.parents) for base in (folder, folder / "content")]
+        for base in bases:
+            slug = self._slug_of_file((base / path).resolve())
+            if slug:
+                return self._target(slug, fragment)
+        target = next((self.addresses.page_at.get((base / path).resolve()) for base in bases
+                       if (base / path).resolve() in self.addresses.page_at), None)
+        if target is None:
+            # Zola's own rule for a page's address: its path under content/, without the file name.
+            page = re.sub(r"(^|/)_?index\.md$|\.md$", "", path)
+            target = "/" + (page.strip("/") + "/" if page.strip("/") else "")
+        web = self.addresses.web_address(target)
+        if web:
+            warn(display, line, f'link "{href}" points to a page that is not in this book; it links to {web}')
+            return web + (f"#{fragment}" if fragment else "")
+        warn(display, line, f'link "{href}" points to no essay in this book; its words are kept, without the link')
+        return None
+
+    def _slug_of_file(self, candidate: Path) -> str | None:
+        if candidate.is_dir():
+            candidate = candidate / "index.md"
+        return self.slug_by_path.get(candidate) or self._section_start(candidate)
 
     def _jekyll_target(self, path: str, essay_path: Path) -> str | None:
         """{% post_url 2021-03-04-title %} names a post's file in _posts/ (a folder may come first);
@@ -221,22 +178,19 @@ def readable_picture(path: Path) -> bool:
 class ImageRegistry:
     """Collects the images essays use, each once, under a safe name inside the book."""
 
-    def __init__(self, root: Path, base_url: str = ""):
+    def __init__(self, root: Path, addresses: AddressMap):
         self.root = root.resolve()
-        self.content = essay_folder(self.root)
-        self.base_url = base_url
+        self.addresses = addresses
         self._by_source: dict[Path, Image] = {}
 
     def resolve(self, src: str, essay_path: Path, display: Path, line: int | None) -> str | None:
         """Return the image's name in the book, or None (with a warning) if the book cannot show it."""
-        on_site = path_on_site(self.base_url, src) if src.startswith(("http://", "https://")) else None
-        parts = urlsplit(on_site if on_site is not None else src)  # the site's own address: its own file
-        if parts.scheme or parts.netloc:
+        parts = urlsplit(src)
+        if (parts.scheme or parts.netloc) and self.addresses.site_path(src) is None:
             warn(display, line, f'image "{src}" is on the web; a book cannot fetch it, so its alt text is shown. '
                  "Download it into the book folder and link the file")
             return None
-        relative = unquote(parts.path)
-        path = self._find(relative, essay_path)
+        path = self._find(src, essay_path)
         if not path.is_relative_to(self.root):
             warn(display, line, f'image "{src}" is outside the book folder; it is left out and its alt text shown')
             return None
@@ -265,27 +219,19 @@ class ImageRegistry:
             self._by_source[path] = Image(name=name, source=path, media_type=media_type)
         return self._by_source[path].name
 
-    def _find(self, relative: str, essay_path: Path) -> Path:
-        """Beside the essay (or from the book's root for "/x"); else where the site serves it: static/ and
-        content/ at the site's root, a relative path taken from the page's own address (Zola renders
-        content/blog/post.md at /blog/post/, so ../img/x.jpg is /blog/img/x.jpg); else, for a bare name
-        as shortcodes give, from content/ or static/ of a folder above."""
+    def _find(self, src: str, essay_path: Path) -> Path:
+        """The file beside the essay (as an editor previews it); else the file the site serves at the
+        address the page's reader would fetch; else, for a bare name as shortcodes give, one in content/
+        or static/ of a folder above."""
+        relative = unquote(urlsplit(src).path)
         beside = ((self.root if relative.startswith("/") else essay_path.parent.resolve()) / relative.lstrip("/")).resolve()
-        site_path = relative if relative.startswith("/") else posixpath.join(self._page_address(essay_path), relative)
-        site_path = posixpath.normpath(site_path).lstrip("/")
-        candidates = [beside] + [(base / site_path).resolve() for base in (self.root / "static", self.content, self.root)]
-        if not relative.startswith(("/", ".")):
+        address = self.addresses.address_of(src, essay_path)
+        served = self.addresses.file(address) if address else None
+        candidates = [beside] + ([served.resolve()] if served else [])
+        if not relative.startswith(("/", ".")) and not urlsplit(src).scheme:
             candidates += [(base / relative).resolve() for folder in (self.root, *self.root.parents)
                            for base in (folder, folder / "content", folder / "static")]
         return next((c for c in candidates if c.is_file() and c.is_relative_to(self.root)), beside)
-
-    def _page_address(self, essay_path: Path) -> str:
-        source = essay_path.resolve()
-        folder = source.parent if source.stem == "index" else source.with_suffix("")
-        try:
-            return "/" + folder.relative_to(self.content).as_posix() + "/"
-        except ValueError:
-            return "/"
 
     def all(self) -> tuple[Image, ...]:
         return tuple(sorted(self._by_source.values(), key=lambda image: image.name))

@@ -13,15 +13,14 @@ import ftfy
 from .config import CONFIG_NAME, BookConfig, load_config, option_line
 from .errors import ChapbookError, shown, warn
 from .markdown import render_body, render_title
-from .addresses import (ID_SEPARATOR, ImageRegistry, LinkTargets, normal_address, page_assets, site_addresses,
-                        web_address)
+from .addresses import ID_SEPARATOR, ImageRegistry, LinkTargets, page_assets
 from .model import Book, Essay, Part
 from .markdown.shortcodes import Shortcode, book_shortcode
 from .sources import SourceEssay, find_essays, read_essay
 from .sources.essays import decode_utf8
 from .selection import arrange, choose, group, in_language
 from .sources.essays import SECTION_FILES, draft_sections, section_sort_by, title_from_name, slugify
-from .sources.sites import essay_folder
+from .sources.sites import address_map, essay_folder, read_site
 
 _ENCODING_ONLY = ftfy.TextFixerConfig(
     unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
@@ -60,18 +59,17 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     ordered = arrange(published, base, root, config, lambda path: section_sort_by(path, base))
     before_parts, plans = group(ordered, base, root, config.parts, _read_section)
     published = before_parts + [essay for plan in plans for essay in plan.essays]
-    images = ImageRegistry(root, config.base_url)
+    site = read_site(root, (config.base_url, *config.also_at))
+    addresses = address_map(site, essays, section_files(base) if source.is_dir() else [])
+    images = ImageRegistry(root, addresses)
     part_slugs = [f"part-{number}" for number in range(1, len(plans) + 1)]  # reserved: parts' ids and files
     slugs = unique_slugs(part_slugs + [e.slug for e in published])[len(part_slugs):]
     slug_of = {essay.path: slug for essay, slug in zip(published, slugs)}
-    addresses = {address: slug_of[essay.path] for essay in reversed(published)
-                 for address in site_addresses(essay, base)}  # reversed: the first essay claiming an address keeps it
     targets = {path.resolve(): slug for path, slug in slug_of.items()}
     for slug, plan in zip(part_slugs, plans):  # a link to a section that is a part lands on the part's page
         if plan.opening:
             targets[plan.opening.path.resolve()] = slug
-            addresses[normal_address("/" + plan.opening.path.parent.relative_to(base).as_posix())] = slug
-    links = LinkTargets(root, targets, config.base_url, addresses)
+    links = LinkTargets(root, targets, addresses)
     own = book_shortcodes(root, config)
     chapters = [_render(essay, slug_of[essay.path], config, images, links, own) for essay in published]
     parts = tuple(
@@ -84,6 +82,12 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     epigraph = _render_option(root, config, "book_epigraph", epigraph_markdown(config.book_epigraph), images, links, own)
     return Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
                 modified=last_modified(published), parts=parts, epigraph=epigraph, **back)
+
+
+def section_files(base: Path) -> list[Path]:
+    """The sections' own pages (Zola's and Hugo's _index.md), which have addresses but are not essays."""
+    return sorted(path for name in SECTION_FILES for path in base.rglob(name)
+                  if not any(part.startswith(".") for part in path.relative_to(base).parts))
 
 
 def epigraph_markdown(text: str) -> str:
@@ -217,7 +221,8 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
     font_class = config.font_classes.get(essay.font_class, essay.font_class) if essay.font_class else None
     title = render_title(_fix_line(essay.title), language=config.language)
     return Essay(title=title, slug=slug, date=essay.date, weight=essay.weight,
-                 web_address=web_address(config.base_url, essay, links.root),
+                 web_address=links.addresses.web_address(links.addresses.page_at[essay.path.resolve()])
+                 if essay.path.resolve() in links.addresses.page_at else None,
                  font_class=slugify(font_class) if font_class else None, xhtml=rendered.xhtml, source=essay.path)
 
 

@@ -69,6 +69,9 @@ class BookConfig:
     book_epigraph: str = ""
     # The site's address, for the "first published" list (by default the site's own base URL).
     base_url: str = ""
+    # Other addresses the site was served at ("https://old-host/blog"): links and pictures written with
+    # them are the site's own, as with base_url (http or https, with or without www).
+    also_at: list[str] = field(default_factory=list)
     # Back matter: acknowledgements and a note about the author (blank lines separate paragraphs).
     acknowledgements: str = ""
     about_author: str = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ class SourceEssay:
     body_line: int  # the line of the file the body starts on, for messages
     categories: tuple[str, ...] = ()  # Jekyll puts them in a post's address: /family/2021/06/10/title.html
     aliases: tuple[str, ...] = ()  # other addresses the site serves it at (Zola, Hugo aliases; Jekyll redirect_from)
+    # The front matter as written, for the generator's own address rules (path, url, slug, permalink).
+    front: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 def find_essays(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
@@ -104,6 +106,7 @@ def read_essay(path: Path, display: Path) -> SourceEssay:
         body_line=front.body_line,
         categories=_categories(meta.get("categories", meta.get("category"))),
         aliases=_texts(meta.get("aliases", meta.get("redirect_from"))),
+        front=meta,
     )
 
 

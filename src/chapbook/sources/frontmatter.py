@@ -31,6 +31,13 @@ class FrontMatter:
 
 def split_front_matter(path: Path, text: str) -> FrontMatter:
     """Parse the front matter of one file; malformed front matter is an error with its line."""
+    # Zola accepts blank lines and spaces before the opening +++ (a --- there could be a rule in the text).
+    stripped = text.lstrip()
+    skipped = text[: len(text) - len(stripped)].count("\n")
+    if stripped.startswith("+++") and stripped != text:
+        front = split_front_matter(path, stripped)
+        return FrontMatter(front.data, {key: line + skipped for key, line in front.key_lines.items()},
+                           front.body, front.body_line + skipped)
     if text.startswith("{"):
         return _json_front_matter(path, text)
     lines = text.split("\n")

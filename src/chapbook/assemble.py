@@ -18,8 +18,9 @@ from .model import Book, Essay, Part
 from .markdown.shortcodes import Shortcode, book_shortcode
 from .sources import SourceEssay, find_essays, read_essay
 from .sources.essays import decode_utf8
-from .selection import arrange, choose, group, in_language
+from .selection import arrange, choose, group, in_language, main_sections
 from .sources.essays import SECTION_FILES, draft_sections, section_sort_by, title_from_name, slugify
+from .sources import hugo
 from .sources.sites import address_map, essay_folder, read_site
 
 _ENCODING_ONLY = ftfy.TextFixerConfig(
@@ -47,6 +48,9 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     published = [essay for essay in essays if not essay.draft and not any(essay.path.is_relative_to(f) for f in hidden)]
     if not published:
         raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")
+    site = read_site(root, (config.base_url, *config.also_at))
+    if site.kind == "hugo" and source.is_dir() and not (config.sections or config.include or config.parts):
+        published = main_sections(published, base, hugo.main_sections(site.settings))
     published = choose(in_language(published, config.language), base, root, config)
     if not published:
         raise ChapbookError(root / CONFIG_NAME, None, "no essay is left to make a book: its sections, include "
@@ -59,7 +63,6 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     ordered = arrange(published, base, root, config, lambda path: section_sort_by(path, base))
     before_parts, plans = group(ordered, base, root, config.parts, _read_section)
     published = before_parts + [essay for plan in plans for essay in plan.essays]
-    site = read_site(root, (config.base_url, *config.also_at))
     addresses = address_map(site, essays, section_files(base) if source.is_dir() else [])
     images = ImageRegistry(root, addresses)
     part_slugs = [f"part-{number}" for number in range(1, len(plans) + 1)]  # reserved: parts' ids and files

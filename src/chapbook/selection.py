@@ -76,6 +76,29 @@ def choose(essays: list[SourceEssay], base: Path, root: Path, config: BookConfig
     return chosen
 
 
+def main_sections(essays: list[SourceEssay], base: Path, named: list[str]) -> list[SourceEssay]:
+    """A Hugo site's posts as its themes list them: the pages of its main sections (params.mainSections,
+    else the section with the most pages); standalone pages (about, talks) and other sections stay out."""
+    def section(essay: SourceEssay) -> str | None:
+        parts = essay.path.relative_to(base).parts
+        return parts[0] if len(parts) > 1 else None
+
+    counts: dict[str, int] = {}
+    for essay in essays:
+        if section(essay):
+            counts[section(essay)] = counts.get(section(essay), 0) + 1
+    wanted = set(named) or ({max(sorted(counts), key=lambda name: counts[name])} if counts else set())
+    kept = [essay for essay in essays if section(essay) in wanted]
+    left = [essay.path.relative_to(base).as_posix() for essay in essays if section(essay) not in wanted]
+    if kept and left:
+        shown_left = ", ".join(left[:4]) + ("…" if len(left) > 4 else "")
+        how = "params.mainSections" if named else "the section with the most pages"
+        warn(base, None, f"the book is the site's main section{'s' if len(wanted) > 1 else ''} "
+             f"({', '.join(sorted(wanted))}, by {how}); {len(left)} other page{'s' if len(left) > 1 else ''} "
+             f"left out ({shown_left}). To take them, name them in book.toml: sections = [...] or include = [...]")
+    return kept or essays
+
+
 # A Zola section's sort_by, as a book reads it: oldest first for dates (a blog lists newest first).
 SECTION_ORDERS = {
     "title": lambda e: e.title.casefold(), "title_bytes": lambda e: e.title.encode("utf-8"),

@@ -215,6 +215,13 @@ def _date(display: Path, front: FrontMatter) -> dt.date | None:
             return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date()
         except ValueError:
             pass
+        # Jekyll reads dates as Ruby's Time.parse does: a day first, then whatever time it can make out.
+        lenient = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})(?:[ T]|$)", value)
+        if lenient:
+            try:
+                return dt.date(int(lenient[1]), int(lenient[2]), int(lenient[3]))
+            except ValueError:
+                pass
     raise ChapbookError(
         display, front.line_of("date"), f"date must be a date like 2024-03-09, got {value!r}"
     )

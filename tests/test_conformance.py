@@ -1,0 +1,305 @@
+"""Sites read as their generators publish them: every picture the site would show is in the book, and
+every link between posts lands inside it. The fixture sites below use each address rule of Zola, Hugo
+and Jekyll; what each picture and link should become is worked out here from the generators'
+documentation, not from chapbook's code."""
+
+from __future__ import annotations
+
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+from lxml import etree
+from PIL import Image
+
+from conftest import Built, build_book
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n") if not text.startswith("\n\n") else text)
+
+
+def picture(path: Path, size: tuple[int, int]) -> None:
+    """A picture whose size is its fingerprint: the PDF's images are found again by their pixel sizes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, (120, 90 + size[0] % 100, 60)).save(path)
+
+
+def chapters(epub: Path) -> dict[str, etree._Element]:
+    with zipfile.ZipFile(epub) as archive:
+        return {name: etree.fromstring(archive.read(name)) for name in archive.namelist()
+                if name.endswith(".xhtml") and not name.endswith(("nav.xhtml", "cover.xhtml"))}
+
+
+def book_pictures(epub: Path) -> set[tuple[int, int]]:
+    """The pixel sizes of the pictures the EPUB carries."""
+    with zipfile.ZipFile(epub) as archive:
+        import io
+        return {Image.open(io.BytesIO(archive.read(name))).size for name in archive.namelist()
+                if name.startswith("EPUB/images/") and not name.endswith(".svg")}
+
+
+def pdf_pictures(pdf: Path) -> set[tuple[int, int]]:
+    sizes = set()
+    for page in pypdf.PdfReader(pdf).pages:
+        for image in page.images:
+            sizes.add(image.image.size)
+    return sizes
+
+
+def links(epub: Path) -> dict[str, str]:
+    """Each link's words → where it goes."""
+    found = {}
+    for root in chapters(epub).values():
+        for anchor in root.iter(f"{XHTML}a"):
+            words = "".join(anchor.itertext()).strip()
+            if words.startswith("→"):
+                found[words] = anchor.get("href", "")
+    return found
+
+
+def text_of(epub: Path) -> str:
+    return "\n".join("".join(root.itertext()) for root in chapters(epub).values())
+
+
+# ---------------------------------------------------------------------------------------------------
+# Zola: base_url with a path, `path` in front matter, slugs, dated file names, aliases, bundles,
+# static/, leading blank lines before the front matter, @/ links.
+
+ZOLA = {
+    "config.toml": """
+        base_url = "https://host.example/blog"
+        title = "Paper Lanterns"
+        """,
+    "content/_index.md": "+++\ntitle = \"Home\"\n+++\n",
+    "content/essays/_index.md": "+++\ntitle = \"Essays\"\ntransparent = true\n+++\n",
+    # Zola reads front matter after blank lines; this essay must keep its title and weight.
+    "content/essays/lantern.md": "\n\n+++\ntitle = \"The Lantern\"\nweight = 1\npath = \"a-post\"\n+++\n\n"
+        "A paper lantern hangs by the door. ![the lantern at night](../img/lantern.png)\n\n"
+        "[→ to the river](/blog/2020/the-river/) and [→ the river again](https://www.host.example/blog/essays/river-walk/) "
+        "and [→ by the file](@/essays/2020-01-02-river.md) and [→ the old address](http://host.example/blog/old/river.html)\n\n"
+        "[→ the zine](/blog/zines/lantern.pdf) and [→ the bundle map](../essays/bundle/map.png)\n",
+    "content/essays/2020-01-02-river.md": """
+        +++
+        title = "The River"
+        weight = 2
+        slug = "River Walk"
+        aliases = ["2020/the-river/", "old/river.html"]
+        +++
+
+        The river runs under the bridge. ![the bridge](/img/bridge.png)
+
+        ![the lantern from the page's own address](../../img/lantern.png)
+        """,
+    "content/essays/bundle/index.md": """
+        +++
+        title = "A Bundle"
+        weight = 3
+        +++
+
+        A page with its own pictures. ![a map](map.png) ![the same map](/blog/essays/bundle/map.png)
+        ![the stones](https://host.example/blog/img/stones.png)
+
+        [→ back to the lantern](../../a-post/)
+        """,
+}
+ZOLA_PICTURES = {"static/img/lantern.png": (64, 40), "static/img/bridge.png": (66, 40),
+                 "content/essays/bundle/map.png": (68, 40), "static/img/stones.png": (70, 40)}
+
+
+@pytest.fixture(scope="module")
+def zola(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    site = tmp_path_factory.mktemp("zola-site")
+    write(site, ZOLA)
+    for name, size in ZOLA_PICTURES.items():
+        picture(site / name, size)
+    (site / "static/zines").mkdir(parents=True)
+    (site / "static/zines/lantern.pdf").write_bytes(b"%PDF-1.4\n")
+    return build_book(site, tmp_path_factory.mktemp("zola-out"))
+
+
+def test_zola_every_picture_the_site_shows_is_in_both_books(zola: Built) -> None:
+    assert set(ZOLA_PICTURES.values()) <= book_pictures(zola.epub)
+    assert set(ZOLA_PICTURES.values()) <= pdf_pictures(zola.pdf)
+    assert "not found" not in zola.stderr
+
+
+def test_zola_front_matter_after_blank_lines_is_front_matter(zola: Built) -> None:
+    text = text_of(zola.epub)
+    assert "+++" not in text and 'title = "' not in text
+    titles = [root.findtext(f".//{XHTML}h1") for root in chapters(zola.epub).values()]
+    assert "The Lantern" in titles
+
+
+def test_zola_links_between_posts_land_in_the_book(zola: Built) -> None:
+    found = links(zola.epub)
+    for words in ("→ to the river", "→ the river again", "→ by the file", "→ the old address"):
+        assert found[words].startswith("river-walk.xhtml") or found[words].startswith("#river-walk"), (words, found)
+    assert "a-post" in found["→ back to the lantern"] and "http" not in found["→ back to the lantern"]
+    # A file the site serves that is not in the book: a web link to where the site serves it.
+    assert found["→ the zine"] == "https://host.example/blog/zines/lantern.pdf"
+    assert found["→ the bundle map"] == "https://host.example/blog/essays/bundle/map.png"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Hugo: config.yaml with lower-case keys, baseURL with a path, mainSections, [permalinks], slug, url,
+# leaf bundles, uglyURLs for one section, the theme's static/, http links to the https site.
+
+HUGO = {
+    "config.yaml": """
+        baseurl: "https://www.example.org/journal/"
+        title: "Kitchen Window"
+        theme: plain
+        uglyurls:
+          notes: true
+        permalinks:
+          posts: "/:year/:month/:slug/"
+        params:
+          mainsections: ["posts", "notes"]
+        """,
+    "content/about.md": "---\ntitle: About me\n---\nA page about the writer, not a post.\n",
+    "content/talks.md": "---\ntitle: Talks\n---\nTalks given.\n",
+    "content/posts/kettle.md": """
+        ---
+        title: "The Kettle"
+        date: 2021-03-04
+        slug: "old-kettle"
+        ---
+
+        The kettle whistles. ![steam](http://example.org/journal/images/steam.png)
+        ![a cup](/journal/images/cup.png) ![from the theme](/images/theme.png)
+
+        [→ the walk](/journal/2021/04/a-walk/) [→ the note](https://example.org/journal/notes/beans.html)
+        [→ the special page](https://www.example.org/journal/special/place/) [→ the zine](/journal/zines/k.pdf)
+        [→ about](/journal/about/)
+        """,
+    "content/posts/walk/index.md": """
+        ---
+        title: "A Walk"
+        date: 2021-04-01
+        ---
+
+        Out past the fields. ![the map](map.png) ![the map by address](/journal/2021/04/a-walk/map.png)
+        ![the photo](photos/field.png)
+        """,
+    "content/posts/special.md": """
+        ---
+        Title: "Somewhere Special"
+        date: 2021-05-01
+        URL: /special/place/
+        ---
+
+        A page with an address of its own. ![a cup again](../../images/cup2.png)
+        """,
+    "content/notes/beans.md": """
+        ---
+        title: "Beans"
+        date: 2021-06-01
+        ---
+
+        A short note. [→ back to the kettle](../2021/03/old-kettle/)
+        """,
+}
+HUGO_PICTURES = {"static/images/steam.png": (80, 50), "static/images/cup.png": (82, 50),
+                 "themes/plain/static/images/theme.png": (84, 50), "content/posts/walk/map.png": (86, 50),
+                 "content/posts/walk/photos/field.png": (88, 50), "static/images/cup2.png": (90, 50)}
+
+
+@pytest.fixture(scope="module")
+def hugo_site(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    site = tmp_path_factory.mktemp("hugo-site")
+    write(site, HUGO)
+    for name, size in HUGO_PICTURES.items():
+        picture(site / name, size)
+    return build_book(site, tmp_path_factory.mktemp("hugo-out"))
+
+
+def test_hugo_every_picture_the_site_shows_is_in_both_books(hugo_site: Built) -> None:
+    assert set(HUGO_PICTURES.values()) <= book_pictures(hugo_site.epub)
+    assert set(HUGO_PICTURES.values()) <= pdf_pictures(hugo_site.pdf)
+    assert "on the web" not in hugo_site.stderr and "not found" not in hugo_site.stderr
+
+
+def test_hugo_the_book_is_the_main_sections_and_says_what_it_left_out(hugo_site: Built) -> None:
+    text = text_of(hugo_site.epub)
+    assert "The kettle whistles" in text and "A short note" in text
+    assert "A page about the writer" not in text and "Talks given" not in text
+    assert "2 other pages left out (about.md, talks.md)" in hugo_site.stderr
+
+
+def test_hugo_links_follow_permalinks_slugs_urls_and_ugly_urls(hugo_site: Built) -> None:
+    found = links(hugo_site.epub)
+    assert found["→ the walk"].startswith("walk.xhtml"), found
+    assert found["→ the note"].startswith("beans.xhtml"), found
+    assert found["→ the special page"].startswith("special.xhtml"), found
+    assert found["→ back to the kettle"].startswith("old-kettle.xhtml"), found
+    assert found["→ the zine"] == "https://www.example.org/journal/zines/k.pdf"
+    assert found["→ about"] == "https://www.example.org/journal/about/"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Jekyll: url + baseurl, a permalink pattern, a post's own permalink, categories, .markdown, static
+# files from the root, {{ site.baseurl }} and post_url.
+
+JEKYLL = {
+    "_config.yml": """
+        url: "https://notes.example.com"
+        baseurl: "/site"
+        title: "Garden Notes"
+        permalink: /news/:year/:month/:day/:title/
+        """,
+    "_posts/2020-05-06-first-light.md": """
+        ---
+        title: "First Light"
+        categories: [Garden]
+        ---
+
+        The beds are dug. ![the bed](/site/img/bed.png) ![the bed again]({{ site.baseurl }}/img/bed2.png)
+        ![up five folders](../../../../../img/bed3.png)
+
+        [→ the second](/site/custom/second.html) [→ by post_url]({% post_url 2020-06-07-second %})
+        [→ the about page](/site/about.html)
+        """,
+    "_posts/2020-06-07-second.markdown": """
+        ---
+        title: "Second Planting"
+        permalink: /custom/second.html
+        ---
+
+        Beans go in. [→ the first](https://notes.example.com/site/news/2020/05/06/first-light/)
+        ![a seed](img/seed.png)
+        """,
+    "about.md": "---\ntitle: About\n---\nA page, not a post.\n",
+}
+JEKYLL_PICTURES = {"img/bed.png": (100, 60), "img/bed2.png": (102, 60), "img/bed3.png": (104, 60),
+                   "custom/img/seed.png": (106, 60)}
+
+
+@pytest.fixture(scope="module")
+def jekyll_site(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    site = tmp_path_factory.mktemp("jekyll-site")
+    write(site, JEKYLL)
+    for name, size in JEKYLL_PICTURES.items():
+        picture(site / name, size)
+    return build_book(site, tmp_path_factory.mktemp("jekyll-out"))
+
+
+def test_jekyll_every_picture_the_site_shows_is_in_both_books(jekyll_site: Built) -> None:
+    assert set(JEKYLL_PICTURES.values()) <= book_pictures(jekyll_site.epub)
+    assert set(JEKYLL_PICTURES.values()) <= pdf_pictures(jekyll_site.pdf)
+
+
+def test_jekyll_links_follow_permalinks(jekyll_site: Built) -> None:
+    found = links(jekyll_site.epub)
+    assert found["→ the second"].startswith("second-planting.xhtml") or "second" in found["→ the second"], found
+    assert not found["→ the second"].startswith("http"), found
+    assert not found["→ by post_url"].startswith("http"), found
+    assert not found["→ the first"].startswith("http"), found
+    assert found["→ the about page"] == "https://notes.example.com/site/about.html"

@@ -254,6 +254,7 @@ JEKYLL = {
         baseurl: "/site"
         title: "Garden Notes"
         permalink: /news/:year/:month/:day/:title/
+        repository: https://code.example.com/garden
         """,
     "_posts/2020-05-06-first-light.md": """
         ---
@@ -265,7 +266,7 @@ JEKYLL = {
         ![up five folders](../../../../../img/bed3.png)
 
         [→ the second](/site/custom/second.html) [→ by post_url]({% post_url 2020-06-07-second %})
-        [→ the about page](/site/about.html)
+        [→ the about page](/site/about.html) [→ the code]({{ site.repository }}/issues)
         """,
     "_posts/2020-06-07-second.markdown": """
         ---
@@ -303,3 +304,4 @@ def test_jekyll_links_follow_permalinks(jekyll_site: Built) -> None:
     assert not found["→ by post_url"].startswith("http"), found
     assert not found["→ the first"].startswith("http"), found
     assert found["→ the about page"] == "https://notes.example.com/site/about.html"
+    assert found["→ the code"] == "https://code.example.com/garden/issues"  # {{ site.repository }} from _config.yml

@@ -220,6 +220,7 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
         page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode, warn_math=warn_math,
         book_shortcodes=own_shortcodes, warn_template=lambda message, line: warn(display, file_line(line), message),
         liquid="_posts" in essay.path.resolve().parts,  # Jekyll reads its Liquid tags first
+        site_variables=links.addresses.site.settings if links.addresses.site.kind == "jekyll" else None,
     )
     font_class = config.font_classes.get(essay.font_class, essay.font_class) if essay.font_class else None
     title = render_title(_fix_line(essay.title), language=config.language)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import ChapbookError
+from .errors import ChapbookError, WarningLog, grouped
 from .pipeline import FORMATS, build, cover
 from .preflight import check_pdf
 
@@ -57,6 +57,8 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--format", choices=("epub", "pdf", "all"), default="all",
                               help="which formats to write (default: all)")
     build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    build_parser.add_argument("-v", "--verbose", action="store_true",
+                              help="print every warning as it comes (else the first few of each kind)")
     cover_parser = commands.add_parser(
         "cover", help="write the print cover wrap (back, spine, front) as a PDF", description=COVER_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -93,21 +95,42 @@ def check(pdf: str) -> int:
     return 1 if report.problems else 0
 
 
-class _WarningPrinter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.count = 0
+# Of each kind of warning, this many are shown in full on the terminal; the rest are counted.
+SHOWN_PER_KIND = 3
+
+
+class _WarningPrinter(WarningLog):
+    """Prints each warning as it comes with -v; else keeps them to print by kind when the build ends."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__()
+        self.verbose = verbose
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-        print(f"warning: {record.getMessage()}", file=sys.stderr)
+        super().emit(record)
+        if self.verbose:
+            print(f"warning: {record.getMessage()}", file=sys.stderr)
+
+    def print_by_kind(self, report: Path | None) -> None:
+        if self.verbose or not self.warnings:
+            return
+        for group in grouped(self.warnings):
+            for place, message in group[:SHOWN_PER_KIND]:
+                print(f"warning: {place}: {message}" if place else f"warning: {message}", file=sys.stderr)
+            rest = group[SHOWN_PER_KIND:]
+            if rest:
+                places = ", ".join(place for place, _ in rest[:SHOWN_PER_KIND])
+                more = " …" if len(rest) > SHOWN_PER_KIND else ""
+                print(f"warning: and {len(rest)} more like it: {places}{more}", file=sys.stderr)
+        if report is not None and len(self.warnings) > SHOWN_PER_KIND:
+            print(f"chapbook: every warning, by kind, is in {report} (or run with -v)", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "check":
         return check(args.pdf)
-    warnings = _WarningPrinter()
+    warnings = _WarningPrinter(verbose=getattr(args, "verbose", False))
     logger = logging.getLogger("chapbook")
     logger.addHandler(warnings)
     logger.propagate = False
@@ -124,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             formats = FORMATS if args.format == "all" else (args.format,)
             result = build(Path(args.source), Path(args.output), formats, progress)
     except ChapbookError as error:
+        warnings.print_by_kind(None)
         print(f"error: {error}", file=sys.stderr)
         return error.exit_status
     except OSError as error:
@@ -138,11 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         logger.removeHandler(warnings)
+    warnings.print_by_kind(next((path for path in result.written if path.name.endswith("-warnings.txt")), None))
     for path in result.written:
         print(path)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     pages = f", {result.pages} pages" if result.pages is not None else ""
-    progress(f"{result.chapters} chapters{pages}, {warnings.count} warnings, "
+    progress(f"{result.chapters} chapters{pages}, {len(warnings.warnings)} warnings, "
              f"{result.seconds:.1f} s, peak memory {peak_mib:.0f} MiB")
     return 0
 

@@ -29,6 +29,43 @@ def warn(path: Path | str, line: int | None, message: str) -> None:
     log.warning("%s: %s", where(path, line), message)
 
 
+class WarningLog(logging.Handler):
+    """Collects the build's warnings, each as (place, message), in the order they came."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.warnings: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        place, message = record.args if isinstance(record.args, tuple) and len(record.args) == 2 else ("", record.getMessage())
+        self.warnings.append((str(place), str(message)))
+
+
+def kind_of(message: str) -> str:
+    """What a warning says, less its particulars (the quoted names, the numbers, the advice after ";"):
+    367 "no alt text" lines are one kind."""
+    head = message.split("; ")[0]
+    return re.sub(r"\d+", "N", re.sub(r'"[^"]*"', "…", head)).strip()
+
+
+def grouped(warnings: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The warnings by kind, the most frequent kind first, each kind in the order its warnings came."""
+    kinds: dict[str, list[tuple[str, str]]] = {}
+    for place, message in warnings:
+        kinds.setdefault(kind_of(message), []).append((place, message))
+    return sorted(kinds.values(), key=lambda group: -len(group))
+
+
+def warnings_report(warnings: list[tuple[str, str]]) -> str:
+    """Every warning of a build, by kind, as the text of the report beside the book."""
+    lines = [f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}, by kind", ""]
+    for group in grouped(warnings):
+        lines.append(f"{len(group)} x {kind_of(group[0][1])}")
+        lines += [f"  {where_}: {message}" if where_ else f"  {message}" for where_, message in group]
+        lines.append("")
+    return "\n".join(lines)
+
+
 class ChapbookError(Exception):
     """A problem in the user's input that stops the build; shown without a traceback."""
 

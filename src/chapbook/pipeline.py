@@ -10,8 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+
 from .assemble import read_book
 from .config import CONFIG_NAME
+from .errors import WarningLog, log, warnings_report
 from .epub import write_epub
 from .pagemap import page_starts
 from .pdf import lay_out, write_pdf
@@ -32,6 +34,16 @@ class BuildResult:
 def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callable[[str], None]) -> BuildResult:
     """Read the essays and write the requested formats; a failure leaves earlier outputs untouched."""
     started = time.perf_counter()
+    collected = WarningLog()
+    log.addHandler(collected)
+    try:
+        return _build(source, outdir, formats, progress, collected, started)
+    finally:
+        log.removeHandler(collected)
+
+
+def _build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callable[[str], None],
+           collected: WarningLog, started: float) -> BuildResult:
     progress(f"reading essays in {source}")
     book = read_book(source, exclude=(outdir.resolve(),))
     theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet)
@@ -48,6 +60,9 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
         if "pdf" in formats:
             progress("writing PDF")
             pages = write_pdf(layout, book, stage(f"{book.slug}.pdf"))
+        # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
+        report = stage(f"{book.slug}-warnings.txt")
+        report.write_text(warnings_report(collected.warnings), encoding="utf-8")
         written = stage.publish()
     return BuildResult(written, len(book.essays), pages, time.perf_counter() - started)
 

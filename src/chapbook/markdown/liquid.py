@@ -2,7 +2,7 @@
 
 `{% highlight ruby %}…{% endhighlight %}` is a code block; `{% post_url 2021-03-04-title %}` and
 `{% link _posts/….md %}` are links to other posts; `{{ site.baseurl }}` and `{{ site.url }}` before
-a path are the site's own address; `{% raw %}…{% endraw %}` is text as written. Any other tag
+a path are the site's own address, and `{{ site.name }}` is the value _config.yml gives it; `{% raw %}…{% endraw %}` is text as written. Any other tag
 (`{% include %}`, `{% if %}`…) and any other output (`{{ page.title }}`) is dropped with a
 warning naming it, never left as braces.
 Only Jekyll posts get this: in Zola's and Hugo's Markdown, `{% … %}` means something else.
@@ -49,8 +49,15 @@ def _read_liquid(state: StateCore) -> None:
     text = _LINK.sub(lambda m: SITE_FILE + m[1], text)
     text = _SITE_ADDRESS.sub("", text)
     text = _OTHER_TAG.sub(lambda m: _drop(m, text, state.env, "{{% {} %}}"), text)
-    text = _OUTPUT.sub(lambda m: _drop(m, text, state.env, "{{{{ {} }}}}"), text)
+    text = _OUTPUT.sub(lambda m: _site_variable(m, state.env) or _drop(m, text, state.env, "{{{{ {} }}}}"), text)
     state.src = re.sub("\x00raw(\\d+)\x00", lambda m: kept[int(m[1])], text)
+
+
+def _site_variable(match: re.Match, env: dict) -> str:
+    """`{{ site.repository }}`: a value of the site's _config.yml, as Jekyll prints it."""
+    name = match[1].removeprefix("site.") if match[1].startswith("site.") else None
+    value = (env.get("site_variables") or {}).get(name) if name else None
+    return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
 
 
 def _drop(match: re.Match, text: str, env: dict, shape: str) -> str:

@@ -112,6 +112,7 @@ def render_body(
     book_shortcodes: dict[str, Shortcode] | None = None,
     warn_template: Callable[[str, int | None], None] | None = None,
     warn_math: Callable[[str, int | None], None] | None = None, liquid: bool = False,
+    site_variables: dict | None = None,
 ) -> RenderedBody:
     """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book."""
     parser = _parser(language)
@@ -119,7 +120,8 @@ def render_body(
                  "verse_detection": verse_detection, "epigraph_source": epigraph_source,
                  "page_assets": page_assets, "warn_shortcode": warn_shortcode, "resolved_images": set(),
                  "book_shortcodes": book_shortcodes or {}, "warn_template": warn_template,
-                 "warn_math": warn_math, "formulas": {}, "liquid": liquid}
+                 "warn_math": warn_math, "formulas": {}, "liquid": liquid,
+                 "site_variables": site_variables or {}}
     # A paired shortcode's body: Markdown inside the essay, not an essay's opening (no lead-in, no epigraph).
     env["render_markdown"] = lambda text: parser.render(text, {**env, "nested": True})
     html = parser.render(markdown, env)

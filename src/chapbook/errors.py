@@ -45,7 +45,8 @@ def kind_of(message: str) -> str:
     """What a warning says, less its particulars (the quoted names, the numbers, the advice after ";"):
     367 "no alt text" lines are one kind."""
     head = message.split("; ")[0]
-    return re.sub(r"\d+", "N", re.sub(r'"[^"]*"', "…", head)).strip()
+    head = re.sub(r'"[^"]*"|\S{30,}', "…", head)  # names, and addresses or data too long to be words
+    return re.sub(r"\d+", "N", head).strip()
 
 
 def grouped(warnings: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:

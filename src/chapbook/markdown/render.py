@@ -122,5 +122,6 @@ def render_body(
                  "warn_math": warn_math, "formulas": {}, "liquid": liquid}
     # A paired shortcode's body: Markdown inside the essay, not an essay's opening (no lead-in, no epigraph).
     env["render_markdown"] = lambda text: parser.render(text, {**env, "nested": True})
+    env["render_inline"] = lambda text: parser.renderInline(text, {**env, "nested": True})
     html = parser.render(markdown, env)
     return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"]))

@@ -111,15 +111,21 @@ def render_body(
     page_assets: tuple[str, ...] = (), warn_shortcode: Callable[[str, int | None], None] | None = None,
     book_shortcodes: dict[str, Shortcode] | None = None,
     warn_template: Callable[[str, int | None], None] | None = None,
-    warn_math: Callable[[str, int | None], None] | None = None, liquid: bool = False,
+    warn_math: Callable[[str, int | None], None] | None = None, liquid: bool = False, kramdown: bool = False,
+    math_after_markdown: bool = False,
 ) -> RenderedBody:
-    """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book."""
+    """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book.
+
+    liquid: a Jekyll post (its Liquid read first); kramdown: Jekyll's Markdown (see kramdown.py);
+    math_after_markdown: the site's MathJax or KaTeX reads the HTML, so escapes in math are undone.
+    """
     parser = _parser(language)
     env: dict = {"resolve_image": resolve_image, "resolve_link": resolve_link,
                  "verse_detection": verse_detection, "epigraph_source": epigraph_source,
                  "page_assets": page_assets, "warn_shortcode": warn_shortcode, "resolved_images": set(),
                  "book_shortcodes": book_shortcodes or {}, "warn_template": warn_template,
-                 "warn_math": warn_math, "formulas": {}, "liquid": liquid}
+                 "warn_math": warn_math, "formulas": {}, "liquid": liquid, "kramdown": kramdown,
+                 "math_after_markdown": math_after_markdown}
     # A paired shortcode's body: Markdown inside the essay, not an essay's opening (no lead-in, no epigraph).
     env["render_markdown"] = lambda text: parser.render(text, {**env, "nested": True})
     env["render_inline"] = lambda text: parser.renderInline(text, {**env, "nested": True})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +51,91 @@ def site_defaults(folder: Path) -> dict[str, str]:
         path = folder / name
         if path.is_file():
             try:
-                text = path.read_text(encoding="utf-8")
-                data = (tomllib.loads(text) if name.endswith(".toml") else json.loads(text) if name.endswith(".json")
-                        else (yaml.safe_load(text) or {}))
+                data = _parse(path)
             except (UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError, ValueError) as error:
                 warn(path, None, f"the site's settings could not be read ({error}); book.toml and defaults apply")
                 return {}
             if isinstance(data, dict):
                 return {key: str(value).strip() for key, value in reader(data).items() if isinstance(value, str) and value.strip()}
     return {}
+
+
+def _parse(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    return (tomllib.loads(text) if path.name.endswith(".toml") else json.loads(text) if path.name.endswith(".json")
+            else (yaml.safe_load(text) or {}))
+
+
+def _settings(folder: Path, names: tuple[str, ...]) -> dict[str, Any]:
+    """The first of these settings files that reads as a table, else nothing (site_defaults warns of a broken one)."""
+    for name in names:
+        if (folder / name).is_file():
+            try:
+                data = _parse(folder / name)
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError, ValueError):
+                return {}
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
+@dataclass(frozen=True)
+class SiteMarkdown:
+    """How a site reads its pages' Markdown where that is not plain CommonMark."""
+
+    kramdown: bool = True  # a Jekyll post's Markdown is kramdown unless _config.yml names another
+    math_after_markdown: bool = False  # MathJax or KaTeX in the page reads the HTML the Markdown became
+
+
+# A template that loads MathJax or KaTeX names it (a <script> address, a partial, a config block).
+_MATH_READER = re.compile(r"mathjax|katex", re.IGNORECASE)
+_MATH_SWITCH = re.compile(r"math|\w*(?:mathjax|katex)\w*", re.IGNORECASE)
+
+
+def site_markdown(folder: Path) -> SiteMarkdown:
+    """Jekyll's Markdown engine, and whether a Zola or Hugo site's pages typeset math in the browser.
+
+    A Jekyll site's pages always count as read after Markdown (see math.py for what kramdown keeps).
+    A Zola or Hugo site does when a page template (layouts/, templates/, a theme's; shortcodes aside,
+    which load math only where they are used) names MathJax or KaTeX, or its settings switch on
+    `math`, `mathjax` or `katex` (Hugo's params, Zola's extra); not when Hugo's goldmark passthrough
+    hands the TeX over untouched.
+    """
+    kind = site_kind(folder)
+    if kind == "jekyll":
+        engine = _settings(folder, ("_config.yml", "_config.yaml")).get("markdown") or "kramdown"
+        return SiteMarkdown(kramdown=str(engine).lower() == "kramdown", math_after_markdown=True)
+    if kind not in ("zola", "hugo"):
+        return SiteMarkdown()
+    data = _settings(folder, ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "config.yaml", "config.json"))
+    passthrough = _table(_table(_table(_table(data.get("markup")).get("goldmark")).get("extensions")).get("passthrough"))
+    if passthrough.get("enable") is True:
+        return SiteMarkdown()
+    switched = _switched_on(data.get("params")) or _switched_on(data.get("extra"))
+    return SiteMarkdown(math_after_markdown=switched or _templates_load_math(folder))
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _switched_on(settings: Any) -> bool:
+    """`math = true`, `katex = true`, `[params.math] enable = true`, `showKatex = true`, at any depth."""
+    for key, value in _table(settings).items():
+        if _MATH_SWITCH.fullmatch(str(key)) and (value is True or _table(value).get("enable") is True):
+            return True
+        if isinstance(value, dict) and _switched_on(value):
+            return True
+    return False
+
+
+def _templates_load_math(folder: Path) -> bool:
+    places = [folder / "layouts", folder / "templates", *sorted(folder.glob("themes/*/layouts")),
+              *sorted(folder.glob("themes/*/templates"))]
+    for place in places:
+        for path in sorted(place.rglob("*.html")) if place.is_dir() else ():
+            if not {"shortcodes", "_shortcodes"} & set(path.relative_to(place).parts) and _MATH_READER.search(_text(path)):
+                return True
+    return False
 
 
 def _toml_site(data: dict[str, Any]) -> dict[str, Any]:

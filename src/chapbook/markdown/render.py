@@ -16,6 +16,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from .breaks import line_breaks_plugin
 from .epigraphs import epigraphs_plugin
 from .images import ImageResolver, images_plugin
+from .kramdown import kramdown_plugin
 from .typography import dash_spacing_plugin, lead_in_plugin
 from .links import LinkResolver, links_plugin
 from .liquid import liquid_plugin
@@ -68,6 +69,7 @@ def _parser(language: str) -> MarkdownIt:
     md.use(math_plugin)
     md.use(shortcodes_plugin)
     md.use(liquid_plugin)
+    md.use(kramdown_plugin)  # only for a Jekyll post (env["kramdown"])
     md.use(links_plugin)
     # Headings get the ids Zola gives them, so links to #anchors keep working in the book.
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)

@@ -142,6 +142,11 @@ def test_a_heading_id_names_the_heading_and_is_not_printed() -> None:
     assert [(h.get("id"), h.text) for h in root.iter("h2")] == [("e--stones", "Stones"), ("e--stones-again", "Stones again")]
 
 
+def test_a_comment_hides_only_what_it_holds() -> None:
+    root = render("{::comment}x{:/comment} kept.\n\n{::comment}\ngone\n\nalso gone\n{:/}\n\nAfter.\n", **KRAMDOWN)
+    assert "".join(root.itertext()).split() == ["kept.", "After."]
+
+
 def test_kramdown_marks_are_read_only_in_a_jekyll_post() -> None:
     markdown = "Sum $$a$$ here.\n\nText.\n{: .note}\n"
     post = render(markdown, **KRAMDOWN)

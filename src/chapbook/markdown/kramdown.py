@@ -73,13 +73,18 @@ def _block_extension(state: StateBlock, start: int, end: int, silent: bool) -> b
         if opening.end() != len(first):
             return False
     else:
-        stop = re.compile(r"\{:/(?:" + re.escape(name) + r")?\}\s*$")
-        close = next((line for line in range(start, end)
-                      if stop.search(_line(state, line)[opening.end() if line == start else 0 :])), None)
-        if close is None:
+        stop = re.compile(r"\{:/(?:" + re.escape(name) + r")?\}")
+        for close in range(start, end):
+            text = _line(state, close)
+            found = stop.search(text, opening.end() if close == start else 0)
+            if found:
+                break
+        else:
             return False  # no closing tag: the inline rule drops the opening one
+        if text[found.end() :].strip():
+            return False  # text after the closing tag: an extension inside a paragraph, the inline rule's
         lines = state.getLines(start, close + 1, state.tShift[start], False)
-        body = stop.sub("", lines.rstrip())[opening.end():]
+        body = lines[opening.end() : lines.rindex(found[0])]
     if silent:
         return True
     if name == "nomarkdown" and _is_html(attributes) and body.strip():

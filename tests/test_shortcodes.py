@@ -50,6 +50,11 @@ def test_paired_shortcodes_opened_and_closed_on_one_line() -> None:
     assert "{" not in "".join(root.itertext())
 
 
+def test_a_paired_shortcode_nested_in_one_of_its_name_closes_its_own_pair() -> None:
+    root, _ = render("{{< details >}}\n{{< details >}}inner *part*{{< /details >}}\nouter part\n{{< /details >}}\n\nAfter.\n")
+    assert ["".join(p.itertext()) for p in root.findall("p")] == ["inner part", "outer part", "After."]
+
+
 def test_escaped_shortcodes_show_as_written_in_code_and_text() -> None:
     root, _ = render("```\n{{/* gallery() */}}\n```\n\nWrite `{{/* youtube(id=\"x\") */}}` to embed.\n")
     assert root.findtext("pre/code") == "{{ gallery() }}\n"

@@ -31,7 +31,7 @@ _ZOLA_CALL = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\((.*?)\)\s*\}\}", re.DOTALL)
 _HUGO_CALL = re.compile(r"\{\{([<%])\s*([\w-]+)(.*?)\s*[>%]\}\}", re.DOTALL)
 # A paired shortcode's opening tag, and its closing one (Zola's `{% end %}`, Hugo's `{{< /name >}}`).
 _ZOLA_OPEN = re.compile(r"\{%\s*([A-Za-z_]\w*)\s*\((.*?)\)\s*%\}", re.DOTALL)
-_ZOLA_END = re.compile(r"\{%\s*end\s*%\}")
+_ZOLA_TAGS = re.compile(r"\{%\s*(?:(end)|[A-Za-z_]\w*\s*\(.*?\))\s*%\}", re.DOTALL)
 _HUGO_OPEN = re.compile(r"\{\{([<%])\s*([\w-]+)(.*?)\s*[>%]\}\}")
 _ARGUMENT = re.compile(r"""(?:(\w+)\s*=\s*)?("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,]+)""")
 
@@ -69,8 +69,18 @@ def _hugo_refs(state: StateCore) -> None:
         state.src = _HUGO_REF.sub(lambda m: "@ref/" + (m[1] or m[2] or m[3] or "").replace(" ", "%20"), state.src)
 
 
-def _hugo_end(name: str) -> re.Pattern[str]:
-    return re.compile(r"\{\{[<%]\s*/" + re.escape(name) + r"\s*[>%]\}\}")
+def _closing(text: str, start: int, name: str | None) -> re.Match[str] | None:
+    """The tag closing a paired shortcode opened before start, past pairs nested in its body.
+
+    name None: Zola's, whose every `{% name() %}` has an `{% end %}`; else Hugo's `{{< /name >}}`."""
+    tags = _ZOLA_TAGS if name is None else re.compile(
+        r"\{\{[<%]\s*(/)?" + re.escape(name) + r"(?:\s.*?)?\s*[>%]\}\}", re.DOTALL)
+    depth = 1
+    for tag in tags.finditer(text, start):
+        depth += -1 if tag[1] else 1
+        if depth == 0:
+            return tag
+    return None
 
 
 def _inline_shortcode(state: StateInline, silent: bool) -> bool:
@@ -96,7 +106,7 @@ def _inline_shortcode(state: StateInline, silent: bool) -> bool:
     end = match.end()
     if match.re is _HUGO_CALL:
         # Hugo's paired shortcode inside a line: {{< katex >}}x^2{{< /katex >}}, {{< mark >}}*this*{{< /mark >}}.
-        closing = _hugo_end(match[2]).search(rest, end)
+        closing = _closing(rest, end, match[2])
         if closing:
             if not silent:
                 token.meta["body"] = rest[end : closing.start()]
@@ -112,7 +122,7 @@ def _inline_paired_zola(state: StateInline, silent: bool) -> bool:
         return False
     rest = state.src[state.pos :]
     opening = _ZOLA_OPEN.match(rest)
-    closing = _ZOLA_END.search(rest, opening.end()) if opening else None
+    closing = _closing(rest, opening.end(), None) if opening else None
     if not closing:
         return False
     if not silent:
@@ -131,21 +141,17 @@ def _block_shortcode(state: StateBlock, start: int, end: int, silent: bool) -> b
         return False
     opening = zola or hugo
     name = zola[1] if zola else hugo[2]
-    closing = _ZOLA_END if zola else _hugo_end(name)
-    for close in range(start, end):
-        text = state.src[state.bMarks[close] + state.tShift[close] : state.eMarks[close]]
-        found = closing.search(text, opening.end() if close == start else 0)
-        if found:
-            break
-    else:
+    rest = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[end - 1]]  # searched as written
+    found = _closing(rest, opening.end(), None if zola else name)
+    if found is None:
         return False  # not a paired shortcode here: the inline rule will read it
-    if text[found.end() :].strip():
+    if rest[found.end() :].split("\n", 1)[0].strip():
         return False  # text follows the closing tag: a shortcode inside a paragraph, the inline rule's
     if silent:
         return True
-    lines = state.getLines(start, close + 1, state.tShift[start], False)
-    body = lines[opening.end() :]
-    body = body[: closing.search(body).start()]
+    close = start + rest.count("\n", 0, found.end())
+    lines = state.getLines(start, close + 1, state.tShift[start], False)  # a quotation's `>` taken off
+    body = lines[opening.end() : lines.rindex(found[0])]
     token = state.push("shortcode_block", "", 0)
     token.meta = {"name": name, "args": parse_args(zola[2] if zola else hugo[3])}
     token.content = body[1:] if body.startswith("\n") else body  # the opening tag's own line ends there

@@ -70,6 +70,15 @@ def test_math_shortcodes_of_zola_and_hugo_take_the_same_path() -> None:
     assert warnings == [] and "{" not in "".join(root.itertext())
 
 
+def test_a_math_shortcode_opened_and_closed_on_one_line_is_math() -> None:
+    root, warnings = render("{% katex(block=true) %}P = 12 \\cdot n {% end %}\n\n"
+                            "So {% katex() %}n^2{% end %} grows, as {{< math >}}2^n{{< /math >}} does.\n\n"
+                            '{% quote(author="B. Pascal") %}\nSaid {% katex() %}p^k{% end %} once.\n{% end %}\n')
+    assert formulas(root) == [("block", "P = 12 \\cdot n"), ("inline", "n^2"), ("inline", "2^n"), ("inline", "p^k")]
+    assert root.find("blockquote//{http://www.w3.org/1998/Math/MathML}math") is not None  # nested in the quote
+    assert warnings == [] and "{" not in "".join(root.itertext()) and "end" not in "".join(root.itertext())
+
+
 def test_a_formula_that_cannot_be_read_is_named_with_its_line_and_shown_as_code() -> None:
     root, warnings = render("Fine.\n\nBroken: \\\\( \\frac{ \\\\) and\n\\\\( \\nosuchthing x \\\\) here.\n")
     assert formulas(root) == []

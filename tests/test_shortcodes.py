@@ -38,6 +38,23 @@ def test_zola_paired_shortcode_renders_its_markdown_body() -> None:
     assert ["".join(p.itertext()) for p in root.findall("p")] == ["Before.", "After."]
 
 
+def test_paired_shortcodes_opened_and_closed_on_one_line() -> None:
+    root, warnings = render('{% quote(author="A. Friend") %}Keep *walking*.{% end %}\n\n'
+                            '{{< quote author="B. Near" >}}Mind the *step*.{{< /quote >}}\n\n'
+                            "She said {% aside() %}very *quietly*{% end %} and left, {{< mark >}}twice{{< /mark >}}.\n")
+    quotes = root.findall("blockquote")
+    assert [(q.findtext("p/em"), q.findtext("cite")) for q in quotes] == [("walking", "— A. Friend"), ("step", "— B. Near")]
+    said = root.find("p")
+    assert "".join(said.itertext()) == "She said very quietly and left, twice." and said.findtext("em") == "quietly"
+    assert warnings == [("aside", 5), ("mark", 5)]
+    assert "{" not in "".join(root.itertext())
+
+
+def test_a_paired_shortcode_nested_in_one_of_its_name_closes_its_own_pair() -> None:
+    root, _ = render("{{< details >}}\n{{< details >}}inner *part*{{< /details >}}\nouter part\n{{< /details >}}\n\nAfter.\n")
+    assert ["".join(p.itertext()) for p in root.findall("p")] == ["inner part", "outer part", "After."]
+
+
 def test_escaped_shortcodes_show_as_written_in_code_and_text() -> None:
     root, _ = render("```\n{{/* gallery() */}}\n```\n\nWrite `{{/* youtube(id=\"x\") */}}` to embed.\n")
     assert root.findtext("pre/code") == "{{ gallery() }}\n"

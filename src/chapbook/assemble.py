@@ -21,7 +21,7 @@ from .sources.essays import decode_utf8
 from .selection import arrange, choose, group, in_language, main_sections
 from .sources.essays import SECTION_FILES, draft_sections, section_sort_by, title_from_name, slugify
 from .sources import hugo
-from .sources.sites import address_map, essay_folder, read_site
+from .sources.sites import SiteMarkdown, address_map, essay_folder, read_site, site_markdown
 
 _ENCODING_ONLY = ftfy.TextFixerConfig(
     unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
@@ -74,11 +74,13 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
             targets[plan.opening.path.resolve()] = slug
     links = LinkTargets(root, targets, addresses)
     own = book_shortcodes(root, config)
-    chapters = [_render(essay, slug_of[essay.path], config, images, links, own) for essay in published]
+    site = site_markdown(root)
+    chapters = [_render(essay, slug_of[essay.path], config, images, links, own, site) for essay in published]
     parts = tuple(
         Part(title=render_title(_fix_line(plan.title), language=config.language), slug=f"part-{number}",
              number=number, chapters=tuple(slug_of[e.path] for e in plan.essays),
-             opening=_render(plan.opening, f"part-{number}", config, images, links, own).xhtml if plan.opening else "")
+             opening=_render(plan.opening, f"part-{number}", config, images, links, own, site).xhtml
+             if plan.opening else "")
         for number, plan in enumerate(plans, start=1))
     back = {key: _render_option(root, config, key, getattr(config, key), images, links, own)
             for key in ("acknowledgements", "about_author")}
@@ -110,7 +112,7 @@ def _render_option(root: Path, config: BookConfig, key: str, text: str, images: 
     option = SourceEssay(path=path, title=key, date=None, weight=None, slug=key.replace("_", "-"), font_class=None,
                          epigraph_source=None, site_path=None, draft=False, body=text,
                          body_line=option_line(root, key) or 1)
-    return _render(option, key.replace("_", "-"), config, images, links, own).xhtml
+    return _render(option, key.replace("_", "-"), config, images, links, own, SiteMarkdown()).xhtml
 
 
 def _read_section(folder: Path) -> SourceEssay | None:
@@ -189,7 +191,7 @@ def book_shortcodes(root: Path, config: BookConfig) -> dict[str, Shortcode]:
 
 
 def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry, links: LinkTargets,
-            own_shortcodes: dict[str, Shortcode]) -> Essay:
+            own_shortcodes: dict[str, Shortcode], site: SiteMarkdown) -> Essay:
     display = shown(essay.path)
     body = repair_encoding(display, essay.body, essay.body_line)
 
@@ -213,13 +215,16 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
     def warn_math(message: str, line: int | None) -> None:
         warn(display, file_line(line), message)
 
+    post = "_posts" in essay.path.resolve().parts  # a Jekyll post
+
     rendered = render_body(
         body, language=config.language, id_prefix=slug + ID_SEPARATOR,
         resolve_image=resolve_image, resolve_link=resolve_link, verse_detection=config.verse_detection,
         epigraph_source=essay.epigraph_source or config.epigraph_source,
         page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode, warn_math=warn_math,
         book_shortcodes=own_shortcodes, warn_template=lambda message, line: warn(display, file_line(line), message),
-        liquid="_posts" in essay.path.resolve().parts,  # Jekyll reads its Liquid tags first
+        liquid=post,  # Jekyll reads its Liquid tags first
+        kramdown=post and site.kramdown, math_after_markdown=post or site.math_after_markdown,
         site_variables=links.addresses.site.settings if links.addresses.site.kind == "jekyll" else None,
     )
     font_class = config.font_classes.get(essay.font_class, essay.font_class) if essay.font_class else None

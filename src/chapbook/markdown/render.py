@@ -16,6 +16,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from .breaks import line_breaks_plugin
 from .epigraphs import epigraphs_plugin
 from .images import ImageResolver, images_plugin
+from .kramdown import kramdown_plugin
 from .typography import dash_spacing_plugin, lead_in_plugin
 from .links import LinkResolver, links_plugin
 from .liquid import liquid_plugin
@@ -68,6 +69,7 @@ def _parser(language: str) -> MarkdownIt:
     md.use(math_plugin)
     md.use(shortcodes_plugin)
     md.use(liquid_plugin)
+    md.use(kramdown_plugin)  # only for a Jekyll post (env["kramdown"])
     md.use(links_plugin)
     # Headings get the ids Zola gives them, so links to #anchors keep working in the book.
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
@@ -111,18 +113,23 @@ def render_body(
     page_assets: tuple[str, ...] = (), warn_shortcode: Callable[[str, int | None], None] | None = None,
     book_shortcodes: dict[str, Shortcode] | None = None,
     warn_template: Callable[[str, int | None], None] | None = None,
-    warn_math: Callable[[str, int | None], None] | None = None, liquid: bool = False,
-    site_variables: dict | None = None,
+    warn_math: Callable[[str, int | None], None] | None = None, liquid: bool = False, kramdown: bool = False,
+    math_after_markdown: bool = False, site_variables: dict | None = None,
 ) -> RenderedBody:
-    """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book."""
+    """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book.
+
+    liquid: a Jekyll post (its Liquid read first); kramdown: Jekyll's Markdown (see kramdown.py);
+    math_after_markdown: the site's MathJax or KaTeX reads the HTML, so escapes in math are undone.
+    """
     parser = _parser(language)
     env: dict = {"resolve_image": resolve_image, "resolve_link": resolve_link,
                  "verse_detection": verse_detection, "epigraph_source": epigraph_source,
                  "page_assets": page_assets, "warn_shortcode": warn_shortcode, "resolved_images": set(),
                  "book_shortcodes": book_shortcodes or {}, "warn_template": warn_template,
-                 "warn_math": warn_math, "formulas": {}, "liquid": liquid,
-                 "site_variables": site_variables or {}}
+                 "warn_math": warn_math, "formulas": {}, "liquid": liquid, "kramdown": kramdown,
+                 "math_after_markdown": math_after_markdown, "site_variables": site_variables or {}}
     # A paired shortcode's body: Markdown inside the essay, not an essay's opening (no lead-in, no epigraph).
     env["render_markdown"] = lambda text: parser.render(text, {**env, "nested": True})
+    env["render_inline"] = lambda text: parser.renderInline(text, {**env, "nested": True})
     html = parser.render(markdown, env)
     return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"]))

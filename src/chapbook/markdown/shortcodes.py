@@ -29,9 +29,10 @@ from .tokens import inline_blocks
 _ESCAPED = re.compile(r"\{\{(<|%)?/\*\s*(.*?)\s*\*/(>|%)?\}\}", re.DOTALL)
 _ZOLA_CALL = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\((.*?)\)\s*\}\}", re.DOTALL)
 _HUGO_CALL = re.compile(r"\{\{([<%])\s*([\w-]+)(.*?)\s*[>%]\}\}", re.DOTALL)
-_ZOLA_OPEN = re.compile(r"^\{%\s*([A-Za-z_]\w*)\s*\((.*)\)\s*%\}\s*$")
-_ZOLA_END = re.compile(r"^\{%\s*end\s*%\}\s*$")
-_HUGO_OPEN = re.compile(r"^\{\{([<%])\s*([\w-]+)(.*?)\s*[>%]\}\}\s*$")
+# A paired shortcode's opening tag, and its closing one (Zola's `{% end %}`, Hugo's `{{< /name >}}`).
+_ZOLA_OPEN = re.compile(r"\{%\s*([A-Za-z_]\w*)\s*\((.*?)\)\s*%\}", re.DOTALL)
+_ZOLA_TAGS = re.compile(r"\{%\s*(?:(end)|[A-Za-z_]\w*\s*\(.*?\))\s*%\}", re.DOTALL)
+_HUGO_OPEN = re.compile(r"\{\{([<%])\s*([\w-]+)(.*?)\s*[>%]\}\}")
 _ARGUMENT = re.compile(r"""(?:(\w+)\s*=\s*)?("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,]+)""")
 
 Args = dict[str, str]
@@ -68,7 +69,23 @@ def _hugo_refs(state: StateCore) -> None:
         state.src = _HUGO_REF.sub(lambda m: "@ref/" + (m[1] or m[2] or m[3] or "").replace(" ", "%20"), state.src)
 
 
+def _closing(text: str, start: int, name: str | None) -> re.Match[str] | None:
+    """The tag closing a paired shortcode opened before start, past pairs nested in its body.
+
+    name None: Zola's, whose every `{% name() %}` has an `{% end %}`; else Hugo's `{{< /name >}}`."""
+    tags = _ZOLA_TAGS if name is None else re.compile(
+        r"\{\{[<%]\s*(/)?" + re.escape(name) + r"(?:\s.*?)?\s*[>%]\}\}", re.DOTALL)
+    depth = 1
+    for tag in tags.finditer(text, start):
+        depth += -1 if tag[1] else 1
+        if depth == 0:
+            return tag
+    return None
+
+
 def _inline_shortcode(state: StateInline, silent: bool) -> bool:
+    if state.src.startswith("{%", state.pos):
+        return _inline_paired_zola(state, silent)
     if not state.src.startswith("{{", state.pos):
         return False
     rest = state.src[state.pos :]
@@ -87,9 +104,9 @@ def _inline_shortcode(state: StateInline, silent: bool) -> bool:
             token = state.push("shortcode", "", 0)
             token.meta = {"name": match[2], "args": parse_args(match[3]), "markdown": match[1] == "%"}
     end = match.end()
-    if match.re is _HUGO_CALL and match[2].lower() in RAW_BODY:
-        # Hugo's paired math inside a line: {{< katex >}}x^2{{< /katex >}}; the body is LaTeX, not Markdown.
-        closing = re.compile(r"\{\{[<%]\s*/" + re.escape(match[2]) + r"\s*[>%]\}\}").search(rest, end)
+    if match.re is _HUGO_CALL:
+        # Hugo's paired shortcode inside a line: {{< katex >}}x^2{{< /katex >}}, {{< mark >}}*this*{{< /mark >}}.
+        closing = _closing(rest, end, match[2])
         if closing:
             if not silent:
                 token.meta["body"] = rest[end : closing.start()]
@@ -98,22 +115,46 @@ def _inline_shortcode(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _inline_paired_zola(state: StateInline, silent: bool) -> bool:
+    """Zola's `{% name(args) %}body{% end %}` inside a line of text. In a Jekyll post `{% … %}` is
+    Liquid, read before the Markdown; what is left there (inside `{% raw %}`) is text."""
+    if state.env.get("liquid"):
+        return False
+    rest = state.src[state.pos :]
+    opening = _ZOLA_OPEN.match(rest)
+    closing = _closing(rest, opening.end(), None) if opening else None
+    if not closing:
+        return False
+    if not silent:
+        token = state.push("shortcode", "", 0)
+        token.meta = {"name": opening[1], "args": parse_args(opening[2]), "body": rest[opening.end() : closing.start()]}
+    state.pos += closing.end()
+    return True
+
+
 def _block_shortcode(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A paired shortcode that opens a line and whose closing tag ends one: the same line, or a later one."""
     line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
-    zola, hugo = _ZOLA_OPEN.match(line), _HUGO_OPEN.match(line)
+    zola = None if state.env.get("liquid") else _ZOLA_OPEN.match(line)  # a Jekyll post's {% %} is Liquid
+    hugo = _HUGO_OPEN.match(line)
     if not (zola or hugo):
         return False
+    opening = zola or hugo
     name = zola[1] if zola else hugo[2]
-    closing = _ZOLA_END if zola else re.compile(r"^\{\{[<%]\s*/" + re.escape(name) + r"\s*[>%]\}\}\s*$")
-    close = next((n for n in range(start + 1, end)
-                  if closing.match(state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]])), None)
-    if close is None:
+    rest = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[end - 1]]  # searched as written
+    found = _closing(rest, opening.end(), None if zola else name)
+    if found is None:
         return False  # not a paired shortcode here: the inline rule will read it
+    if rest[found.end() :].split("\n", 1)[0].strip():
+        return False  # text follows the closing tag: a shortcode inside a paragraph, the inline rule's
     if silent:
         return True
+    close = start + rest.count("\n", 0, found.end())
+    lines = state.getLines(start, close + 1, state.tShift[start], False)  # a quotation's `>` taken off
+    body = lines[opening.end() : lines.rindex(found[0])]
     token = state.push("shortcode_block", "", 0)
     token.meta = {"name": name, "args": parse_args(zola[2] if zola else hugo[3])}
-    token.content = state.getLines(start + 1, close, state.tShift[start], True)
+    token.content = body[1:] if body.startswith("\n") else body  # the opening tag's own line ends there
     token.map = [start, close + 1]
     state.line = close + 1
     return True
@@ -142,7 +183,11 @@ def _unescape_in_code(state: StateCore) -> None:
 
 
 def _render_inline(self, tokens, idx, options, env) -> str:  # noqa: ANN001 - markdown-it's renderer signature
-    return _render(tokens[idx].meta, tokens[idx].meta.get("body", ""), env, tokens[idx].map)
+    meta = tokens[idx].meta
+    body = meta.get("body", "")
+    if body.strip() and meta["name"].lower() not in RAW_BODY:
+        body = env["render_inline"](body)
+    return _render(meta, body, env, tokens[idx].map)
 
 
 def _render_block(self, tokens, idx, options, env) -> str:  # noqa: ANN001

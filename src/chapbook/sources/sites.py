@@ -105,6 +105,66 @@ def site_defaults(folder: Path) -> dict[str, str]:
     return {key: str(value).strip() for key, value in values.items() if isinstance(value, str) and value.strip()}
 
 
+@dataclass(frozen=True)
+class SiteMarkdown:
+    """How a site reads its pages' Markdown where that is not plain CommonMark."""
+
+    kramdown: bool = True  # a Jekyll post's Markdown is kramdown unless _config.yml names another
+    math_after_markdown: bool = False  # MathJax or KaTeX in the page reads the HTML the Markdown became
+
+
+# A template that loads MathJax or KaTeX names it (a <script> address, a partial, a config block).
+_MATH_READER = re.compile(r"mathjax|katex", re.IGNORECASE)
+_MATH_SWITCH = re.compile(r"math|\w*(?:mathjax|katex)\w*", re.IGNORECASE)
+
+
+def site_markdown(folder: Path) -> SiteMarkdown:
+    """Jekyll's Markdown engine, and whether a Zola or Hugo site's pages typeset math in the browser.
+
+    A Jekyll site's pages always count as read after Markdown (see math.py for what kramdown keeps).
+    A Zola or Hugo site does when a page template (layouts/, templates/, a theme's; shortcodes aside,
+    which load math only where they are used) names MathJax or KaTeX, or its settings switch on
+    `math`, `mathjax` or `katex` (Hugo's params, Zola's extra); not when Hugo's goldmark passthrough
+    hands the TeX over untouched.
+    """
+    kind = site_kind(folder)
+    if kind == "jekyll":
+        engine = site_settings(folder)[1].get("markdown") or "kramdown"
+        return SiteMarkdown(kramdown=str(engine).lower() == "kramdown", math_after_markdown=True)
+    if kind not in ("zola", "hugo"):
+        return SiteMarkdown()
+    data = site_settings(folder)[1]
+    passthrough = _table(_table(_table(_table(data.get("markup")).get("goldmark")).get("extensions")).get("passthrough"))
+    if passthrough.get("enable") is True:
+        return SiteMarkdown()
+    switched = _switched_on(data.get("params")) or _switched_on(data.get("extra"))
+    return SiteMarkdown(math_after_markdown=switched or _templates_load_math(folder))
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _switched_on(settings: Any) -> bool:
+    """`math = true`, `katex = true`, `[params.math] enable = true`, `showKatex = true`, at any depth."""
+    for key, value in _table(settings).items():
+        if _MATH_SWITCH.fullmatch(str(key)) and (value is True or _table(value).get("enable") is True):
+            return True
+        if isinstance(value, dict) and _switched_on(value):
+            return True
+    return False
+
+
+def _templates_load_math(folder: Path) -> bool:
+    places = [folder / "layouts", folder / "templates", *sorted(folder.glob("themes/*/layouts")),
+              *sorted(folder.glob("themes/*/templates"))]
+    for place in places:
+        for path in sorted(place.rglob("*.html")) if place.is_dir() else ():
+            if not {"shortcodes", "_shortcodes"} & set(path.relative_to(place).parts) and _MATH_READER.search(_text(path)):
+                return True
+    return False
+
+
 def normal_address(path: str) -> str:
     """One spelling of a site path: "/posts/kettle/", "/posts/kettle/index.html" and "/posts/kettle" are one page."""
     path = unquote(path).strip()

@@ -10,6 +10,7 @@ import lxml.html
 import nh3
 from lxml import etree
 
+from ..urls import valid_url
 from .images import ImageResolver, missing_image_html
 
 ALLOWED_TAGS = {
@@ -56,6 +57,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
         src = image.get("src", "")
         if src not in resolved:
             _resolve_raw_image(image, resolve_image(src, image.get("alt") or "", None))
+    _valid_web_links(root)
     for element in root.iter():
         if element.get("id"):
             element.set("id", id_prefix + element.get("id"))
@@ -202,6 +204,20 @@ def _resolve_raw_image(image: etree._Element, src: str | None) -> None:
     stand_in = lxml.html.fragment_fromstring(missing_image_html(image.get("alt", "")))
     stand_in.tail = image.tail
     image.getparent().replace(image, stand_in)
+
+
+def _valid_web_links(root: lxml.html.HtmlElement) -> None:
+    """Addresses browsers forgive ("https://x/y###", a space in a query) made valid; one that cannot be
+    keeps its words, without the link."""
+    for link in list(root.iter("a")):
+        href = link.get("href") or ""
+        if not href.strip().lower().startswith(("http:", "https:", "mailto:")):
+            continue
+        address = valid_url(href)
+        if address is None:
+            link.drop_tag()
+        else:
+            link.set("href", address)
 
 
 def _escape_text(text: str) -> str:

@@ -189,9 +189,9 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
     def file_line(line: int | None) -> int | None:
         return essay.body_line - 1 + line if line else None
 
-    def resolve_image(src: str, alt: str, line: int | None) -> str | None:
+    def resolve_image(src: str, alt: str | None, line: int | None) -> str | None:
         found = images.resolve(src, essay.path, display, file_line(line))
-        if found and not alt.strip():
+        if found and alt is not None and not alt.strip():  # None: raw HTML, which the XHTML stage reports
             warn(display, file_line(line), f'image "{src}" has no alt text, so a reader who cannot see it learns '
                  f"nothing; describe it: ![a lamp on a desk]({src}), or alt=\"…\" in a shortcode")
         return found
@@ -203,15 +203,15 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
         warn(display, file_line(line), f'shortcode "{name}" is not one chapbook knows; the book keeps what is '
              "inside it and drops the call")
 
-    def warn_math(message: str, line: int | None) -> None:
+    def warn_at(message: str, line: int | None) -> None:
         warn(display, file_line(line), message)
 
     rendered = render_body(
         body, language=config.language, id_prefix=slug + ID_SEPARATOR,
         resolve_image=resolve_image, resolve_link=resolve_link, verse_detection=config.verse_detection,
         epigraph_source=essay.epigraph_source or config.epigraph_source,
-        page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode, warn_math=warn_math,
-        book_shortcodes=own_shortcodes, warn_template=lambda message, line: warn(display, file_line(line), message),
+        page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode, warn_math=warn_at,
+        book_shortcodes=own_shortcodes, warn_template=warn_at, warn=warn_at,
         liquid="_posts" in essay.path.resolve().parts,  # Jekyll reads its Liquid tags first
     )
     font_class = config.font_classes.get(essay.font_class, essay.font_class) if essay.font_class else None

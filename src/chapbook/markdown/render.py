@@ -112,6 +112,7 @@ def render_body(
     book_shortcodes: dict[str, Shortcode] | None = None,
     warn_template: Callable[[str, int | None], None] | None = None,
     warn_math: Callable[[str, int | None], None] | None = None, liquid: bool = False,
+    warn: Callable[[str, int | None], None] | None = None,
 ) -> RenderedBody:
     """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book."""
     parser = _parser(language)
@@ -123,4 +124,4 @@ def render_body(
     # A paired shortcode's body: Markdown inside the essay, not an essay's opening (no lead-in, no epigraph).
     env["render_markdown"] = lambda text: parser.render(text, {**env, "nested": True})
     html = parser.render(markdown, env)
-    return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"]))
+    return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"], warn))

@@ -13,6 +13,7 @@ import ftfy
 from .config import CONFIG_NAME, BookConfig, load_config, option_line
 from .errors import ChapbookError, shown, warn
 from .markdown import render_body, render_title
+from .anchors import mend_anchor_links
 from .addresses import (ID_SEPARATOR, ImageRegistry, LinkTargets, normal_address, page_assets, site_addresses,
                         web_address)
 from .model import Book, Essay, Part
@@ -77,13 +78,15 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     parts = tuple(
         Part(title=render_title(_fix_line(plan.title), language=config.language), slug=f"part-{number}",
              number=number, chapters=tuple(slug_of[e.path] for e in plan.essays),
-             opening=_render(plan.opening, f"part-{number}", config, images, links, own).xhtml if plan.opening else "")
+             opening=_render(plan.opening, f"part-{number}", config, images, links, own).xhtml if plan.opening else "",
+             source=plan.opening.path if plan.opening else None)
         for number, plan in enumerate(plans, start=1))
     back = {key: _render_option(root, config, key, getattr(config, key), images, links, own)
             for key in ("acknowledgements", "about_author")}
     epigraph = _render_option(root, config, "book_epigraph", epigraph_markdown(config.book_epigraph), images, links, own)
-    return Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
+    book = Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
                 modified=last_modified(published), parts=parts, epigraph=epigraph, **back)
+    return mend_anchor_links(book)  # only now are all the ids a link may name known
 
 
 def epigraph_markdown(text: str) -> str:

@@ -132,9 +132,9 @@ def test_images_are_resolved_with_their_line_and_missing_ones_show_their_alt_tex
     assert texts(root, ".//span[@class='missing-image']") == ["Gone"]
 
 
-def test_raw_html_images_are_resolved_too() -> None:
+def test_raw_html_images_are_resolved_too_with_their_line() -> None:
     seen: list = []
-    root = render('<p>See <img src="../../etc/passwd" alt="secret"></p>\n', {}, seen)
-    assert seen == [("../../etc/passwd", None)]
+    root = render('Intro.\n\n<p>See\n<img src="../../etc/passwd" alt="secret"></p>\n\nAnd <img src="a.png"\nalt="a">\n', {}, seen)
+    assert seen == [("../../etc/passwd", 4), ("a.png", 6)]
     assert root.find(".//img") is None
-    assert texts(root, ".//span[@class='missing-image']") == ["secret"]
+    assert texts(root, ".//span[@class='missing-image']") == ["secret", "a"]

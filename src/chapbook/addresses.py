@@ -16,7 +16,7 @@ from PIL import ImageFile
 from .errors import warn
 from .markdown.liquid import POST_URL, SITE_FILE
 from .model import Image
-from .pictures import CONVERTIBLE, CORE_TYPES
+from .pictures import CONVERTIBLE, CORE_TYPES, picture_type, report_unsafe_svg
 from .sources import SourceEssay
 from .sources.essays import slugify
 from .sources.sites import AddressMap, essay_folder
@@ -210,6 +210,8 @@ class ImageRegistry:
                  "its name says); its alt text is shown. Export it again from an image editor")
             return None
         if path not in self._by_source:
+            suffix, media_type = picture_type(path, suffix, media_type)  # its bytes decide, not its name
+            report_unsafe_svg(path, src, display, line)
             taken = {image.name for image in self._by_source.values()}
             name = f"images/{slugify(path.stem)}{suffix}"
             counter = 2

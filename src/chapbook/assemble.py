@@ -13,6 +13,7 @@ import ftfy
 from .config import CONFIG_NAME, BookConfig, load_config, option_line
 from .errors import ChapbookError, shown, warn
 from .markdown import render_body, render_title
+from .anchors import mend_anchor_links
 from .addresses import ID_SEPARATOR, ImageRegistry, LinkTargets, page_assets
 from .model import Book, Essay, Part
 from .markdown.shortcodes import Shortcode, book_shortcode
@@ -80,13 +81,14 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
         Part(title=render_title(_fix_line(plan.title), language=config.language), slug=f"part-{number}",
              number=number, chapters=tuple(slug_of[e.path] for e in plan.essays),
              opening=_render(plan.opening, f"part-{number}", config, images, links, own, site).xhtml
-             if plan.opening else "")
+             if plan.opening else "", source=plan.opening.path if plan.opening else None)
         for number, plan in enumerate(plans, start=1))
     back = {key: _render_option(root, config, key, getattr(config, key), images, links, own)
             for key in ("acknowledgements", "about_author")}
     epigraph = _render_option(root, config, "book_epigraph", epigraph_markdown(config.book_epigraph), images, links, own)
-    return Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
+    book = Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
                 modified=last_modified(published), parts=parts, epigraph=epigraph, **back)
+    return mend_anchor_links(book)  # only now are all the ids a link may name known
 
 
 def section_files(base: Path) -> list[Path]:
@@ -198,9 +200,9 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
     def file_line(line: int | None) -> int | None:
         return essay.body_line - 1 + line if line else None
 
-    def resolve_image(src: str, alt: str, line: int | None) -> str | None:
+    def resolve_image(src: str, alt: str | None, line: int | None) -> str | None:
         found = images.resolve(src, essay.path, display, file_line(line))
-        if found and not alt.strip():
+        if found and alt is not None and not alt.strip():  # None: raw HTML, which the XHTML stage reports
             warn(display, file_line(line), f'image "{src}" has no alt text, so a reader who cannot see it learns '
                  f"nothing; describe it: ![a lamp on a desk]({src}), or alt=\"…\" in a shortcode")
         return found
@@ -212,7 +214,7 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
         warn(display, file_line(line), f'shortcode "{name}" is not one chapbook knows; the book keeps what is '
              "inside it and drops the call")
 
-    def warn_math(message: str, line: int | None) -> None:
+    def warn_at(message: str, line: int | None) -> None:
         warn(display, file_line(line), message)
 
     post = "_posts" in essay.path.resolve().parts  # a Jekyll post
@@ -221,8 +223,8 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
         body, language=config.language, id_prefix=slug + ID_SEPARATOR,
         resolve_image=resolve_image, resolve_link=resolve_link, verse_detection=config.verse_detection,
         epigraph_source=essay.epigraph_source or config.epigraph_source,
-        page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode, warn_math=warn_math,
-        book_shortcodes=own_shortcodes, warn_template=lambda message, line: warn(display, file_line(line), message),
+        page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode, warn_math=warn_at,
+        book_shortcodes=own_shortcodes, warn_template=warn_at, warn=warn_at,
         liquid=post,  # Jekyll reads its Liquid tags first
         kramdown=post and site.kramdown, math_after_markdown=post or site.math_after_markdown,
         site_variables=links.addresses.site.settings if links.addresses.site.kind == "jekyll" else None,

@@ -12,6 +12,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from .model import Book
 from .pdf import BookFetcher
+from .pictures import CORE_TYPES, picture_type
 from .render import render
 from .themes import Theme
 
@@ -32,8 +33,8 @@ def front_cover(book: Book, theme: Theme) -> CoverImage:
     """The book's cover image if book.toml names one, else the theme's typographic cover."""
     if book.config.cover:
         path = book.root / book.config.cover
-        kind = "png" if path.suffix.lower() == ".png" else "jpeg"
-        return CoverImage(f"images/cover.{'png' if kind == 'png' else 'jpg'}", f"image/{kind}", path.read_bytes())
+        suffix, media_type = picture_type(path, path.suffix.lower(), CORE_TYPES.get(path.suffix.lower(), ""))
+        return CoverImage(f"images/cover{suffix}", media_type, path.read_bytes())
     return CoverImage("images/cover.jpg", "image/jpeg", draw_cover(book, theme))
 
 

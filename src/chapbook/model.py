@@ -46,6 +46,7 @@ class Part:
     number: int
     chapters: tuple[str, ...]  # the slugs of its essays, in reading order
     opening: str = ""  # XHTML set under the part's title
+    source: Path | None = None  # the section's _index.md the opening comes from
 
     @property
     def file_name(self) -> str:

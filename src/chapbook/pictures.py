@@ -1,33 +1,59 @@
-"""An image's bytes as each format wants them: the original for print, sized and compressed for reading devices."""
+"""An image's bytes as each format wants them: the original for print, sized and compressed for reading
+devices; its true type, read from its bytes; an SVG drawing without what a book may not run or fetch."""
 
 from __future__ import annotations
 
 import io
-
+import re
 from pathlib import Path
 
+from lxml import etree
 from PIL import Image as Picture
 from PIL import ImageCms
 
+from .errors import warn
 from .model import Image
 
 # Formats a reading system must show (EPUB core media types); others are converted to PNG.
 CORE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
               ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
 CONVERTIBLE = {".tif", ".tiff", ".bmp"}
+# Pillow's name for a format the book carries as it is → its suffix and media type. MPO is the
+# JPEG many phones write (a JPEG with a second picture inside); anything else becomes a PNG.
+BY_FORMAT = {"JPEG": (".jpg", "image/jpeg"), "MPO": (".jpg", "image/jpeg"), "PNG": (".png", "image/png"),
+             "GIF": (".gif", "image/gif"), "WEBP": (".webp", "image/webp")}
 # The long side of a picture on a reading device; more only makes the file heavier.
 EPUB_LONG_SIDE = 1600
+
+
+def picture_type(path: Path, suffix: str, media_type: str) -> tuple[str, str]:
+    """The suffix and media type the picture's bytes say it has, whatever its name says: a JPEG saved as
+    .png is a JPEG to a reading system, and epubcheck rejects a book that calls it a PNG."""
+    if media_type == "image/svg+xml":
+        return suffix, media_type  # read as XML already: a drawing
+    try:
+        with Picture.open(path) as picture:
+            actual = BY_FORMAT.get(picture.format or "", (".png", "image/png"))
+    except (OSError, ValueError):
+        return suffix, media_type  # not a picture at all: whoever reads it next says so
+    return (suffix, media_type) if actual[1] == media_type else actual
+
+
+def _as_carried(picture: Picture.Image, image: Image) -> bool:
+    """Whether the picture's bytes already are the format the book names it by."""
+    return BY_FORMAT.get(picture.format or "", ("", ""))[1] == image.media_type
 
 
 def print_bytes(image: Image, press_profile: Path | None = None) -> bytes:
     """The picture at full resolution, for the printer (converted only if its format needs it);
     with the press's profile, separated into its CMYK inks (grey pictures stay grey: black ink)."""
     data = image.source.read_bytes()
-    if press_profile is not None and image.media_type != "image/svg+xml":
-        return _separate(Picture.open(io.BytesIO(data)), press_profile)
-    if image.source.suffix.lower() in CONVERTIBLE:
-        return _encode(Picture.open(io.BytesIO(data)), "PNG")
-    return data
+    if image.media_type == "image/svg+xml":
+        return clean_svg(data)[0]
+    picture = Picture.open(io.BytesIO(data))
+    if press_profile is not None:
+        return _separate(picture, press_profile)
+    return data if _as_carried(picture, image) else _encode(picture, "PNG")
 
 
 def _separate(picture: Picture.Image, press_profile: Path) -> bytes:
@@ -52,11 +78,12 @@ def _separate(picture: Picture.Image, press_profile: Path) -> bytes:
 def epub_bytes(image: Image, long_side: int = EPUB_LONG_SIDE) -> bytes:
     """The picture for a reading device: at most `long_side` pixels long, recompressed when that helps."""
     data = image.source.read_bytes()
-    suffix = image.source.suffix.lower()
-    if suffix in {".svg", ".gif"}:
-        return data  # vector art needs no resizing; GIFs may be animated
+    if image.media_type == "image/svg+xml":
+        return clean_svg(data)[0]  # vector art needs no resizing
+    if image.media_type == "image/gif":
+        return data  # GIFs may be animated
     picture = Picture.open(io.BytesIO(data))
-    if max(picture.size) <= long_side and suffix not in CONVERTIBLE:
+    if max(picture.size) <= long_side and _as_carried(picture, image):
         return data
     picture.thumbnail((long_side, long_side), Picture.Resampling.LANCZOS)
     kind = {"image/jpeg": "JPEG", "image/webp": "WEBP"}.get(image.media_type, "PNG")
@@ -70,3 +97,110 @@ def _encode(picture: Picture.Image, kind: str) -> bytes:
     else:
         picture.save(out, kind, optimize=True)
     return out.getvalue()
+
+
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# What runs or shows another document inside a drawing: a book has no place for either.
+SVG_UNSAFE = {"script": "scripts", "foreignObject": "embedded web pages (foreignObject)",
+              "iframe": "embedded web pages", "embed": "embedded content", "object": "embedded content",
+              "audio": "sound or video", "video": "sound or video", "handler": "scripts", "listener": "scripts"}
+# Elements that only show what their href names: without a safe one they show nothing.
+SVG_LOADERS = {"image", "use", "feImage"}
+# A picture written into the drawing itself (data:) is kept when it is one of these, and not too big.
+SAFE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$")
+DATA_CAP = 2 * 1024 * 1024
+_CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
+_CSS_IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
+
+
+def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
+    """The drawing without scripts, event handlers, embedded web pages, or references to anything outside
+    it (a book may run nothing and fetch nothing), and what was taken out, in words."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True)
+    tree = etree.parse(io.BytesIO(data), parser)
+    removed: list[str] = []
+    internal = {entity.name: entity.content or "" for entity in tree.docinfo.internalDTD.iterentities()} \
+        if tree.docinfo.internalDTD is not None else {}
+    for entity in list(tree.iter(etree.Entity)):  # the DTD is not copied: write each entity out
+        _replace_with_text(entity, internal.get(entity.name, ""))
+        if entity.name not in internal:
+            removed.append("references to other files")
+    root = tree.getroot()
+    _keep(root, removed)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8"), list(dict.fromkeys(removed))
+
+
+def _keep(element: etree._Element, removed: list[str]) -> bool:
+    """Clean the element and what is inside it; False when nothing of it may stay."""
+    name = etree.QName(element).localname
+    if name in SVG_UNSAFE:
+        removed.append(SVG_UNSAFE[name])
+        return False
+    if name in ("set", "animate") and (element.get("attributeName") or "").lower().endswith("href"):
+        removed.append("scripts")  # an animation can set a link to javascript:
+        return False
+    for attribute, value in list(element.attrib.items()):
+        if etree.QName(attribute).localname.lower().startswith("on"):
+            removed.append("event handlers")
+            del element.attrib[attribute]
+        elif attribute in ("href", XLINK_HREF) and not _safe_reference(name, value.strip()):
+            removed.append("scripts" if value.strip().lower().startswith("javascript:") else "references to other files")
+            del element.attrib[attribute]
+        elif "url(" in value.lower() or (attribute == "style" and "@import" in value.lower()):
+            element.set(attribute, _clean_css(value, removed))  # fill="url(other.svg#paint)", style="…"
+    if name in SVG_LOADERS and not (element.get("href") or element.get(XLINK_HREF)):
+        return False  # it would show nothing
+    if name == "style" and element.text:
+        element.text = _clean_css(element.text, removed)
+    for child in list(element):
+        if isinstance(child.tag, str) and not _keep(child, removed):
+            _remove(child)
+    return True
+
+
+def _safe_reference(element: str, href: str) -> bool:
+    """A part of the same drawing; a link a reader may follow; or a small picture written into it."""
+    if href.startswith("#"):
+        return True
+    if element == "a":
+        return href.lower().startswith(("http://", "https://", "mailto:"))
+    return len(href) <= DATA_CAP and bool(SAFE_DATA.match(href))
+
+
+def _clean_css(css: str, removed: list[str]) -> str:
+    def local_only(match: re.Match) -> str:
+        if _safe_reference("", match[2].strip()):
+            return match[0]
+        removed.append("references to other files")
+        return "none"
+
+    if _CSS_IMPORT.search(css):
+        removed.append("references to other files")
+        css = _CSS_IMPORT.sub("", css)
+    return _CSS_URL.sub(local_only, css)
+
+
+def _remove(element: etree._Element) -> None:
+    """Take an element out, keeping the text that followed it."""
+    _replace_with_text(element, "")
+
+
+def _replace_with_text(node: etree._Element, text: str) -> None:
+    parent, previous = node.getparent(), node.getprevious()
+    after = text + (node.tail or "")
+    if previous is not None:
+        previous.tail = (previous.tail or "") + after
+    else:
+        parent.text = (parent.text or "") + after
+    parent.remove(node)
+
+
+def report_unsafe_svg(path: Path, src: str, display: Path, line: int | None) -> None:
+    """Tell the writer what the book's copy of an SVG drawing leaves out, once, where the drawing is used."""
+    if path.suffix.lower() != ".svg":
+        return
+    removed = clean_svg(path.read_bytes())[1]
+    if removed:
+        listed = ", ".join(removed[:-1]) + (" and " if len(removed) > 1 else "") + removed[-1]
+        warn(display, line, f'image "{src}" holds {listed}; the book carries a copy without them (a book may '
+             "run no script and fetch nothing). Save the drawing without them to silence this")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .pagemap import chapter_sections
+from .urls import printable_address
 
 
 def _classes(element: etree._Element) -> list[str]:
@@ -47,21 +48,26 @@ def _text_sections(root: etree._Element) -> list[etree._Element]:
 
 def links_as_notes(root: etree._Element, at_chapter_end: bool = False) -> None:
     """A web link's address goes to the page foot (or to a list at the chapter's end), unless the
-    link's text is the address already."""
+    link's text is the address already; what is printed is what a reader types, without the tracking
+    parameters (the link itself keeps them, as the EPUB's does)."""
     for section in _text_sections(root):
         addresses = []
         for link in list(section.iter("a")):
             href = link.get("href") or ""
             shown = "".join(link.itertext()).strip()
-            if not href.startswith(("http://", "https://")) or shown.rstrip("/") == href.rstrip("/"):
+            if not href.startswith(("http://", "https://")):
+                continue
+            if shown.rstrip("/") == href.rstrip("/"):  # the text is the address: it is what is printed
+                if len(link) == 0:
+                    link.text = printable_address(shown)
                 continue
             if at_chapter_end:
-                addresses.append(href)
+                addresses.append(printable_address(href))
                 note = etree.Element("sup", {"class": "link-call"})
                 note.text = str(len(addresses))
             else:
                 note = etree.Element("span", {"class": "page-note link-note"})
-                note.text = href
+                note.text = printable_address(href)
             note.tail, link.tail = link.tail, None
             link.addnext(note)
         if addresses:

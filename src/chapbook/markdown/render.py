@@ -115,6 +115,7 @@ def render_body(
     warn_template: Callable[[str, int | None], None] | None = None,
     warn_math: Callable[[str, int | None], None] | None = None, liquid: bool = False, kramdown: bool = False,
     math_after_markdown: bool = False, site_variables: dict | None = None,
+    warn: Callable[[str, int | None], None] | None = None,
 ) -> RenderedBody:
     """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book.
 
@@ -132,4 +133,4 @@ def render_body(
     env["render_markdown"] = lambda text: parser.render(text, {**env, "nested": True})
     env["render_inline"] = lambda text: parser.renderInline(text, {**env, "nested": True})
     html = parser.render(markdown, env)
-    return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"]))
+    return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"], warn))

@@ -218,7 +218,7 @@ def _image(args: Args, body: str, env: dict) -> str:
     alt = args.get("alt") or args.get("caption") or args.get("title") or ""
     resolved = env["resolve_image"](src, alt, env.get("shortcode_line")) if src else None
     if resolved is None:
-        return missing_image_html(alt or src)
+        return missing_image_html(alt)
     env.setdefault("resolved_images", set()).add(resolved)
     image = f'<img src="{html.escape(resolved)}" alt="{html.escape(alt)}"/>'
     caption = args.get("caption")

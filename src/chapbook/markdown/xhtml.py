@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape as html_escape
 from urllib.parse import urlsplit
 
@@ -10,7 +11,11 @@ import lxml.html
 import nh3
 from lxml import etree
 
-from .images import ImageResolver, missing_image_html
+from ..urls import valid_url
+from .images import RAW_IMAGE_LINE, ImageResolver, missing_image_html
+
+# Given a message and the line in the Markdown body (None if unknown), report a problem.
+Warn = Callable[[str, "int | None"], None]
 
 ALLOWED_TAGS = {
     "a", "abbr", "aside", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn",
@@ -22,7 +27,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "lang", "title"},
     "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
+    "img": {"src", "alt", "width", "height", RAW_IMAGE_LINE},
     "ol": {"start", "reversed"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "style"},
@@ -30,12 +35,13 @@ ALLOWED_ATTRIBUTES = {
 
 
 def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: set[str],
-             formulas: dict[str, str] | None = None) -> str:
+             formulas: dict[str, str] | None = None, warn: Warn | None = None) -> str:
     """Clean the HTML, prefix its ids (and the links to them), and serialise it as XHTML.
 
     Markdown images were resolved while parsing (`resolved`); an <img> written as raw HTML is
-    resolved here, the same way, so it cannot point outside the book either. Formulas (MathML,
-    which the cleaner does not know) replace their placeholders after cleaning.
+    resolved here, the same way, so it cannot point outside the book either, and is made valid
+    (an alt text, whole-pixel sizes). Formulas (MathML, which the cleaner does not know) replace
+    their placeholders after cleaning.
     """
     cleaned = nh3.clean(
         embeds_as_links(html),
@@ -53,9 +59,16 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
     if formulas:
         _put_formulas(root, formulas)
     for image in list(root.iter("img")):
+        written_on = image.attrib.pop(RAW_IMAGE_LINE, "")
+        line = int(written_on) if written_on.isdigit() else None
         src = image.get("src", "")
         if src not in resolved:
-            _resolve_raw_image(image, resolve_image(src, image.get("alt") or "", None))
+            _resolve_raw_image(image, resolve_image(src, image.get("alt"), line))
+        if image.getparent() is not None:
+            _give_alt_text(image, src, line, warn or _quiet)
+            _sizes_as_css(image)
+    _drop_empty_paragraphs(root)
+    _valid_web_links(root)
     for element in root.iter():
         if element.get("id"):
             element.set("id", id_prefix + element.get("id"))
@@ -195,13 +208,86 @@ def inner_xml(root: etree._Element) -> str:
     return "".join(parts)
 
 
-def _resolve_raw_image(image: etree._Element, src: str | None) -> None:
+def _resolve_raw_image(image: lxml.html.HtmlElement, src: str | None) -> None:
+    """The picture's name in the book, or, where there is none, its words (its alt text, else its title)."""
     if src is not None:
         image.set("src", src)
         return
-    stand_in = lxml.html.fragment_fromstring(missing_image_html(image.get("alt", "")))
-    stand_in.tail = image.tail
-    image.getparent().replace(image, stand_in)
+    words = image.get("alt") if image.get("alt") is not None else image.get("title", "")
+    if words.strip():
+        stand_in = lxml.html.fragment_fromstring(missing_image_html(words))
+        stand_in.tail = image.tail
+        image.getparent().replace(image, stand_in)
+        return
+    image.drop_tree()  # no words to show in its place: nothing is left, not even an empty frame
+
+
+def _quiet(message: str, line: int | None) -> None:
+    """Where no one asked to hear of problems (a title, a test)."""
+
+
+def _drop_empty_paragraphs(root: lxml.html.HtmlElement) -> None:
+    """A missing picture with no words leaves its paragraph empty; an empty paragraph would still take room."""
+    for paragraph in list(root.iter("p")):
+        if len(paragraph) == 0 and not (paragraph.text or "").strip(" \t\r\n"):  # a writer's &nbsp; spacer stays
+            paragraph.drop_tree()
+
+
+def _give_alt_text(image: lxml.html.HtmlElement, src: str, line: int | None, warn: Warn) -> None:
+    """Every picture in an EPUB has an alt text: one written as raw HTML without it gets its title, or its
+    figure's caption, or an empty one (which tells a screen reader to pass it by), and the writer is told."""
+    if image.get("alt") is not None:
+        return
+    figure = next((above for above in image.iterancestors("figure")), None)
+    caption = figure.find(".//figcaption") if figure is not None else None
+    title = " ".join((image.get("title") or "").split())
+    caption_text = " ".join(caption.text_content().split()) if caption is not None else ""
+    if title:
+        image.set("alt", title)
+        warn(f'image "{src}" has no alt text; the book uses its title, "{title}". Write alt="…" in the <img> '
+             "if that does not describe the picture", line)
+    elif caption_text:
+        image.set("alt", caption_text)
+        warn(f'image "{src}" has no alt text; the book uses its figure\'s caption, "{caption_text}". Write alt="…" '
+             "in the <img> if that does not describe the picture", line)
+    else:
+        image.set("alt", "")
+        warn(f'image "{src}" has no alt text, so the book gives it an empty one and a reader who cannot see it '
+             f'learns nothing; describe it: <img src="{src}" alt="a lamp on a desk">', line)
+
+
+_WHOLE_PIXELS = re.compile(r"\d+")
+_LENGTH = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*(px|%|em|rem|ex|ch|vw|vh|cm|mm|in|pt|pc)?", re.IGNORECASE)
+
+
+def _sizes_as_css(image: etree._Element) -> None:
+    """XHTML's width and height are whole pixels; "50%" or "300px", which browsers forgive, become CSS
+    that says the same (and a size that says nothing is dropped)."""
+    styles = []
+    for name in ("width", "height"):
+        value = (image.get(name) or "").strip()
+        if name not in image.attrib or _WHOLE_PIXELS.fullmatch(value):
+            continue
+        del image.attrib[name]
+        length = _LENGTH.fullmatch(value)
+        if length:
+            styles.append(f"{name}: {length[1]}{(length[2] or 'px').lower()}")
+    if styles:
+        image.set("style", "; ".join(styles))
+
+
+def _valid_web_links(root: lxml.html.HtmlElement) -> None:
+    """Addresses browsers forgive ("https://x/y###", a space in a query) made valid; one that cannot be
+    keeps its words, without the link."""
+    for link in list(root.iter("a")):
+        href = link.get("href") or ""
+        if not href.strip().lower().startswith(("http:", "https:", "mailto:")):
+            continue
+        address = valid_url(href)
+        if address is None:
+            link.drop_tag()
+        else:
+            link.set("href", address)
 
 
 def _escape_text(text: str) -> str:

@@ -107,7 +107,8 @@ ZOLA = {
         A page with its own pictures. ![a map](map.png) ![the same map](/blog/essays/bundle/map.png)
         ![the stones](https://host.example/blog/img/stones.png)
 
-        [→ back to the lantern](../../a-post/)
+        [→ back to the lantern](../../a-post/) <a href="../../a-post/">→ raw, to the lantern</a>
+        <a href="/blog/zines/lantern.pdf">→ raw, to the zine</a>
         """,
 }
 ZOLA_PICTURES = {"static/img/lantern.png": (64, 40), "static/img/bridge.png": (66, 40),
@@ -145,6 +146,9 @@ def test_zola_links_between_posts_land_in_the_book(zola: Built) -> None:
     assert "a-post" in found["→ back to the lantern"] and "http" not in found["→ back to the lantern"]
     # A file the site serves that is not in the book: a web link to where the site serves it.
     assert found["→ the zine"] == "https://host.example/blog/zines/lantern.pdf"
+    # Links written as raw HTML are resolved as Markdown's are.
+    assert found["→ raw, to the zine"] == "https://host.example/blog/zines/lantern.pdf"
+    assert "a-post" in found["→ raw, to the lantern"] and "http" not in found["→ raw, to the lantern"]
     assert found["→ the bundle map"] == "https://host.example/blog/essays/bundle/map.png"
 
 

@@ -133,4 +133,5 @@ def render_body(
     env["render_markdown"] = lambda text: parser.render(text, {**env, "nested": True})
     env["render_inline"] = lambda text: parser.renderInline(text, {**env, "nested": True})
     html = parser.render(markdown, env)
-    return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"], warn))
+    return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"], warn,
+                                       resolve_link))

@@ -35,7 +35,8 @@ ALLOWED_ATTRIBUTES = {
 
 
 def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: set[str],
-             formulas: dict[str, str] | None = None, warn: Warn | None = None) -> str:
+             formulas: dict[str, str] | None = None, warn: Warn | None = None,
+             resolve_link: Callable[[str, int | None], str | None] | None = None) -> str:
     """Clean the HTML, prefix its ids (and the links to them), and serialise it as XHTML.
 
     Markdown images were resolved while parsing (`resolved`); an <img> written as raw HTML is
@@ -68,6 +69,8 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
             _give_alt_text(image, src, line, warn or _quiet)
             _sizes_as_css(image)
     _drop_empty_paragraphs(root)
+    if resolve_link is not None:
+        _resolve_raw_links(root, resolve_link)
     _valid_web_links(root)
     for element in root.iter():
         if element.get("id"):
@@ -274,6 +277,23 @@ def _sizes_as_css(image: etree._Element) -> None:
             styles.append(f"{name}: {length[1]}{(length[2] or 'px').lower()}")
     if styles:
         image.set("style", "; ".join(styles))
+
+
+def _resolve_raw_links(root: lxml.html.HtmlElement, resolve_link: Callable[[str, int | None], str | None]) -> None:
+    """A link written as raw HTML to a path of the site (`<a href="/zines/x.pdf">`) is resolved as a
+    Markdown link is: into the book, to the site on the web, or its words alone. Markdown's own links
+    were resolved already: to "#…" in the book or to a full web address."""
+    for link in list(root.iter("a")):
+        href = link.get("href") or ""
+        if not href or href.startswith("#") or urlsplit(href).scheme:
+            continue
+        target = resolve_link(href, None)
+        if target is None:
+            link.drop_tag()
+            continue
+        link.set("href", target)
+        if target.startswith("#"):
+            link.set("class", "xref")
 
 
 def _valid_web_links(root: lxml.html.HtmlElement) -> None:

@@ -32,7 +32,8 @@ def run_chapbook(*args: str, cwd: Path | None = None) -> subprocess.CompletedPro
 
 def build_book(source: Path, out: Path, *extra: str) -> Built:
     """Build as a user would; every EPUB the suite builds must pass epubcheck with nothing to report."""
-    result = run_chapbook("build", str(source), "-o", str(out), *extra)
+    # -v: every warning as it comes, for the tests that read them (the terminal shows a few of each kind).
+    result = run_chapbook("build", str(source), "-o", str(out), "-v", *extra)
     assert result.returncode == 0, result.stderr
     written = [Path(line) for line in result.stdout.split()]
     epub = next((p for p in written if p.suffix == ".epub"), None)

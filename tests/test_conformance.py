@@ -309,3 +309,64 @@ def test_jekyll_links_follow_permalinks(jekyll_site: Built) -> None:
     assert not found["→ the first"].startswith("http"), found
     assert found["→ the about page"] == "https://notes.example.com/site/about.html"
     assert found["→ the code"] == "https://code.example.com/garden/issues"  # {{ site.repository }} from _config.yml
+
+
+# ---------------------------------------------------------------------------------------------------
+# The Rust blog, a real Zola site: a fixed, seeded sample of its posts (the whole blog is built by
+# hand; see the benchmarks), with the pictures its page bundles hold.
+
+RUST_BLOG = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "rust-blog"
+
+
+def rust_blog_sample(into: Path, with_pictures: int = 12, without: int = 6) -> list[Path]:
+    import random
+    import re
+    import shutil
+
+    content = RUST_BLOG / "content"
+    posts = sorted(p for p in content.rglob("*.md") if p.name != "_index.md")
+    pictured = [p for p in posts if p.name == "index.md" and re.search(r"!\[|<img", p.read_text(encoding="utf-8"))]
+    chosen = random.Random(2026).sample(pictured, with_pictures) + \
+        random.Random(2026).sample([p for p in posts if p not in pictured], without)
+    into.mkdir(parents=True, exist_ok=True)
+    shutil.copy(RUST_BLOG / "config.toml", into / "config.toml")
+    for index in content.rglob("_index.md"):
+        (into / index.relative_to(RUST_BLOG)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(index, into / index.relative_to(RUST_BLOG))
+    for post in chosen:
+        source = post.parent if post.name == "index.md" else post
+        target = into / source.relative_to(RUST_BLOG)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(source, target) if source.is_dir() else shutil.copy(source, target)
+    return chosen
+
+
+def expected_bundle_pictures(post: Path) -> set[str]:
+    """What Zola serves beside a page bundle and the post shows: relative picture paths whose file the
+    corpus holds (larger ones were left out of it, as a missing file would be)."""
+    import re
+
+    text = post.read_text(encoding="utf-8")
+    sources = re.findall(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)", text) + re.findall(r'<img[^>]*\ssrc="([^"]+)"', text)
+    return {(post.parent / src).resolve().name for src in sources
+            if "://" not in src and not src.startswith("/") and (post.parent / src).is_file()}
+
+
+@pytest.mark.skipif(not RUST_BLOG.is_dir(), reason="shared/corpora is not beside this checkout")
+def test_a_sample_of_the_rust_blog_shows_every_picture_and_keeps_its_links(tmp_path: Path) -> None:
+    chosen = rust_blog_sample(tmp_path / "site")
+    built = build_book(tmp_path / "site", tmp_path / "out")  # epubcheck: nothing to report
+    expected = set().union(*(expected_bundle_pictures(post) for post in chosen))
+    assert len(expected) >= 20
+    with zipfile.ZipFile(built.epub) as archive:
+        carried = {Path(name).stem for name in archive.namelist() if name.startswith("EPUB/images/")}
+    from chapbook.sources.essays import slugify
+    assert {slugify(Path(name).stem) for name in expected} <= carried
+    rasters = {name for name in expected if not name.endswith(".svg")}
+    assert sum(len(page.images) for page in pypdf.PdfReader(built.pdf).pages) >= len(rasters)
+    text = text_of(built.epub)
+    assert "+++" not in text and "path = " not in text
+    for root in chapters(built.epub).values():
+        for anchor in root.iter(f"{XHTML}a"):
+            href = anchor.get("href", "")
+            assert href.startswith(("#", "http:", "https:", "mailto:")) or ".xhtml" in href, href

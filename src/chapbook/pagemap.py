@@ -136,7 +136,8 @@ _NO_LOOSE_TEXT = {"ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr"}
 
 def _insert_at(element: etree._Element, chars: int, marker: etree._Element) -> None:
     parent = element.getparent()
-    if chars == 0 and parent is not None and _local(parent.tag) not in _NO_LOOSE_TEXT:
+    # A <details> must open with its <summary>: a page starting there is marked inside the summary.
+    if chars == 0 and parent is not None and _local(parent.tag) not in _NO_LOOSE_TEXT and _local(element.tag) != "summary":
         # A page that starts with a whole block: the marker goes before it, not into a heading's text.
         element.addprevious(marker)
         return

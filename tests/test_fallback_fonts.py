@@ -80,6 +80,25 @@ def test_each_kind_of_character_prints_in_its_fallback(signs: Built) -> None:
     assert faces("│ ∑ √ │") == {"Source-Code-Pro"}
 
 
+def test_a_fallback_leaves_the_leading_as_the_theme_set_it(signs: Built) -> None:
+    """Noto Sans Symbols 2 reaches 0.63 em below the baseline: served as it is, the ✗ would open the line below."""
+    reader = pypdf.PdfReader(signs.pdf)
+    page = next(page for page in reader.pages if "map I carried" in page.extract_text())
+    rows: dict[float, str] = {}
+
+    def visit(text: str, cm: object, tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            rows[round(tm[5], 2)] = rows.get(round(tm[5], 2), "") + text
+
+    page.extract_text(visitor_text=visit)
+    baselines = sorted(rows)
+    first = next(y for y in baselines if "★" in rows[y] and "map" in rows[y])
+    last = next(y for y in baselines if "Доброе" in rows[y])
+    body = [y for y in baselines if first <= y <= last]  # three paragraphs: symbols, emoji, CJK
+    steps = [b - a for a, b in zip(body, body[1:])]
+    assert len(body) >= 6 and max(steps) - min(steps) < 0.05, rows
+
+
 def test_fallbacks_are_named_once_per_essay_and_font_with_the_line(signs: Built) -> None:
     warnings = [line for line in signs.stderr.splitlines() if "printed in" in line]
     assert any(line.endswith('signs.md:2: "★⏎✓" are not in EB Garamond; printed in STIX Two Math') for line in warnings)

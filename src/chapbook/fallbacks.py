@@ -10,7 +10,9 @@ and a character the face has is set as before.
 from __future__ import annotations
 
 import importlib.util
+import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import tinycss2
@@ -98,3 +100,49 @@ def _with_fallbacks(value: list) -> str:
     if comma is None:
         return f"{tinycss2.serialize(value).strip()}, {names}"
     return f"{tinycss2.serialize(value[:comma]).strip()}, {names}{tinycss2.serialize(value[comma:]).rstrip()}"
+
+
+@lru_cache(maxsize=64)
+def within_lines(path: Path, ascent: float, descent: float) -> bytes:
+    """The font file with its ascent and descent no larger than these (in em): what print reads.
+
+    WeasyPrint makes a line as tall as the tallest font on it, and some fallbacks reach far above
+    or below a text face (Noto Sans Symbols 1.48 em up, Symbols 2 0.63 em down): one ✗ would open
+    the line below it by two points. Within the theme's own metrics, a fallback leaves the leading
+    as the theme set it. Only the numbers change, in place: the glyphs, and the file on disk, stay."""
+    data = bytearray(path.read_bytes())
+    for start in _font_offsets(data):
+        tables = {}
+        for record in range(start + 12, start + 12 + 16 * struct.unpack_from(">H", data, start + 4)[0], 16):
+            tag, _, offset, length = struct.unpack_from(">4sIII", data, record)
+            tables[tag] = (record, offset, length)
+        units = struct.unpack_from(">H", data, tables[b"head"][1] + 18)[0]
+        top, bottom = round(ascent * units), round(descent * units)
+        hhea = tables[b"hhea"][1]
+        _lower(data, hhea + 4, ">h", top)  # ascender
+        _lower(data, hhea + 6, ">h", -bottom, deeper=True)  # descender, negative
+        if b"OS/2" in tables:
+            os2 = tables[b"OS/2"][1]
+            _lower(data, os2 + 68, ">h", top)  # sTypoAscender
+            _lower(data, os2 + 70, ">h", -bottom, deeper=True)  # sTypoDescender
+            _lower(data, os2 + 74, ">H", top)  # usWinAscent
+            _lower(data, os2 + 76, ">H", bottom)  # usWinDescent, positive
+        for tag in (b"hhea", b"OS/2"):
+            if tag in tables:
+                record, offset, length = tables[tag]
+                padded = bytes(data[offset:offset + length]) + b"\0" * (-length % 4)
+                checksum = sum(struct.unpack(f">{len(padded) // 4}I", padded)) & 0xFFFFFFFF
+                struct.pack_into(">I", data, record + 4, checksum)
+    return bytes(data)
+
+
+def _font_offsets(data: bytearray) -> list[int]:
+    """Where each font's table directory starts: one font, or each of a collection's."""
+    if data[:4] != b"ttcf":
+        return [0]
+    return [struct.unpack_from(">I", data, 12 + 4 * index)[0] for index in range(struct.unpack_from(">I", data, 8)[0])]
+
+
+def _lower(data: bytearray, offset: int, layout: str, limit: int, deeper: bool = False) -> None:
+    value = struct.unpack_from(layout, data, offset)[0]
+    struct.pack_into(layout, data, offset, max(value, limit) if deeper else min(value, limit))

@@ -16,7 +16,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import warn
-from .fallbacks import with_fallbacks
+from .fallbacks import with_fallbacks, within_lines
 from .formulas import formulas_as_svg, math_scale
 from .glyphs import replace_unprintable, report_fallbacks
 from .model import Book
@@ -24,7 +24,7 @@ from .pagemap import number_for_print
 from .pictures import print_bytes
 from .printnotes import links_as_notes, notes_at_page_foot
 from .render import front_matter_context, render
-from .themes import Theme
+from .themes import Theme, fallback_faces
 
 # Images are named relative to the book ("images/lamp.jpg"); this base makes them absolute
 # without pointing at any real folder, so only the fetcher decides what they are.
@@ -67,6 +67,8 @@ class BookFetcher(URLFetcher):
         self.images = {VIRTUAL_BASE + image.name: image for image in book.images}
         own = (theme.book_css_folder,) if theme.book_css_folder else ()
         self.folders = (theme.folder.resolve(), *theme.font_folders, *own)
+        self.fallbacks = {face.path.resolve() for face in fallback_faces()}
+        self.line_extent = theme.line_extent
         # PDF/X-4: the printer's profile, and pictures separated into its inks.
         self.profile = book.root / book.config.output_profile if book.config.output_profile else None
 
@@ -79,6 +81,8 @@ class BookFetcher(URLFetcher):
         if path is None:
             warn("pdf", None, f"refused to load {url}: a book may only use files inside it")
             raise ValueError(f"not a file of this book: {url}")
+        if path in self.fallbacks and self.line_extent:
+            return URLFetcherResponse(url, body=within_lines(path, *self.line_extent))
         return URLFetcherResponse(url, body=path.read_bytes())
 
     def _allowed_file(self, url: str) -> Path | None:

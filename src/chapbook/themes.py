@@ -70,6 +70,13 @@ class Theme:
             paths.setdefault(face.family, []).append(face.path)
         return {family: _coverage(tuple(files)) for family, files in paths.items()}
 
+    @property
+    def line_extent(self) -> tuple[float, float] | None:
+        """How far the theme's faces reach above and below the baseline, in em: the least of them,
+        which a fallback is kept within so that it never opens a line."""
+        metrics = [_extent(face.path) for face in self.faces]
+        return (min(up for up, _ in metrics), min(down for _, down in metrics)) if metrics else None
+
     def font_face_css(self) -> str:
         """@font-face rules for the print engine (file URLs its fetcher is allowed to read), the
         theme's faces and the fallbacks behind them.
@@ -88,6 +95,17 @@ def _x_height(path: Path) -> float | None:
     with TTFont(path, lazy=True) as font:
         height = getattr(font["OS/2"], "sxHeight", 0) if "OS/2" in font else 0
         return height / font["head"].unitsPerEm if height else None
+
+
+@lru_cache(maxsize=16)
+def _extent(path: Path) -> tuple[float, float]:
+    """The ascent and descent (em) the text engine lays lines out with: the typographic ones where
+    the font says to use them, else hhea's."""
+    with TTFont(path, lazy=True) as font:
+        units, os2 = font["head"].unitsPerEm, font["OS/2"]
+        if os2.fsSelection & 1 << 7:  # USE_TYPO_METRICS
+            return os2.sTypoAscender / units, -os2.sTypoDescender / units
+        return font["hhea"].ascent / units, -font["hhea"].descent / units
 
 
 @lru_cache(maxsize=64)

@@ -12,6 +12,7 @@ import pypdf
 import pytest
 
 from epubcheck_helper import epubcheck_messages
+from pdf_glyphs import notdef_glyphs
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "book"
@@ -31,7 +32,8 @@ def run_chapbook(*args: str, cwd: Path | None = None) -> subprocess.CompletedPro
 
 
 def build_book(source: Path, out: Path, *extra: str) -> Built:
-    """Build as a user would; every EPUB the suite builds must pass epubcheck with nothing to report."""
+    """Build as a user would; every EPUB the suite builds must pass epubcheck with nothing to report, and
+    no PDF may draw a .notdef box for a character its fonts lack."""
     # -v: every warning as it comes, for the tests that read them (the terminal shows a few of each kind).
     result = run_chapbook("build", str(source), "-o", str(out), "-v", *extra)
     assert result.returncode == 0, result.stderr
@@ -40,6 +42,8 @@ def build_book(source: Path, out: Path, *extra: str) -> Built:
     pdf = next((p for p in written if p.suffix == ".pdf"), None)
     if epub is not None:
         assert epubcheck_messages(epub) == [], f"epubcheck on the EPUB built from {source}"
+    if pdf is not None:
+        assert notdef_glyphs(pdf) == [], f".notdef glyphs in the PDF built from {source}"
     return Built(epub, pdf, result.stdout, result.stderr)
 
 

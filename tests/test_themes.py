@@ -47,7 +47,7 @@ def test_an_unknown_theme_is_an_error_listing_the_themes(tmp_path: Path) -> None
         load_theme("nope", tmp_path, tmp_path / "book.toml")
 
 
-def test_missing_glyphs_are_named(tmp_path: Path) -> None:
-    theme = load_theme("classic", tmp_path, tmp_path / "book.toml")
-    assert theme.missing_characters("plain “text” – ok ↑") == set()
-    assert theme.missing_characters("warning ⚠ and 😄") == {"⚠", "😄"}
+def test_the_theme_knows_which_characters_its_faces_have(tmp_path: Path) -> None:
+    coverage = load_theme("classic", tmp_path, tmp_path / "book.toml").coverage
+    assert all(ord(char) in coverage["EB Garamond"] for char in "plain “text” – ok ↑")
+    assert ord("⚠") not in coverage["EB Garamond"] and ord("😄") not in coverage["EB Garamond"]

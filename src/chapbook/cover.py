@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pypdfium2
 import weasyprint
 from PIL import Image as Picture
-from weasyprint.text.fonts import FontConfiguration
 
+from .fallbacks import with_fallbacks
 from .model import Book
-from .pdf import BookFetcher
+from .pdf import BookFetcher, BookFonts
 from .pictures import CORE_TYPES, picture_type
 from .render import render
 from .themes import Theme
@@ -38,19 +38,19 @@ def front_cover(book: Book, theme: Theme) -> CoverImage:
     return CoverImage("images/cover.jpg", "image/jpeg", draw_cover(book, theme))
 
 
-def cover_stylesheet(theme: Theme, fonts: FontConfiguration, fetcher: BookFetcher,
+def cover_stylesheet(theme: Theme, fonts: BookFonts, fetcher: BookFetcher,
                      sizes: str, structure: str = "") -> weasyprint.CSS:
     """The theme's one cover design (the EPUB's cover image, the print wrap's front), sized by the caller.
 
     The base design comes first and the theme's own stylesheets after it, so a theme's cover rules
     (the diary's script title, paper and ornament) win over the base ones; the sizes come last."""
-    css = "\n".join([theme.font_face_css(), structure, theme.cover_css, theme.shared_css, sizes])
+    css = "\n".join([theme.font_face_css(), with_fallbacks("\n".join([structure, theme.cover_css, theme.shared_css])), sizes])
     return weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, base_url=theme.folder.as_uri() + "/")
 
 
 def draw_cover(book: Book, theme: Theme) -> bytes:
     """Lay out the theme's cover page with the book's fonts, and photograph it as a JPEG."""
-    fonts = FontConfiguration()
+    fonts = BookFonts()
     fetcher = BookFetcher(book, theme)
     size = f"@page {{ size: {COVER_WIDTH_IN}in {COVER_HEIGHT_IN}in; margin: 0; }}\n.cover {{ height: {COVER_HEIGHT_IN}in; }}"
     html = render("cover.html.j2", config=book.config)

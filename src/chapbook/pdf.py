@@ -11,22 +11,52 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.html
 import weasyprint
+from weasyprint.text.ffi import ffi, fontconfig, pangoft2
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .errors import shown, warn
+from .errors import warn
+from .fallbacks import with_fallbacks, within_lines
 from .formulas import formulas_as_svg, math_scale
+from .glyphs import replace_unprintable, report_fallbacks
 from .model import Book
 from .pagemap import number_for_print
 from .pictures import print_bytes
 from .printnotes import links_as_notes, notes_at_page_foot
 from .render import front_matter_context, render
-from .themes import Theme
+from .themes import Theme, fallback_faces
 
 # Images are named relative to the book ("images/lamp.jpg"); this base makes them absolute
 # without pointing at any real folder, so only the fetcher decides what they are.
 VIRTUAL_BASE = "file:///chapbook-book/"
 OUTPUT_PROFILE_URL = VIRTUAL_BASE + "output-profile.icc"
+
+
+# WeasyPrint declares only the fontconfig calls it makes itself; these two build a configuration anew.
+ffi.cdef("FcConfig * FcInitLoadConfig (void); FcBool FcConfigBuildFonts (FcConfig *config);")
+
+
+class BookFonts(FontConfiguration):
+    """WeasyPrint's fonts without the machine's colour fonts.
+
+    The text engine sets an emoji in a colour emoji font when the machine has one, whatever the
+    stylesheet asks: the page would get a bitmap picture, on this machine and not the next. Without
+    them, an emoji prints in the monochrome Noto Emoji that stands behind every theme."""
+
+    NO_COLOUR = (b'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd"><fontconfig>'
+                 b'<selectfont><rejectfont><pattern><patelt name="color"><bool>true</bool></patelt></pattern>'
+                 b"</rejectfont></selectfont></fontconfig>")
+
+    def __init__(self) -> None:
+        super().__init__()
+        # A font is rejected as the configuration gathers the fonts: so the machine's configuration
+        # again, with the rule read before the fonts.
+        config = fontconfig.FcInitLoadConfig()
+        fontconfig.FcConfigParseAndLoadFromMemory(config, self.NO_COLOUR, True)
+        fontconfig.FcConfigBuildFonts(config)
+        pangoft2.pango_fc_font_map_set_config(ffi.cast("PangoFcFontMap *", self.font_map), config)
+        fontconfig.FcConfigDestroy(config)  # the font map keeps its own reference, as WeasyPrint's does
+        self._config = config
 
 
 class BookFetcher(URLFetcher):
@@ -37,6 +67,8 @@ class BookFetcher(URLFetcher):
         self.images = {VIRTUAL_BASE + image.name: image for image in book.images}
         own = (theme.book_css_folder,) if theme.book_css_folder else ()
         self.folders = (theme.folder.resolve(), *theme.font_folders, *own)
+        self.fallbacks = {face.path.resolve() for face in fallback_faces()}
+        self.line_extent = theme.line_extent
         # PDF/X-4: the printer's profile, and pictures separated into its inks.
         self.profile = book.root / book.config.output_profile if book.config.output_profile else None
 
@@ -49,6 +81,8 @@ class BookFetcher(URLFetcher):
         if path is None:
             warn("pdf", None, f"refused to load {url}: a book may only use files inside it")
             raise ValueError(f"not a file of this book: {url}")
+        if path in self.fallbacks and self.line_extent:
+            return URLFetcherResponse(url, body=within_lines(path, *self.line_extent))
         return URLFetcherResponse(url, body=path.read_bytes())
 
     def _allowed_file(self, url: str) -> Path | None:
@@ -58,20 +92,6 @@ class BookFetcher(URLFetcher):
         path = Path(unquote(parts.path)).resolve()
         inside = any(path.is_relative_to(folder) for folder in self.folders)
         return path if inside and path.is_file() else None
-
-
-def report_missing_glyphs(book: Book, theme: Theme) -> None:
-    """Name each character no theme font has, per essay: it would print in some other typeface."""
-    for essay in book.essays:
-        body = lxml.html.fragment_fromstring(essay.xhtml or "<p/>", create_parent="div")
-        for formula in body.xpath("//*[local-name() = 'math']"):  # drawn from the math font, not the theme's
-            formula.drop_tree()
-        text = essay.title + body.text_content()
-        missing = sorted(theme.missing_characters(text))
-        if missing:
-            listed = ", ".join(f"{char} (U+{ord(char):04X})" for char in missing[:8])
-            warn(shown(essay.source), None, f"{listed} are in none of the theme's fonts ({', '.join(theme.families)}); "
-                 "they print in a fallback font. Replace them or add a font that has them")
 
 
 # Amazon KDP's minimum inside margin by page count (up to that many pages → inches).
@@ -119,6 +139,7 @@ def html_for_print(book: Book, theme: Theme) -> str:
     notes_at_page_foot(root)
     if book.config.print_links != "none":
         links_as_notes(root, at_chapter_end=book.config.print_links == "chapter-end")
+    replace_unprintable(root, book, theme)  # last: the notes and link addresses above are text to print too
     return lxml.html.tostring(root, doctype="<!DOCTYPE html>", encoding="unicode")
 
 
@@ -127,12 +148,13 @@ def lay_out(book: Book, theme: Theme) -> weasyprint.Document:
 
     The gutter depends on the page count, which depends on the gutter: lay out, and again with
     the wider gutter when the count crossed a step of the table (at most twice more)."""
-    report_missing_glyphs(book, theme)
     html = html_for_print(book, theme)
     gutter = gutter_for(0)
     with weasyprint_warnings():  # once around every pass, so a warning is not repeated per pass
-        for _ in range(3):
+        for attempt in range(3):
             document = _render(book, theme, html, gutter)
+            if attempt == 0:  # every pass sets the same text in the same faces
+                report_fallbacks(document, book, theme)
             wanted = gutter_for(len(document.pages))
             if wanted <= gutter:
                 break
@@ -146,14 +168,15 @@ def lay_out(book: Book, theme: Theme) -> weasyprint.Document:
 
 
 def _render(book: Book, theme: Theme, html: str, gutter: float) -> weasyprint.Document:
-    fonts = FontConfiguration()
+    fonts = BookFonts()
     profiles: dict = {}  # the @color-profile rules the stylesheets declare (PDF/X-4's press), for the render
     fetcher = BookFetcher(book, theme)
-    css = "\n".join([theme.font_face_css(), theme.shared_css, theme.print_css, page_css(book, gutter), press_css(book)])
+    css = "\n".join([theme.font_face_css(), with_fallbacks(theme.shared_css + "\n" + theme.print_css),
+                     page_css(book, gutter), press_css(book)])
     stylesheets = [weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, color_profiles=profiles,
                                   base_url=theme.folder.as_uri() + "/")]
     if theme.book_css:
-        stylesheets.append(weasyprint.CSS(string=theme.book_css, font_config=fonts, url_fetcher=fetcher,
+        stylesheets.append(weasyprint.CSS(string=with_fallbacks(theme.book_css), font_config=fonts, url_fetcher=fetcher,
                                           color_profiles=profiles, base_url=theme.book_css_folder.as_uri() + "/"))
     return weasyprint.HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
         stylesheets=stylesheets, font_config=fonts, color_profiles=profiles)

@@ -12,6 +12,7 @@ import fontpkg
 from fontTools.ttLib import TTFont
 
 from .errors import ChapbookError, shown, warn
+from .fallbacks import FALLBACKS
 from .model import Book
 
 # Themes shipped with chapbook live in the repository's styles/; a book may bring its own.
@@ -26,7 +27,7 @@ class FontFace:
     family: str
     path: Path
     style: str
-    weight: str  # "400" or a variable range "400 800"
+    weight: str  # "400", a variable range "400 800", or "" for whatever weight the file has
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class Theme:
 
     @property
     def font_folders(self) -> tuple[Path, ...]:
-        return tuple(sorted({face.path.parent for face in self.faces}))
+        """The folders of the theme's fonts and of the fallbacks: the fonts the print engine may read."""
+        return tuple(sorted({face.path.parent for face in (*self.faces, *fallback_faces())}))
 
     @property
     def epub_stylesheet(self) -> str:
@@ -60,21 +62,31 @@ class Theme:
         text = next((face for face in self.faces if face.style == "normal"), self.faces[0] if self.faces else None)
         return _x_height(text.path) if text else None
 
-    def missing_characters(self, text: str) -> set[str]:
-        """The printable characters of text that none of the theme's fonts can draw."""
-        covered = _coverage(tuple(face.path for face in self.faces))
-        return {char for char in set(text) if char.isprintable() and not char.isspace() and ord(char) not in covered
-                and not 0xFE00 <= ord(char) <= 0xFE0F}  # variation selectors only pick a glyph style
+    @property
+    def coverage(self) -> dict[str, frozenset[int]]:
+        """Each family print may set text in, the theme's and then the fallbacks, with the characters it has."""
+        paths: dict[str, list[Path]] = {}
+        for face in (*self.faces, *fallback_faces()):
+            paths.setdefault(face.family, []).append(face.path)
+        return {family: _coverage(tuple(files)) for family, files in paths.items()}
+
+    @property
+    def line_extent(self) -> tuple[float, float] | None:
+        """How far the theme's faces reach above and below the baseline, in em: the least of them,
+        which a fallback is kept within so that it never opens a line."""
+        metrics = [_extent(face.path) for face in self.faces]
+        return (min(up for up, _ in metrics), min(down for _, down in metrics)) if metrics else None
 
     def font_face_css(self) -> str:
-        """@font-face rules for the print engine (file URLs its fetcher is allowed to read).
+        """@font-face rules for the print engine (file URLs its fetcher is allowed to read), the
+        theme's faces and the fallbacks behind them.
 
         A variable font gets no weight: WeasyPrint 70 rejects a range ("400 800"), and without
         one its text engine picks the weight each run asks for from the font's own axis."""
         return "\n".join(
-            f"@font-face {{ font-family: '{face.family}'; src: url('{face.path.as_uri()}'); "
-            f"font-style: {face.style};{'' if ' ' in face.weight else f' font-weight: {face.weight};'} }}"
-            for face in self.faces
+            f"@font-face {{ font-family: '{face.family}'; src: url('{face.path.as_uri()}'); font-style: {face.style};"
+            f"{f' font-weight: {face.weight};' if face.weight and ' ' not in face.weight else ''} }}"
+            for face in (*self.faces, *fallback_faces())
         )
 
 
@@ -85,13 +97,41 @@ def _x_height(path: Path) -> float | None:
         return height / font["head"].unitsPerEm if height else None
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
+def _extent(path: Path) -> tuple[float, float]:
+    """The ascent and descent (em) the text engine lays lines out with: the typographic ones where
+    the font says to use them, else hhea's."""
+    with TTFont(path, lazy=True) as font:
+        units, os2 = font["head"].unitsPerEm, font["OS/2"]
+        if os2.fsSelection & 1 << 7:  # USE_TYPO_METRICS
+            return os2.sTypoAscender / units, -os2.sTypoDescender / units
+        return font["hhea"].ascent / units, -font["hhea"].descent / units
+
+
+@lru_cache(maxsize=64)
 def _coverage(paths: tuple[Path, ...]) -> frozenset[int]:
     covered: set[int] = set()
     for path in paths:
-        with TTFont(path, lazy=True) as font:
+        with TTFont(path, lazy=True, fontNumber=0) as font:  # a collection's first face (its others share the glyphs)
             covered.update(font.getBestCmap())
     return frozenset(covered)
+
+
+@lru_cache(maxsize=1)
+def fallback_faces() -> tuple[FontFace, ...]:
+    """The fallback fonts as faces (see fallbacks.py); one whose package is missing is said, and left out."""
+    faces = []
+    for fallback in FALLBACKS:
+        try:
+            path = fallback.path
+        except FileNotFoundError:
+            path = None
+        if path is None or not path.is_file():
+            warn(fallback.package, None, f"fallback font {fallback.family} is not installed; characters the theme's fonts "
+                 f"lack may print as empty boxes. Reinstall chapbook to bring back its package")
+            continue
+        faces.append(FontFace(fallback.family, path, fallback.style, ""))
+    return tuple(faces)
 
 
 def load_theme(name: str, book_root: Path, config_path: Path, stylesheet: str = "") -> Theme:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import weasyprint
 from PIL import Image as Picture
-from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcherResponse
 
 from .config import CONFIG_NAME
@@ -15,7 +14,7 @@ from .cover import cover_stylesheet
 from .errors import warn
 from .markdown import render_title
 from .model import Book
-from .pdf import VIRTUAL_BASE, BookFetcher, source_date, weasyprint_warnings
+from .pdf import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
 from .render import render
 from .themes import BUILTIN_STYLES, Theme
 
@@ -84,7 +83,7 @@ def wrap_for(book: Book, pages: int) -> Wrap:
 
 def write_wrap(book: Book, theme: Theme, wrap: Wrap, target: Path) -> None:
     """Lay out the wrap on one page whose trim is the closed book's outline, and write it as a PDF."""
-    fonts = FontConfiguration()
+    fonts = BookFonts()
     fetcher = _WrapFetcher(book, theme)
     # The blurb is printed, so it gets the book's typography: curly quotes, dashes.
     blurb = [render_title(part, language=book.config.language)

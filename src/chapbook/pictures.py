@@ -3,6 +3,7 @@ devices; its true type, read from its bytes; an SVG drawing without what a book 
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from pathlib import Path
@@ -165,6 +166,14 @@ def _safe_reference(element: str, href: str) -> bool:
     if element == "a":
         return href.lower().startswith(("http://", "https://", "mailto:"))
     return len(href) <= DATA_CAP and bool(SAFE_DATA.match(href))
+
+
+def data_picture(url: str) -> tuple[str, bytes] | None:
+    """The media type and bytes of a picture written into a drawing (a data: URL the cleaner keeps)."""
+    if len(url) > DATA_CAP or not SAFE_DATA.match(url):
+        return None
+    header, _, encoded = url.partition(",")
+    return header[len("data:"):].split(";")[0], base64.b64decode(encoded)
 
 
 def _clean_css(css: str, removed: list[str]) -> str:

@@ -26,7 +26,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "lang", "title"},
-    "a": {"href"},
+    "a": {"href", "name"},
     "img": {"src", "alt", "width", "height", RAW_IMAGE_LINE},
     "ol": {"start", "reversed"},
     "td": {"colspan", "rowspan", "style"},
@@ -69,6 +69,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
             _sizes_as_css(image)
     _drop_empty_paragraphs(root)
     _valid_web_links(root)
+    _names_as_ids(root)
     for element in root.iter():
         if element.get("id"):
             element.set("id", id_prefix + element.get("id"))
@@ -288,6 +289,16 @@ def _valid_web_links(root: lxml.html.HtmlElement) -> None:
             link.drop_tag()
         else:
             link.set("href", address)
+
+
+def _names_as_ids(root: lxml.html.HtmlElement) -> None:
+    """<a name="tool"> is how older HTML marks a place to link to; XHTML knows only ids."""
+    taken = {str(value) for value in root.xpath("//@id")}
+    for anchor in root.iter("a"):
+        name = "-".join((anchor.attrib.pop("name", None) or "").split())
+        if name and not anchor.get("id") and name not in taken:
+            anchor.set("id", name)
+            taken.add(name)
 
 
 def _escape_text(text: str) -> str:

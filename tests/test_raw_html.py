@@ -44,6 +44,10 @@ Seeds came from [the seed shop](https://seeds.example.org/list?utm_source=blog&i
 ![](gone.png)
 
 The end of the walk is the gate.<a name="the gate"></a> Shut [the gate](#the-gate) behind you.
+
+<div class="chart"><noscript><img alt="Rainfall by month, wettest in October" src="beans.png"></noscript></div>
+
+Raw links: <a href="shed.md">to the shed</a>, <a href="rainfall.csv">the figures</a>.
 """
 
 SHED = """+++
@@ -124,6 +128,17 @@ def test_an_old_named_anchor_is_an_id_links_can_reach(chapter: etree._Element) -
     links = {"".join(a.itertext()): a.get("href") for a in chapter.iter(f"{X}a")}
     assert links["the gate"] == "#allotment--the-gate"
     assert chapter.xpath("//*[@id='allotment--the-gate']") and not chapter.xpath("//@name")
+
+
+def test_raw_links_land_as_markdown_links_do_and_noscript_pictures_show(built: Built,
+                                                                         chapter: etree._Element) -> None:
+    links = {"".join(a.itertext()): a for a in chapter.iter(f"{X}a")}
+    assert links["to the shed"].get("href") == "shed.xhtml#shed" and links["to the shed"].get("class") == "xref"
+    assert "the figures" not in links and "the figures." in "".join(chapter.itertext())  # no such page
+    assert 'allotment.md:33: link "rainfall.csv"' in built.stderr
+    assert [i.get("alt") for i in chapter.iter(f"{X}img")][-1] == "Rainfall by month, wettest in October"
+    assert "&lt;img" not in etree.tostring(chapter, encoding="unicode")
+    assert "data-chapbook-line" not in etree.tostring(chapter, encoding="unicode")
 
 
 def test_an_address_browsers_forgive_is_made_valid(chapter: etree._Element) -> None:

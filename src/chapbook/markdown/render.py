@@ -20,6 +20,7 @@ from .typography import dash_spacing_plugin, lead_in_plugin
 from .links import LinkResolver, links_plugin
 from .liquid import liquid_plugin
 from .math import math_plugin
+from .rawhtml import raw_lines_plugin
 from .shortcodes import Shortcode, shortcodes_plugin
 from .verse import verse_plugin
 from ..sources.essays import slugify
@@ -69,6 +70,7 @@ def _parser(language: str) -> MarkdownIt:
     md.use(shortcodes_plugin)
     md.use(liquid_plugin)
     md.use(links_plugin)
+    md.use(raw_lines_plugin)
     # Headings get the ids Zola gives them, so links to #anchors keep working in the book.
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
     md.core.ruler.push("chapbook_shift_headings", _shift_headings)
@@ -124,4 +126,5 @@ def render_body(
     # A paired shortcode's body: Markdown inside the essay, not an essay's opening (no lead-in, no epigraph).
     env["render_markdown"] = lambda text: parser.render(text, {**env, "nested": True})
     html = parser.render(markdown, env)
-    return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"], warn))
+    return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"], warn,
+                                       resolve_link))

@@ -12,7 +12,9 @@ import nh3
 from lxml import etree
 
 from ..urls import valid_url
-from .images import RAW_IMAGE_LINE, ImageResolver, missing_image_html
+from .images import ImageResolver, missing_image_html
+from .links import LinkResolver, between_pages
+from .rawhtml import RAW_LINE, raw_line
 
 # Given a message and the line in the Markdown body (None if unknown), report a problem.
 Warn = Callable[[str, "int | None"], None]
@@ -26,8 +28,8 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "lang", "title"},
-    "a": {"href", "name"},
-    "img": {"src", "alt", "width", "height", RAW_IMAGE_LINE},
+    "a": {"href", "name", RAW_LINE},
+    "img": {"src", "alt", "width", "height", RAW_LINE},
     "ol": {"start", "reversed"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "style"},
@@ -35,16 +37,17 @@ ALLOWED_ATTRIBUTES = {
 
 
 def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: set[str],
-             formulas: dict[str, str] | None = None, warn: Warn | None = None) -> str:
+             formulas: dict[str, str] | None = None, warn: Warn | None = None,
+             resolve_link: LinkResolver | None = None) -> str:
     """Clean the HTML, prefix its ids (and the links to them), and serialise it as XHTML.
 
-    Markdown images were resolved while parsing (`resolved`); an <img> written as raw HTML is
-    resolved here, the same way, so it cannot point outside the book either, and is made valid
-    (an alt text, whole-pixel sizes). Formulas (MathML, which the cleaner does not know) replace
-    their placeholders after cleaning.
+    Markdown images and links were resolved while parsing (`resolved`); an <img> or <a> written as
+    raw HTML is resolved here, the same way, so it cannot point outside the book either, and is made
+    valid (an alt text, whole-pixel sizes). Formulas (MathML, which the cleaner does not know)
+    replace their placeholders after cleaning.
     """
     cleaned = nh3.clean(
-        embeds_as_links(html),
+        embeds_as_links(noscript_shown(html)),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -59,8 +62,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
     if formulas:
         _put_formulas(root, formulas)
     for image in list(root.iter("img")):
-        written_on = image.attrib.pop(RAW_IMAGE_LINE, "")
-        line = int(written_on) if written_on.isdigit() else None
+        line = raw_line(image)
         src = image.get("src", "")
         if src not in resolved:
             _resolve_raw_image(image, resolve_image(src, image.get("alt"), line))
@@ -68,6 +70,10 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
             _give_alt_text(image, src, line, warn or _quiet)
             _sizes_as_css(image)
     _drop_empty_paragraphs(root)
+    for link in list(root.iter("a")):
+        line = raw_line(link)
+        if line is not None and resolve_link is not None:
+            _resolve_raw_link(link, resolve_link, line)
     _valid_web_links(root)
     _names_as_ids(root)
     for element in root.iter():
@@ -78,6 +84,16 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
         if href and href.startswith("#") and len(href) > 1 and element.get("class") != "xref":
             element.set("href", "#" + id_prefix + href[1:])
     return inner_xml(root).strip()
+
+
+_NOSCRIPT = re.compile(r"</?noscript\b[^>]*>", re.IGNORECASE)
+
+
+def noscript_shown(html: str) -> str:
+    """A book runs no scripts, so what a page shows without them (<noscript>: a chart's picture) is
+    what the book shows; the cleaner would keep it as literal text. Only the tags go: parsing and
+    writing the HTML again would escape what is in <a name> and change the words."""
+    return _NOSCRIPT.sub("", html)
 
 
 # What a page cannot play: each becomes a link to what it showed, with a word on what it was.
@@ -221,6 +237,20 @@ def _resolve_raw_image(image: lxml.html.HtmlElement, src: str | None) -> None:
         image.getparent().replace(image, stand_in)
         return
     image.drop_tree()  # no words to show in its place: nothing is left, not even an empty frame
+
+
+def _resolve_raw_link(link: lxml.html.HtmlElement, resolve: LinkResolver, line: int) -> None:
+    """A raw <a> to another page lands where a Markdown link to it would, or keeps its words."""
+    href = link.get("href") or ""
+    if not between_pages(href):
+        return
+    target = resolve(href, line)
+    if target is None:
+        link.drop_tag()
+        return
+    link.set("href", target)
+    if target.startswith("#"):
+        link.set("class", "xref")  # a book-wide id already, as links.py gives
 
 
 def _quiet(message: str, line: int | None) -> None:

@@ -222,3 +222,15 @@ def test_clean_svg_keeps_the_drawing_and_small_safe_pictures_inside_it() -> None
     assert pixel in text and "svg+xml" not in text and "http://a/" not in text and "onload" not in text
     assert 'href="#a"' in text and "url(#g)" in text
     assert removed == ["event handlers", "references to other files"]
+
+
+def test_an_svg_drawn_for_light_and_dark_screens_is_drawn_light() -> None:
+    """draw.io writes its colours as light-dark(), which WeasyPrint does not know: the drawing printed black."""
+    from chapbook.pictures import clean_svg
+
+    drawing = ('<svg xmlns="http://www.w3.org/2000/svg"><style>text { fill: light-dark(#000000, #ffffff) }</style>'
+               '<rect style="fill: light-dark(rgb(218, 232, 252), rgb(29, 41, 59)); stroke: #6c8ebf"/></svg>')
+    cleaned, removed = clean_svg(drawing.encode())
+    assert "light-dark" not in cleaned.decode() and removed == []
+    assert 'style="fill: rgb(218, 232, 252); stroke: #6c8ebf"' in cleaned.decode()
+    assert "text { fill: #000000 }" in cleaned.decode()

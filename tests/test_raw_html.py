@@ -43,7 +43,11 @@ Seeds came from [the seed shop](https://seeds.example.org/list?utm_source=blog&i
 
 ![](gone.png)
 
-The end of the walk.
+The end of the walk is the gate.<a name="the gate"></a> Shut [the gate](#the-gate) behind you.
+
+<div class="chart"><noscript><img alt="Rainfall by month, wettest in October" src="beans.png"></noscript></div>
+
+Raw links: <a href="shed.md">to the shed</a>, <a href="rainfall.csv">the figures</a>.
 """
 
 SHED = """+++
@@ -61,6 +65,7 @@ SVG = """<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/
   <script>document.title = "hello"</script>
   <rect width="300" height="150" fill="#dce8d0" onclick="alert(1)"/>
   <image href="https://example.org/tracker.png" width="10" height="10"/>
+  <image href="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFElEQVR4nGM8YWPDAANMDEgANwcAQBABSAGJ25oAAAAASUVORK5CYII=" x="280" y="130" width="16" height="16"/>
   <foreignObject width="100" height="50"><p xmlns="http://www.w3.org/1999/xhtml">a web page</p></foreignObject>
   <a xlink:href="javascript:alert(2)"><rect x="40" y="40" width="220" height="70" fill="#6a8f4e"/></a>
 </svg>
@@ -119,6 +124,23 @@ def test_a_link_to_an_anchor_that_is_not_there_is_mended_or_unlinked(built: Buil
     assert "No anchor" not in built.stderr and "undefined anchor" not in built.stderr  # the PDF's links hold too
 
 
+def test_an_old_named_anchor_is_an_id_links_can_reach(chapter: etree._Element) -> None:
+    links = {"".join(a.itertext()): a.get("href") for a in chapter.iter(f"{X}a")}
+    assert links["the gate"] == "#allotment--the-gate"
+    assert chapter.xpath("//*[@id='allotment--the-gate']") and not chapter.xpath("//@name")
+
+
+def test_raw_links_land_as_markdown_links_do_and_noscript_pictures_show(built: Built,
+                                                                         chapter: etree._Element) -> None:
+    links = {"".join(a.itertext()): a for a in chapter.iter(f"{X}a")}
+    assert links["to the shed"].get("href") == "shed.xhtml#shed" and links["to the shed"].get("class") == "xref"
+    assert "the figures" not in links and "the figures." in "".join(chapter.itertext())  # no such page
+    assert 'allotment.md:33: link "rainfall.csv"' in built.stderr
+    assert [i.get("alt") for i in chapter.iter(f"{X}img")][-1] == "Rainfall by month, wettest in October"
+    assert "&lt;img" not in etree.tostring(chapter, encoding="unicode")
+    assert "data-chapbook-line" not in etree.tostring(chapter, encoding="unicode")
+
+
 def test_an_address_browsers_forgive_is_made_valid(chapter: etree._Element) -> None:
     links = {"".join(a.itertext()): a.get("href") for a in chapter.iter(f"{X}a")}
     assert links["the society’s page"] == "https://example.org/rules"
@@ -137,11 +159,11 @@ def test_an_svg_is_carried_without_scripts_or_outside_references(built: Built) -
     drawing = files["EPUB/images/plan.svg"].decode("utf-8")
     for unsafe in ("<script", "foreignObject", "onclick", "javascript:", "https://example.org/tracker.png"):
         assert unsafe not in drawing
-    assert drawing.count("<rect") == 2  # the drawing itself is all there
+    assert drawing.count("<rect") == 2 and "data:image/png;base64," in drawing  # the drawing itself is all there
     manifest = files["EPUB/content.opf"].decode("utf-8")
     assert "scripted" not in manifest and "remote-resources" not in manifest
     assert 'allotment.md:20: image "plan.svg" holds scripts' in built.stderr
-    assert "refused to load" not in built.stderr  # print used the same cleaned drawing
+    assert "refused to load" not in built.stderr  # print used the same cleaned drawing, its own picture too
 
 
 def test_printed_addresses_leave_out_tracking_but_the_epub_link_keeps_it(built: Built,
@@ -200,3 +222,15 @@ def test_clean_svg_keeps_the_drawing_and_small_safe_pictures_inside_it() -> None
     assert pixel in text and "svg+xml" not in text and "http://a/" not in text and "onload" not in text
     assert 'href="#a"' in text and "url(#g)" in text
     assert removed == ["event handlers", "references to other files"]
+
+
+def test_an_svg_drawn_for_light_and_dark_screens_is_drawn_light() -> None:
+    """draw.io writes its colours as light-dark(), which WeasyPrint does not know: the drawing printed black."""
+    from chapbook.pictures import clean_svg
+
+    drawing = ('<svg xmlns="http://www.w3.org/2000/svg"><style>text { fill: light-dark(#000000, #ffffff) }</style>'
+               '<rect style="fill: light-dark(rgb(218, 232, 252), rgb(29, 41, 59)); stroke: #6c8ebf"/></svg>')
+    cleaned, removed = clean_svg(drawing.encode())
+    assert "light-dark" not in cleaned.decode() and removed == []
+    assert 'style="fill: rgb(218, 232, 252); stroke: #6c8ebf"' in cleaned.decode()
+    assert "text { fill: #000000 }" in cleaned.decode()

@@ -21,7 +21,7 @@ from .formulas import formulas_as_svg, math_scale
 from .glyphs import replace_unprintable, report_fallbacks
 from .model import Book
 from .pagemap import number_for_print
-from .pictures import print_bytes
+from .pictures import data_picture, print_bytes
 from .printnotes import links_as_notes, notes_at_page_foot
 from .render import front_matter_context, render
 from .themes import Theme, fallback_faces
@@ -60,7 +60,8 @@ class BookFonts(FontConfiguration):
 
 
 class BookFetcher(URLFetcher):
-    """Serve the book's images, the theme's files and the font files; refuse everything else."""
+    """Serve the book's images (and pictures written into its drawings), the theme's files and the font
+    files; refuse everything else."""
 
     def __init__(self, book: Book, theme: Theme):
         super().__init__(allowed_protocols={"file"})
@@ -77,6 +78,9 @@ class BookFetcher(URLFetcher):
             return URLFetcherResponse(url, body=print_bytes(self.images[url], self.profile))
         if url == OUTPUT_PROFILE_URL and self.profile is not None:
             return URLFetcherResponse(url, body=self.profile.read_bytes())
+        inside = data_picture(url)
+        if inside is not None:  # a picture written into an SVG drawing: nothing to fetch
+            return URLFetcherResponse(url, body=inside[1], headers={"Content-Type": inside[0]})
         path = self._allowed_file(url)
         if path is None:
             warn("pdf", None, f"refused to load {url}: a book may only use files inside it")

@@ -3,6 +3,7 @@ devices; its true type, read from its bytes; an SVG drawing without what a book 
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from pathlib import Path
@@ -146,7 +147,7 @@ def _keep(element: etree._Element, removed: list[str]) -> bool:
         elif attribute in ("href", XLINK_HREF) and not _safe_reference(name, value.strip()):
             removed.append("scripts" if value.strip().lower().startswith("javascript:") else "references to other files")
             del element.attrib[attribute]
-        elif "url(" in value.lower() or (attribute == "style" and "@import" in value.lower()):
+        elif "url(" in value.lower() or "@import" in value.lower() or "light-dark(" in value:
             element.set(attribute, _clean_css(value, removed))  # fill="url(other.svg#paint)", style="…"
     if name in SVG_LOADERS and not (element.get("href") or element.get(XLINK_HREF)):
         return False  # it would show nothing
@@ -167,6 +168,14 @@ def _safe_reference(element: str, href: str) -> bool:
     return len(href) <= DATA_CAP and bool(SAFE_DATA.match(href))
 
 
+def data_picture(url: str) -> tuple[str, bytes] | None:
+    """The media type and bytes of a picture written into a drawing (a data: URL the cleaner keeps)."""
+    if len(url) > DATA_CAP or not SAFE_DATA.match(url):
+        return None
+    header, _, encoded = url.partition(",")
+    return header[len("data:"):].split(";")[0], base64.b64decode(encoded)
+
+
 def _clean_css(css: str, removed: list[str]) -> str:
     def local_only(match: re.Match) -> str:
         if _safe_reference("", match[2].strip()):
@@ -177,7 +186,23 @@ def _clean_css(css: str, removed: list[str]) -> str:
     if _CSS_IMPORT.search(css):
         removed.append("references to other files")
         css = _CSS_IMPORT.sub("", css)
-    return _CSS_URL.sub(local_only, css)
+    return _light_colours(_CSS_URL.sub(local_only, css))
+
+
+def _light_colours(css: str) -> str:
+    """light-dark(a, b) → a: paper is light, and WeasyPrint, like many reading systems, does not know
+    the function and paints such a drawing (draw.io writes them) black."""
+    out, position = [], 0
+    while (start := css.find("light-dark(", position)) >= 0:
+        depth, first, end = 0, None, start + len("light-dark(")
+        while end < len(css) and not (css[end] == ")" and depth == 0):
+            depth += {"(": 1, ")": -1}.get(css[end], 0)
+            if css[end] == "," and depth == 0 and first is None:
+                first = css[start + len("light-dark("):end]
+            end += 1
+        out += [css[position:start], (first if first is not None else css[start + len("light-dark("):end]).strip()]
+        position = end + 1
+    return "".join(out) + css[position:]
 
 
 def _remove(element: etree._Element) -> None:

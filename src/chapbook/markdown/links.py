@@ -36,7 +36,7 @@ def _resolve_links(state: StateCore) -> None:
             if token.type == "link_open":
                 href = str(token.attrGet("href") or "")
                 dropped = False
-                if _is_between_pages(href):
+                if between_pages(href):
                     target = resolve(href, line)
                     if target is None:
                         dropped = True
@@ -53,7 +53,7 @@ def _resolve_links(state: StateCore) -> None:
         block.children = kept
 
 
-def _is_between_pages(href: str) -> bool:
+def between_pages(href: str) -> bool:
     """A path, or a web address that may be the site's own page; not mail and not an anchor in the same essay."""
     parts = urlsplit(href)
     return bool(href) and not href.startswith("#") and (parts.scheme in ("", "http", "https"))

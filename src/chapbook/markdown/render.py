@@ -21,6 +21,7 @@ from .typography import dash_spacing_plugin, lead_in_plugin
 from .links import LinkResolver, links_plugin
 from .liquid import liquid_plugin
 from .math import math_plugin
+from .rawhtml import raw_lines_plugin
 from .shortcodes import Shortcode, shortcodes_plugin
 from .verse import verse_plugin
 from ..sources.essays import slugify
@@ -71,6 +72,7 @@ def _parser(language: str) -> MarkdownIt:
     md.use(liquid_plugin)
     md.use(kramdown_plugin)  # only for a Jekyll post (env["kramdown"])
     md.use(links_plugin)
+    md.use(raw_lines_plugin)
     # Headings get the ids Zola gives them, so links to #anchors keep working in the book.
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
     md.core.ruler.push("chapbook_shift_headings", _shift_headings)

@@ -12,7 +12,9 @@ import nh3
 from lxml import etree
 
 from ..urls import valid_url
-from .images import RAW_IMAGE_LINE, ImageResolver, missing_image_html
+from .images import ImageResolver, missing_image_html
+from .links import LinkResolver, between_pages
+from .rawhtml import RAW_LINE, raw_line
 
 # Given a message and the line in the Markdown body (None if unknown), report a problem.
 Warn = Callable[[str, "int | None"], None]
@@ -26,8 +28,8 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "lang", "title"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height", RAW_IMAGE_LINE},
+    "a": {"href", "name", RAW_LINE},
+    "img": {"src", "alt", "width", "height", RAW_LINE},
     "ol": {"start", "reversed"},
     "td": {"colspan", "rowspan", "style"},
     "th": {"colspan", "rowspan", "style"},
@@ -36,16 +38,16 @@ ALLOWED_ATTRIBUTES = {
 
 def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: set[str],
              formulas: dict[str, str] | None = None, warn: Warn | None = None,
-             resolve_link: Callable[[str, int | None], str | None] | None = None) -> str:
+             resolve_link: LinkResolver | None = None) -> str:
     """Clean the HTML, prefix its ids (and the links to them), and serialise it as XHTML.
 
-    Markdown images were resolved while parsing (`resolved`); an <img> written as raw HTML is
-    resolved here, the same way, so it cannot point outside the book either, and is made valid
-    (an alt text, whole-pixel sizes). Formulas (MathML, which the cleaner does not know) replace
-    their placeholders after cleaning.
+    Markdown images and links were resolved while parsing (`resolved`); an <img> or <a> written as
+    raw HTML is resolved here, the same way, so it cannot point outside the book either, and is made
+    valid (an alt text, whole-pixel sizes). Formulas (MathML, which the cleaner does not know)
+    replace their placeholders after cleaning.
     """
     cleaned = nh3.clean(
-        embeds_as_links(html),
+        embeds_as_links(noscript_shown(html)),
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -60,8 +62,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
     if formulas:
         _put_formulas(root, formulas)
     for image in list(root.iter("img")):
-        written_on = image.attrib.pop(RAW_IMAGE_LINE, "")
-        line = int(written_on) if written_on.isdigit() else None
+        line = raw_line(image)
         src = image.get("src", "")
         if src not in resolved:
             _resolve_raw_image(image, resolve_image(src, image.get("alt"), line))
@@ -69,9 +70,12 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
             _give_alt_text(image, src, line, warn or _quiet)
             _sizes_as_css(image)
     _drop_empty_paragraphs(root)
-    if resolve_link is not None:
-        _resolve_raw_links(root, resolve_link)
+    for link in list(root.iter("a")):
+        line = raw_line(link)
+        if line is not None and resolve_link is not None:
+            _resolve_raw_link(link, resolve_link, line)
     _valid_web_links(root)
+    _names_as_ids(root)
     for element in root.iter():
         if element.get("id"):
             element.set("id", id_prefix + element.get("id"))
@@ -80,6 +84,16 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
         if href and href.startswith("#") and len(href) > 1 and element.get("class") != "xref":
             element.set("href", "#" + id_prefix + href[1:])
     return inner_xml(root).strip()
+
+
+_NOSCRIPT = re.compile(r"</?noscript\b[^>]*>", re.IGNORECASE)
+
+
+def noscript_shown(html: str) -> str:
+    """A book runs no scripts, so what a page shows without them (<noscript>: a chart's picture) is
+    what the book shows; the cleaner would keep it as literal text. Only the tags go: parsing and
+    writing the HTML again would escape what is in <a name> and change the words."""
+    return _NOSCRIPT.sub("", html)
 
 
 # What a page cannot play: each becomes a link to what it showed, with a word on what it was.
@@ -225,6 +239,20 @@ def _resolve_raw_image(image: lxml.html.HtmlElement, src: str | None) -> None:
     image.drop_tree()  # no words to show in its place: nothing is left, not even an empty frame
 
 
+def _resolve_raw_link(link: lxml.html.HtmlElement, resolve: LinkResolver, line: int) -> None:
+    """A raw <a> to another page lands where a Markdown link to it would, or keeps its words."""
+    href = link.get("href") or ""
+    if not between_pages(href):
+        return
+    target = resolve(href, line)
+    if target is None:
+        link.drop_tag()
+        return
+    link.set("href", target)
+    if target.startswith("#"):
+        link.set("class", "xref")  # a book-wide id already, as links.py gives
+
+
 def _quiet(message: str, line: int | None) -> None:
     """Where no one asked to hear of problems (a title, a test)."""
 
@@ -279,23 +307,6 @@ def _sizes_as_css(image: etree._Element) -> None:
         image.set("style", "; ".join(styles))
 
 
-def _resolve_raw_links(root: lxml.html.HtmlElement, resolve_link: Callable[[str, int | None], str | None]) -> None:
-    """A link written as raw HTML to a path of the site (`<a href="/zines/x.pdf">`) is resolved as a
-    Markdown link is: into the book, to the site on the web, or its words alone. Markdown's own links
-    were resolved already: to "#…" in the book or to a full web address."""
-    for link in list(root.iter("a")):
-        href = link.get("href") or ""
-        if not href or href.startswith("#") or urlsplit(href).scheme:
-            continue
-        target = resolve_link(href, None)
-        if target is None:
-            link.drop_tag()
-            continue
-        link.set("href", target)
-        if target.startswith("#"):
-            link.set("class", "xref")
-
-
 def _valid_web_links(root: lxml.html.HtmlElement) -> None:
     """Addresses browsers forgive ("https://x/y###", a space in a query) made valid; one that cannot be
     keeps its words, without the link."""
@@ -308,6 +319,16 @@ def _valid_web_links(root: lxml.html.HtmlElement) -> None:
             link.drop_tag()
         else:
             link.set("href", address)
+
+
+def _names_as_ids(root: lxml.html.HtmlElement) -> None:
+    """<a name="tool"> is how older HTML marks a place to link to; XHTML knows only ids."""
+    taken = {str(value) for value in root.xpath("//@id")}
+    for anchor in root.iter("a"):
+        name = "-".join((anchor.attrib.pop("name", None) or "").split())
+        if name and not anchor.get("id") and name not in taken:
+            anchor.set("id", name)
+            taken.add(name)
 
 
 def _escape_text(text: str) -> str:

@@ -257,8 +257,14 @@ JEKYLL = {
         url: "https://notes.example.com"
         baseurl: "/site"
         title: "Garden Notes"
-        permalink: /news/:year/:month/:day/:title/
+        permalink: pretty
         repository: https://code.example.com/garden
+        collections:
+          posts:
+            permalink: /news/:year/:month/:day/:title/
+          docs:
+            output: true
+            permalink: /:collection/:path/
         """,
     "_posts/2020-05-06-first-light.md": """
         ---
@@ -271,6 +277,7 @@ JEKYLL = {
 
         [→ the second](/site/custom/second.html) [→ by post_url]({% post_url 2020-06-07-second %})
         [→ the about page](/site/about.html) [→ the code]({{ site.repository }}/issues)
+        [→ the history]({% link _docs/history.md %}) [→ the assets]({{ "/docs/assets/" | relative_url }})
         """,
     "_posts/2020-06-07-second.markdown": """
         ---
@@ -282,6 +289,7 @@ JEKYLL = {
         ![a seed](img/seed.png)
         """,
     "about.md": "---\ntitle: About\n---\nA page, not a post.\n",
+    "_docs/history.md": "---\ntitle: History\n---\nThe garden's history, a document of the docs collection.\n",
 }
 JEKYLL_PICTURES = {"img/bed.png": (100, 60), "img/bed2.png": (102, 60), "img/bed3.png": (104, 60),
                    "custom/img/seed.png": (106, 60)}
@@ -309,6 +317,8 @@ def test_jekyll_links_follow_permalinks(jekyll_site: Built) -> None:
     assert not found["→ the first"].startswith("http"), found
     assert found["→ the about page"] == "https://notes.example.com/site/about.html"
     assert found["→ the code"] == "https://code.example.com/garden/issues"  # {{ site.repository }} from _config.yml
+    assert found["→ the history"] == "https://notes.example.com/site/docs/history/"  # a collection's document
+    assert found["→ the assets"] == "https://notes.example.com/site/docs/assets/"
 
 
 # ---------------------------------------------------------------------------------------------------

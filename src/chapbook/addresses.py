@@ -19,6 +19,7 @@ from .model import Image
 from .pictures import CONVERTIBLE, CORE_TYPES, picture_type, report_unsafe_svg
 from .sources import SourceEssay
 from .sources.essays import slugify
+from .sources import jekyll
 from .sources.sites import AddressMap, essay_folder
 
 # Hugo's {{< ref "post" >}} in a link, as the Markdown stage hands it on.
@@ -52,6 +53,13 @@ class LinkTargets:
             slug = self._jekyll_target(path, essay_path)
             if slug:
                 return self._target(slug, parts.fragment)
+            # {% link _docs/x.md %}: a page or a collection's document the site serves, not in the book.
+            served = jekyll.file_address(self.addresses.site.settings, path[len(SITE_FILE):]) \
+                if path.startswith(SITE_FILE) else None
+            web = self.addresses.web_address(served) if served else None
+            if web:
+                warn(display, line, f'"{path.split("/", 1)[1]}" is a page that is not in this book; it links to {web}')
+                return web + (f"#{parts.fragment}" if parts.fragment else "")
             warn(display, line, f'"{path.split("/", 1)[1]}" names no post in this book; its words are kept, '
                  "without the link")
             return None

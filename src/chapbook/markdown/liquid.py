@@ -11,6 +11,7 @@ Only Jekyll posts get this: in Zola's and Hugo's Markdown, `{% … %}` means som
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -27,6 +28,8 @@ _LINK = re.compile(r"\{%-?\s*link\s+([\w./-]+)\s*-?%\}")
 _SITE_ADDRESS = re.compile(r"(?:\{\{-?\s*site\.(?:url|baseurl)\s*-?\}\}){1,2}(?=/)")
 _OTHER_TAG = re.compile(r"\{%-?\s*(\w+)[^%]*?-?%\}")
 _OUTPUT = re.compile(r"\{\{-?\s*([\w.]+)[^{}]*?-?\}\}")
+# {{ "/docs/assets/" | relative_url }}: a quoted path through the filters that make it an address.
+_QUOTED_ADDRESS = re.compile(r"""\{\{-?\s*(["'])([^"'{}]*)\1\s*((?:\|\s*(?:relative_url|absolute_url|uri_escape|url_encode)\s*)+)-?\}\}""")
 _PLACEHOLDER = "\x00raw{}\x00"
 
 
@@ -48,9 +51,19 @@ def _read_liquid(state: StateCore) -> None:
     text = _POST_URL.sub(lambda m: POST_URL + m[1], text)
     text = _LINK.sub(lambda m: SITE_FILE + m[1], text)
     text = _SITE_ADDRESS.sub("", text)
+    text = _QUOTED_ADDRESS.sub(_quoted_address, text)
     text = _OTHER_TAG.sub(lambda m: _drop(m, text, state.env, "{{% {} %}}"), text)
     text = _OUTPUT.sub(lambda m: _site_variable(m, state.env) or _drop(m, text, state.env, "{{{{ {} }}}}"), text)
     state.src = re.sub("\x00raw(\\d+)\x00", lambda m: kept[int(m[1])], text)
+
+
+def _quoted_address(match: re.Match) -> str:
+    """relative_url and absolute_url make a path the site's own address (the link stage resolves it);
+    uri_escape and url_encode escape it."""
+    text = match[2]
+    if "uri_escape" in match[3] or "url_encode" in match[3]:
+        text = quote(text, safe="/#:?=&")
+    return text
 
 
 def _site_variable(match: re.Match, env: dict) -> str:

@@ -47,9 +47,10 @@ def is_post(path: Path) -> bool:
 
 
 def page_address(settings: dict[str, Any], content: Path, essay: SourceEssay) -> str:
-    permalink = essay.front.get("permalink")
-    if not isinstance(permalink, str) or not permalink.strip():
-        permalink = settings.get("permalink") if isinstance(settings.get("permalink"), str) else "date"
+    # The post's own permalink, else the posts collection's (collections: posts: permalink:), else the site's.
+    permalink = next((value for value in (essay.front.get("permalink"), _collection(settings, "posts").get("permalink"),
+                                          settings.get("permalink"), "date")
+                      if isinstance(value, str) and value.strip()))
     pattern = STYLES.get(permalink.strip(), permalink.strip())
     day = essay.date or dt.date(1970, 1, 1)
     name = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", essay.path.stem)
@@ -68,6 +69,35 @@ def page_address(settings: dict[str, Any], content: Path, essay: SourceEssay) ->
     }
     path = re.sub(r":(\w+)", lambda m: tokens.get(m[1], m[0]), pattern)
     return "/" + re.sub(r"/+", "/", path).lstrip("/")
+
+
+def _collection(settings: dict[str, Any], name: str) -> dict[str, Any]:
+    collections = settings.get("collections")
+    if isinstance(collections, dict) and isinstance(collections.get(name), dict):
+        return collections[name]
+    return {}
+
+
+def file_address(settings: dict[str, Any], relative: str) -> str | None:
+    """Where Jekyll serves a page or a collection's document, by its path from the site's root
+    (`{% link _docs/history.md %}`): a collection with output, at its permalink (by default
+    `/:collection/:path:output_ext`); a page at its path, `.html` for `.md`."""
+    path = Path(relative)
+    if path.parts and path.parts[0].startswith("_"):
+        name = path.parts[0][1:]
+        collection = _collection(settings, name)
+        if name == "posts" or not collection.get("output"):
+            return None
+        pattern = collection.get("permalink") if isinstance(collection.get("permalink"), str) else None
+        pattern = STYLES.get(pattern or "", pattern) or "/:collection/:path:output_ext"
+        inner = Path(*path.parts[1:]).with_suffix("").as_posix()
+        tokens = {"collection": name, "path": inner, "name": path.stem, "title": path.stem, "output_ext": ".html",
+                  "slug": slugify(path.stem)}
+        address = re.sub(r":(\w+)", lambda m: tokens.get(m[1], m[0]), pattern)
+        return "/" + re.sub(r"/+", "/", address).lstrip("/")
+    if path.suffix.lower() in (".md", ".markdown"):
+        return "/" + path.with_suffix(".html").as_posix()
+    return "/" + path.as_posix()
 
 
 def served_files(root: Path, content: Path, page_of_folder: dict[Path, str],

@@ -130,7 +130,7 @@ class LinkTargets:
         if path.startswith(SITE_FILE):
             return self.slug_by_path.get((self.root / path[len(SITE_FILE):]).resolve())
         name = path[len(POST_URL):]
-        return next((slug for file, slug in self.slug_by_path.items() if "_posts" in file.parts
+        return next((slug for file, slug in self.slug_by_path.items() if jekyll.is_post(file)
                      and file.with_suffix("").as_posix().endswith("/" + name.strip("/"))), None)
 
     def _hugo_ref(self, name: str, essay_path: Path) -> str | None:

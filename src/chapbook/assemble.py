@@ -1,10 +1,10 @@
-"""Sources → Book: find the essays, read them, put them in order and render their bodies."""
+"""Sources → Book, in named stages: discover → select → address → resolve → render (see read_book)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 import os
 from pathlib import Path
 
@@ -19,10 +19,10 @@ from .model import Book, Essay, Part
 from .markdown.shortcodes import Shortcode, book_shortcode
 from .sources import SourceEssay, find_essays, read_essay
 from .sources.essays import decode_utf8
-from .selection import arrange, choose, group, in_language, main_sections
+from .selection import PartPlan, arrange, choose, group, in_language, main_sections
 from .sources.essays import SECTION_FILES, draft_sections, section_sort_by, title_from_name, slugify
-from .sources import hugo
-from .sources.sites import SiteMarkdown, address_map, essay_folder, read_site, site_markdown
+from .sources import hugo, jekyll
+from .sources.sites import AddressMap, Site, SiteMarkdown, address_map, essay_folder, read_site, site_markdown
 
 _ENCODING_ONLY = ftfy.TextFixerConfig(
     unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
@@ -31,8 +31,59 @@ _ENCODING_ONLY = ftfy.TextFixerConfig(
 )
 
 
+@dataclass(frozen=True)
+class Found:
+    """What the discover stage found: the site, its settings as the book's, and every essay it holds."""
+
+    source: Path
+    root: Path  # the book folder (a site's root)
+    base: Path  # where essays are read from: content/, _posts/ or the book folder
+    site: Site
+    config: BookConfig
+    essays: list[SourceEssay]  # every essay, drafts too: the address map knows every page
+    sections: list[Path]  # the sections' _index.md files
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """What the select stage kept: the essays in reading order, those before any part, and the parts."""
+
+    essays: list[SourceEssay]
+    before_parts: list[SourceEssay]
+    plans: list[PartPlan]
+
+
+@dataclass(frozen=True)
+class Resolvers:
+    """What every essay is rendered with: chapter slugs, pictures and links resolved against the address
+    map, the book's shortcodes, and how the site reads its Markdown."""
+
+    config: BookConfig
+    slug_of: dict[Path, str]
+    images: ImageRegistry
+    links: LinkTargets
+    shortcodes: dict[str, Shortcode]
+    markdown: SiteMarkdown
+
+
 def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
-    """Read a book folder, a site (its content/ or _posts/) or a single Markdown file into a Book."""
+    """Read a book folder, a site (its content/ or _posts/) or a single Markdown file into a Book:
+
+    1. discover: the site (its generator, its settings) and every essay it holds, read;
+    2. select: the essays the book takes (drafts out, a Hugo site's main sections, book.toml's
+       sections, include and exclude), in reading order and in parts;
+    3. address: the public URL of every page and served file, by the generator's rules;
+    4. resolve: chapter slugs, and the resolvers every picture and link goes through;
+    5. render: each essay's Markdown to XHTML; then links to anchors are mended book-wide.
+    """
+    found = discover(source, exclude)
+    chosen = select(found)
+    addresses = address_map(found.site, found.essays, found.sections)
+    resolvers = resolve(found, chosen, addresses)
+    return render(found, chosen, resolvers)
+
+
+def discover(source: Path, exclude: tuple[Path, ...]) -> Found:
     if not source.exists():
         raise ChapbookError(source, None, "does not exist; name a folder of essays or a Markdown file")
     root = source if source.is_dir() else source.parent
@@ -45,13 +96,18 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     essays = [read_essay(path, shown(path)) for path in paths]
     # A single essay is a book of its own title; a folder is configured by its book.toml.
     config = load_config(root) if source.is_dir() else BookConfig(title=essays[0].title)
+    site = read_site(root, (config.base_url, *config.also_at))
+    return Found(source, root, base, site, config, essays, section_files(base) if source.is_dir() else [])
+
+
+def select(found: Found) -> Chosen:
+    source, root, base, config = found.source, found.root, found.base, found.config
     hidden = draft_sections(base) if source.is_dir() else []
-    published = [essay for essay in essays if not essay.draft and not any(essay.path.is_relative_to(f) for f in hidden)]
+    published = [e for e in found.essays if not e.draft and not any(e.path.is_relative_to(f) for f in hidden)]
     if not published:
         raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")
-    site = read_site(root, (config.base_url, *config.also_at))
-    if site.kind == "hugo" and source.is_dir() and not (config.sections or config.include or config.parts):
-        published = main_sections(published, base, hugo.main_sections(site.settings))
+    if found.site.kind == "hugo" and source.is_dir() and not (config.sections or config.include or config.parts):
+        published = main_sections(published, base, hugo.main_sections(found.site.settings))
     published = choose(in_language(published, config.language), base, root, config)
     if not published:
         raise ChapbookError(root / CONFIG_NAME, None, "no essay is left to make a book: its sections, include "
@@ -63,31 +119,36 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
             warn(shown(essay.path), None, "no weight in the front matter; it goes after the weighted essays")
     ordered = arrange(published, base, root, config, lambda path: section_sort_by(path, base))
     before_parts, plans = group(ordered, base, root, config.parts, _read_section)
-    published = before_parts + [essay for plan in plans for essay in plan.essays]
-    addresses = address_map(site, essays, section_files(base) if source.is_dir() else [])
-    images = ImageRegistry(root, addresses)
-    part_slugs = [f"part-{number}" for number in range(1, len(plans) + 1)]  # reserved: parts' ids and files
-    slugs = unique_slugs(part_slugs + [e.slug for e in published])[len(part_slugs):]
-    slug_of = {essay.path: slug for essay, slug in zip(published, slugs)}
+    return Chosen(before_parts + [essay for plan in plans for essay in plan.essays], before_parts, plans)
+
+
+def resolve(found: Found, chosen: Chosen, addresses: AddressMap) -> Resolvers:
+    part_slugs = [f"part-{number}" for number in range(1, len(chosen.plans) + 1)]  # reserved: parts' ids and files
+    slugs = unique_slugs(part_slugs + [e.slug for e in chosen.essays])[len(part_slugs):]
+    slug_of = {essay.path: slug for essay, slug in zip(chosen.essays, slugs)}
     targets = {path.resolve(): slug for path, slug in slug_of.items()}
-    for slug, plan in zip(part_slugs, plans):  # a link to a section that is a part lands on the part's page
+    for slug, plan in zip(part_slugs, chosen.plans):  # a link to a section that is a part lands on the part's page
         if plan.opening:
             targets[plan.opening.path.resolve()] = slug
-    links = LinkTargets(root, targets, addresses)
-    own = book_shortcodes(root, config)
-    site = site_markdown(root)
-    chapters = [_render(essay, slug_of[essay.path], config, images, links, own, site) for essay in published]
+    return Resolvers(found.config, slug_of, ImageRegistry(found.root, addresses),
+                     LinkTargets(found.root, targets, addresses), book_shortcodes(found.root, found.config),
+                     site_markdown(found.root))
+
+
+def render(found: Found, chosen: Chosen, resolvers: Resolvers) -> Book:
+    config, root = found.config, found.root
+    chapters = [_render(essay, resolvers.slug_of[essay.path], resolvers) for essay in chosen.essays]
     parts = tuple(
         Part(title=render_title(_fix_line(plan.title), language=config.language), slug=f"part-{number}",
-             number=number, chapters=tuple(slug_of[e.path] for e in plan.essays),
-             opening=_render(plan.opening, f"part-{number}", config, images, links, own, site).xhtml
-             if plan.opening else "", source=plan.opening.path if plan.opening else None)
-        for number, plan in enumerate(plans, start=1))
-    back = {key: _render_option(root, config, key, getattr(config, key), images, links, own)
+             number=number, chapters=tuple(resolvers.slug_of[e.path] for e in plan.essays),
+             opening=_render(plan.opening, f"part-{number}", resolvers).xhtml if plan.opening else "",
+             source=plan.opening.path if plan.opening else None)
+        for number, plan in enumerate(chosen.plans, start=1))
+    back = {key: _render_option(root, key, getattr(config, key), resolvers)
             for key in ("acknowledgements", "about_author")}
-    epigraph = _render_option(root, config, "book_epigraph", epigraph_markdown(config.book_epigraph), images, links, own)
-    book = Book(config=config, essays=tuple(chapters), images=images.all(), root=root,
-                modified=last_modified(published), parts=parts, epigraph=epigraph, **back)
+    epigraph = _render_option(root, "book_epigraph", epigraph_markdown(config.book_epigraph), resolvers)
+    book = Book(config=config, essays=tuple(chapters), images=resolvers.images.all(), root=root,
+                modified=last_modified(chosen.essays), parts=parts, epigraph=epigraph, **back)
     return mend_anchor_links(book)  # only now are all the ids a link may name known
 
 
@@ -105,8 +166,7 @@ def epigraph_markdown(text: str) -> str:
     return "> {.epigraph}\n" + "".join(f"> {line}  \n" if line else ">\n" for line in lines)
 
 
-def _render_option(root: Path, config: BookConfig, key: str, text: str, images: ImageRegistry,
-                   links: LinkTargets, own: dict[str, Shortcode]) -> str:
+def _render_option(root: Path, key: str, text: str, resolvers: Resolvers) -> str:
     """An option of book.toml written in Markdown (the back matter, the epigraph), rendered as an essay is."""
     if not text.strip():
         return ""
@@ -114,7 +174,7 @@ def _render_option(root: Path, config: BookConfig, key: str, text: str, images: 
     option = SourceEssay(path=path, title=key, date=None, weight=None, slug=key.replace("_", "-"), font_class=None,
                          epigraph_source=None, site_path=None, draft=False, body=text,
                          body_line=option_line(root, key) or 1)
-    return _render(option, key.replace("_", "-"), config, images, links, own, SiteMarkdown()).xhtml
+    return _render(option, key.replace("_", "-"), replace(resolvers, markdown=SiteMarkdown())).xhtml
 
 
 def _read_section(folder: Path) -> SourceEssay | None:
@@ -192,8 +252,9 @@ def book_shortcodes(root: Path, config: BookConfig) -> dict[str, Shortcode]:
             for name, file in config.shortcodes.items()}
 
 
-def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegistry, links: LinkTargets,
-            own_shortcodes: dict[str, Shortcode], site: SiteMarkdown) -> Essay:
+def _render(essay: SourceEssay, slug: str, resolvers: Resolvers) -> Essay:
+    config, images, links, site = resolvers.config, resolvers.images, resolvers.links, resolvers.markdown
+    own_shortcodes = resolvers.shortcodes
     display = shown(essay.path)
     body = repair_encoding(display, essay.body, essay.body_line)
 
@@ -217,7 +278,7 @@ def _render(essay: SourceEssay, slug: str, config: BookConfig, images: ImageRegi
     def warn_at(message: str, line: int | None) -> None:
         warn(display, file_line(line), message)
 
-    post = "_posts" in essay.path.resolve().parts  # a Jekyll post
+    post = jekyll.is_post(essay.path.resolve())
 
     rendered = render_body(
         body, language=config.language, id_prefix=slug + ID_SEPARATOR,

@@ -43,9 +43,31 @@ def ensure_environment(extras: str) -> None:
     stamp.write_text(f"{wanted} {extras}")
 
 
+# The accessibility checker the tests run on every conformance EPUB: DAISY Ace, in Debian's Chromium.
+ACE_VERSION = "1.4.6"
+ACE = VENV / "ace"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_accessibility_checker() -> None:
+    """Install Chromium (Debian's) and DAISY Ace (npm, without a browser download of its own) when missing."""
+    if not CHROMIUM.exists():
+        print("chapbook: installing chromium for the accessibility checks", file=sys.stderr)
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    if not (ACE / "node_modules" / ".bin" / "ace-cli").exists():
+        print(f"chapbook: installing DAISY Ace {ACE_VERSION} into .venv/ace", file=sys.stderr)
+        ACE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--prefix", str(ACE), "--no-audit", "--no-fund", "--silent",
+                        f"@daisy/ace-cli@{ACE_VERSION}"], check=True,
+                       env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"})
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["test"]:
         ensure_environment("test")
+        ensure_accessibility_checker()
         return subprocess.call([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=ROOT)
     ensure_environment("")
     if argv:

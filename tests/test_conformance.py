@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
+from ace_helper import ace_violations
 from conftest import Built, build_book
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -130,6 +131,11 @@ def test_zola_every_picture_the_site_shows_is_in_both_books(zola: Built) -> None
     assert set(ZOLA_PICTURES.values()) <= book_pictures(zola.epub)
     assert set(ZOLA_PICTURES.values()) <= pdf_pictures(zola.pdf)
     assert "not found" not in zola.stderr
+
+
+@pytest.mark.parametrize("site", ["zola", "hugo_site", "jekyll_site"])
+def test_no_critical_or_serious_accessibility_violation(site: str, request: pytest.FixtureRequest) -> None:
+    assert ace_violations(request.getfixturevalue(site).epub) == []
 
 
 def test_zola_front_matter_after_blank_lines_is_front_matter(zola: Built) -> None:
@@ -376,7 +382,36 @@ def test_a_sample_of_the_rust_blog_shows_every_picture_and_keeps_its_links(tmp_p
     assert sum(len(page.images) for page in pypdf.PdfReader(built.pdf).pages) >= len(rasters)
     text = text_of(built.epub)
     assert "+++" not in text and "path = " not in text
+    assert ace_violations(built.epub) == []
     for root in chapters(built.epub).values():
         for anchor in root.iter(f"{XHTML}a"):
             href = anchor.get("href")
             assert href is None or href.startswith(("#", "http:", "https:", "mailto:")) or ".xhtml" in href, href
+
+
+# ---------------------------------------------------------------------------------------------------
+# The Jekyll project's news, a real Jekyll blog of 102 posts: its posts' permalinks come from
+# `collections: posts: permalink`, their links between each other from post_url, link and addresses.
+
+JEKYLL_NEWS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "jekyll-news"
+
+
+@pytest.mark.skipif(not JEKYLL_NEWS.is_dir(), reason="shared/corpora is not beside this checkout")
+def test_the_jekyll_news_build_whole_with_every_link_between_posts_inside(tmp_path: Path) -> None:
+    import re
+
+    built = build_book(JEKYLL_NEWS, tmp_path / "out")  # epubcheck, and no .notdef in the PDF
+    posts = sorted((JEKYLL_NEWS / "_posts").glob("*.m*"))
+    assert len(chapters(built.epub)) >= len(posts)
+    text = text_of(built.epub)
+    assert not re.search(r"^(title|layout|date|author):", text, re.MULTILINE)  # no front matter printed
+    hrefs = [anchor.get("href") for root in chapters(built.epub).values() for anchor in root.iter(f"{XHTML}a")
+             if anchor.get("href")]
+    # Links to other posts, by their address, post_url or link: inside the book, none to the site's news.
+    assert not [h for h in hrefs if re.match(r"https?://(www\.)?jekyllrb\.com/news/\d{4}/", h)]
+    written = sum(len(re.findall(r"\{%-? *post_url +\S+|\]\((?:https?://jekyllrb\.com)?/news/\d{4}/|\{%-? *link _posts/",
+                                 post.read_text(encoding="utf-8"))) for post in posts)
+    assert written >= 8
+    assert len([h for h in hrefs if ".xhtml#" in h or (h.startswith("#") and "--" not in h)]) >= written
+    assert "names no post in this book" not in built.stderr
+    assert ace_violations(built.epub) == []

@@ -12,6 +12,7 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 from chapbook.assemble import read_book
+from ace_helper import ace_violations
 from conftest import ROOT, build_book
 from epubcheck_helper import epubcheck_messages
 
@@ -26,6 +27,10 @@ def docs_epub(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_docs_epub_passes_epubcheck(docs_epub: Path) -> None:
     assert epubcheck_messages(docs_epub) == []
+
+
+def test_the_docs_epub_has_no_critical_or_serious_accessibility_violation(docs_epub: Path) -> None:
+    assert ace_violations(docs_epub) == []
 
 
 def test_every_page_is_a_chapter_and_links_between_pages_stay_in_the_book(docs_epub: Path) -> None:

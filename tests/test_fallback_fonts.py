@@ -12,7 +12,7 @@ from fontTools.ttLib import TTFont
 
 from chapbook.fallbacks import FALLBACKS, with_fallbacks
 from chapbook.themes import load_theme
-from conftest import Built, build_book, font_of, pdf_runs
+from conftest import Built, build_book, font_of, pdf_runs, run_chapbook
 from pdf_glyphs import notdef_glyphs
 
 # Written for this test: a walker's notes, with the marks, emoji and scripts a blog post may hold.
@@ -160,3 +160,17 @@ def test_the_scanner_finds_a_notdef(tmp_path: Path) -> None:
     weasyprint.HTML(string="<p>A box: \U0010fffd.</p>").write_pdf(pdf)
     found = notdef_glyphs(pdf)
     assert [(notdef.page, notdef.text) for notdef in found] == [(1, "\U0010fffd")]
+
+
+def test_the_cover_wrap_prints_every_character_too(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "book.toml").write_text('title = "Stars ★ and 𓀀"\nauthor = "Ines Varga"\n'
+                                      'description = "Postcards in 日本語 and 😀, and one 𓀀."\n')
+    (source / "signs.md").write_text(DIARY)
+    result = run_chapbook("cover", str(source), "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    wrap = next((tmp_path / "out").glob("*-cover.pdf"))
+    assert notdef_glyphs(wrap) == []
+    faces = {font.split("+")[-1].rstrip(",") for runs in pdf_runs(wrap) for _, font in runs}
+    assert {"STIX-Two-Math", "WenQuanYi-Micro-Hei", "Noto-Emoji"} <= faces

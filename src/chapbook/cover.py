@@ -10,6 +10,7 @@ import weasyprint
 from PIL import Image as Picture
 
 from .fallbacks import with_fallbacks
+from .glyphs import printable
 from .model import Book
 from .pdf import BookFetcher, BookFonts
 from .pictures import CORE_TYPES, picture_type
@@ -53,7 +54,7 @@ def draw_cover(book: Book, theme: Theme) -> bytes:
     fonts = BookFonts()
     fetcher = BookFetcher(book, theme)
     size = f"@page {{ size: {COVER_WIDTH_IN}in {COVER_HEIGHT_IN}in; margin: 0; }}\n.cover {{ height: {COVER_HEIGHT_IN}in; }}"
-    html = render("cover.html.j2", config=book.config)
+    html = printable(render("cover.html.j2", config=book.config), theme)
     pdf = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(
         stylesheets=[cover_stylesheet(theme, fonts, fetcher, size)], font_config=fonts)
     page = pypdfium2.PdfDocument(pdf)[0]

@@ -77,6 +77,13 @@ def replace_unprintable(root: etree._Element, book: Book, theme: Theme) -> None:
              "to the theme")
 
 
+def printable(html: str, theme: Theme) -> str:
+    """The markup with U+FFFD for each character no font has, for the covers (their title and author are
+    on the title page too, where the interior's layout names them). Markup is ASCII: only text changes."""
+    covered = frozenset().union(*theme.coverage.values())
+    return "".join(char if ord(char) in covered or not needs_glyph(char) else REPLACEMENT for char in html)
+
+
 def report_fallbacks(document: Document, book: Book, theme: Theme) -> None:
     """Name the characters each fallback prints, once per essay and fallback, with the faces they are not in.
 

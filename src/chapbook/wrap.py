@@ -12,6 +12,7 @@ from weasyprint.urls import URLFetcherResponse
 from .config import CONFIG_NAME
 from .cover import cover_stylesheet
 from .errors import warn
+from .glyphs import printable
 from .markdown import render_title
 from .model import Book
 from .pdf import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
@@ -89,8 +90,8 @@ def write_wrap(book: Book, theme: Theme, wrap: Wrap, target: Path) -> None:
     blurb = [render_title(part, language=book.config.language)
              for part in book.config.description.split("\n\n") if part.strip()]
     spine_line = " · ".join(part for part in (book.config.title, book.config.author) if part)
-    html = render("cover-wrap.html.j2", config=book.config, blurb=blurb, spine_text=wrap.spine_text,
-                  image=COVER_ART_URL if book.config.cover else "")
+    html = printable(render("cover-wrap.html.j2", config=book.config, blurb=blurb, spine_text=wrap.spine_text,
+                            image=COVER_ART_URL if book.config.cover else ""), theme)
     stylesheet = cover_stylesheet(theme, fonts, fetcher, _geometry_css(wrap, len(spine_line)),
                                   structure=WRAP_CSS.read_text(encoding="utf-8"))
     with weasyprint_warnings():

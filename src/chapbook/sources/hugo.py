@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .served import files_under
 from .essays import SourceEssay
 
 NAME = "hugo"
@@ -119,9 +120,9 @@ def served_files(root: Path, content: Path, page_of_folder: dict[Path, str],
     for name in ([theme] if isinstance(theme, str) else theme if isinstance(theme, list) else []):
         statics.append(root / "themes" / str(name) / "static")
     for static in reversed(statics):  # the site's own static/ wins over its theme's
-        for path in _files(static):
+        for path in files_under(static):
             files["/" + path.relative_to(static).as_posix()] = path
-    for path in _files(content):
+    for path in files_under(content):
         if path.suffix.lower() in (".md", ".markdown", ".html"):
             continue
         files.setdefault("/" + path.relative_to(content).as_posix(), path)
@@ -130,9 +131,3 @@ def served_files(root: Path, content: Path, page_of_folder: dict[Path, str],
             files[page_of_folder[bundle] + path.relative_to(bundle).as_posix()] = path
     return files
 
-
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(
-        part.startswith(".") for part in p.relative_to(folder).parts))

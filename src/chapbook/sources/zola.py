@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .served import files_under
 from .essays import SECTION_FILES, SourceEssay, slugify
 
 NAME = "zola"
@@ -66,9 +67,9 @@ def served_files(root: Path, content: Path, page_of_folder: dict[Path, str],
     the page or section that holds them."""
     files: dict[str, Path] = {}
     static = root / "static"
-    for path in _files(static):
+    for path in files_under(static):
         files["/" + path.relative_to(static).as_posix()] = path
-    for path in _files(content):
+    for path in files_under(content):
         if path.suffix.lower() in (".md", ".markdown"):
             continue
         files.setdefault("/" + path.relative_to(content).as_posix(), path)
@@ -79,9 +80,3 @@ def served_files(root: Path, content: Path, page_of_folder: dict[Path, str],
             files[section_address(settings, content, holder) + path.name] = path
     return files
 
-
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(
-        part.startswith(".") for part in p.relative_to(folder).parts))

@@ -138,3 +138,13 @@ def test_raw_html_images_are_resolved_too_with_their_line() -> None:
     assert seen == [("../../etc/passwd", 4), ("a.png", 6)]
     assert root.find(".//img") is None
     assert texts(root, ".//span[@class='missing-image']") == ["secret", "a"]
+
+
+def test_a_heading_keeps_the_id_and_class_its_writer_gave_it_and_never_its_braces() -> None:
+    # Zola and Hugo (goldmark) read `{#id .class}` at a heading's end; links to the id must land.
+    root = render("## Motivation {#why}\n\nSee [the reason](#why).\n\n### Plan {#the-plan .wide}\n\n## In `{#code}`\n")
+    headings = root.findall(".//h2") + root.findall(".//h3")
+    assert [h.get("id") for h in headings] == ["essay--why", "essay--in-code", "essay--the-plan"]
+    assert root.find(".//h3").get("class") == "wide"
+    assert "{#" not in "".join(h.text or "" for h in headings)
+    assert root.find(".//a").get("href") == "#essay--why"

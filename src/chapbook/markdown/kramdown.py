@@ -2,7 +2,7 @@
 syntax is printed.
 
 - Attribute lists: `{: .note}` on a line of its own sets the block before it (or, after a blank line,
-  the block after it); `{:.x}` right after a span; `## Title {#id}` names a heading. A class is kept
+  the block after it); `{:.x}` right after a span; A class is kept
   (raw HTML may set one too), a heading keeps its id, the rest is dropped. `{:toc}` under a list is
   kramdown's table of contents: the list goes, as the book has contents of its own. `{:name: …}`
   defines attributes for later lists and is dropped.
@@ -24,7 +24,6 @@ from markdown_it.token import Token
 _ATTRIBUTES = r"(?:[^}\\\"']|\\.|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')*"
 _LIST = re.compile(r"\{:(?![:/])(" + _ATTRIBUTES + r")\}")  # an attribute list, or a definition {:name: …}
 _DEFINITION = re.compile(r"\s*[A-Za-z][\w-]*:(?:\s|$)")
-_HEADER_ID = re.compile(r"\s*\{#([A-Za-z][\w:-]*)\}\s*$")
 _EXTENSION = re.compile(r"\{::(\w+)(" + _ATTRIBUTES + r")\}")
 _PART = re.compile(r"""([.#])([\w:-]+)|(\w[\w-]*)=(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|([A-Za-z][\w-]*)""")
 _KNOWN = {"comment", "nomarkdown", "options"}
@@ -159,8 +158,6 @@ def _apply(state: StateCore) -> None:
             classes = _apply_spans(token)
             if classes and index and tokens[index - 1].nesting == 1:
                 tokens[index - 1].attrJoin("class", " ".join(classes))
-        if token.type == "heading_open":
-            _header_id(token, tokens[index + 1], state)
     dropped: set[int] = set()
     for index, token in enumerate(tokens):
         if token.type != "kramdown_attributes":
@@ -243,22 +240,6 @@ def _apply_spans(inline: Token) -> list[str]:
                 position -= 1
     inline.children = kept
     return []
-
-
-def _header_id(opening: Token, inline: Token, state: StateCore) -> None:
-    """`## Title {#id}`: kramdown's id for the heading, unless the essay has used it already."""
-    match = _HEADER_ID.search(inline.content)
-    if not match:
-        return
-    inline.content = inline.content[: match.start()]
-    if inline.children and inline.children[-1].type == "text":
-        last = inline.children[-1]
-        last.content = _HEADER_ID.sub("", last.content)
-        if not last.content:
-            inline.children.pop()
-    taken = {token.attrGet("id") for token in state.tokens if token.type == "heading_open"}
-    if match[1] not in taken:
-        opening.attrSet("id", match[1])
 
 
 def _parse(attributes: str) -> tuple[list[str], list[str]]:

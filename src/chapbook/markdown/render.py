@@ -16,6 +16,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from .breaks import line_breaks_plugin
 from .epigraphs import epigraphs_plugin
 from .images import ImageResolver, images_plugin
+from .headings import heading_attributes_plugin
 from .kramdown import kramdown_plugin
 from .typography import dash_spacing_plugin, lead_in_plugin
 from .links import LinkResolver, links_plugin
@@ -74,6 +75,7 @@ def _parser(language: str) -> MarkdownIt:
     md.use(links_plugin)
     md.use(raw_lines_plugin)
     # Headings get the ids Zola gives them, so links to #anchors keep working in the book.
+    md.use(heading_attributes_plugin)  # before the anchors: an id the writer gave is kept
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
     md.core.ruler.push("chapbook_shift_headings", _shift_headings)
     return md

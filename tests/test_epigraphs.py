@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from chapbook.markdown import render_body
+from chapbook.markdown import RenderContext, render_body
 
 VERSE = "> Carry the lantern</br>\n> Nobody near\n"
 PROSE = "> Dear Philippa, the spoon is safe.\n> It hangs over the stove.\n"
@@ -13,8 +13,8 @@ TEXT = "Some prose in the essay."
 
 
 def roles(markdown: str, **options: object) -> list[str | None]:
-    xhtml = render_body(markdown, language="en", id_prefix="e--", resolve_image=lambda src, alt, line: None,
-                        **options).xhtml
+    xhtml = render_body(markdown, RenderContext(language="en", id_prefix="e--", resolve_image=lambda src, alt, line: None,
+                        **options)).xhtml
     root = etree.fromstring(f"<div>{xhtml}</div>")
     return [quote.get("class") for quote in root.iter("blockquote")]
 
@@ -60,22 +60,22 @@ def test_detection_can_be_switched_off_and_markers_still_work() -> None:
 
 
 def test_a_marker_never_reaches_the_page() -> None:
-    xhtml = render_body(essay("> a\n> b\n> {.verse}", TEXT), language="en", id_prefix="e--",
-                        resolve_image=lambda src, alt, line: None).xhtml
+    xhtml = render_body(essay("> a\n> b\n> {.verse}", TEXT), RenderContext(language="en", id_prefix="e--",
+                        resolve_image=lambda src, alt, line: None)).xhtml
     assert "{." not in xhtml
 
 
 @pytest.mark.parametrize("dash", ["--", "—", "---"])
 def test_a_dashed_last_line_is_the_cite(dash: str) -> None:
     xhtml = render_body(f"> Carry the lantern</br>\n> Nobody near</br>\n> {dash} The Lamplighters\n\n{TEXT}\n",
-                        language="en", id_prefix="e--", resolve_image=lambda src, alt, line: None).xhtml
+                        RenderContext(language="en", id_prefix="e--", resolve_image=lambda src, alt, line: None)).xhtml
     root = etree.fromstring(f"<div>{xhtml}</div>")
     assert root.findtext("blockquote/cite") == "— The Lamplighters"
     assert [s.text for s in root.iterfind("blockquote/p/span")] == ["Carry the lantern", "Nobody near"]
 
 
 def test_front_matter_source_cites_epigraphs_but_not_verse_in_the_text() -> None:
-    xhtml = render_body(essay(VERSE, TEXT, VERSE, TEXT), language="en", id_prefix="e--",
-                        resolve_image=lambda src, alt, line: None, epigraph_source="The Radio").xhtml
+    xhtml = render_body(essay(VERSE, TEXT, VERSE, TEXT), RenderContext(language="en", id_prefix="e--",
+                        resolve_image=lambda src, alt, line: None, epigraph_source="The Radio")).xhtml
     root = etree.fromstring(f"<div>{xhtml}</div>")
     assert [q.findtext("cite") for q in root.iter("blockquote")] == ["— The Radio", None]

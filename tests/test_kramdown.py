@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from chapbook.assemble import read_book
-from chapbook.markdown import render_body
+from chapbook.markdown import RenderContext, render_body
 from chapbook.sources.sites import site_markdown
 from conftest import Built, build_book, epub_files
 
@@ -114,8 +114,8 @@ def test_kramdown_attribute_lists_and_extensions_are_never_printed(jekyll_math: 
 
 
 def render(markdown: str, **options: bool) -> etree._Element:
-    xhtml = render_body(markdown, language="en", id_prefix="e--", resolve_image=lambda src, alt, line: None,
-                        **options).xhtml
+    xhtml = render_body(markdown, RenderContext(language="en", id_prefix="e--",
+                                                resolve_image=lambda src, alt, line: None, **options)).xhtml
     return etree.fromstring(f"<div>{xhtml}</div>")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from chapbook.markdown import render_body, render_title
+from chapbook.markdown import RenderContext, render_body, render_title
 
 
 def render(markdown: str, images: dict[str, str] | None = None, seen: list | None = None) -> etree._Element:
@@ -14,7 +14,7 @@ def render(markdown: str, images: dict[str, str] | None = None, seen: list | Non
             seen.append((src, line))
         return (images or {}).get(src)
 
-    xhtml = render_body(markdown, language="en", id_prefix="essay--", resolve_image=resolve).xhtml
+    xhtml = render_body(markdown, RenderContext(language="en", id_prefix="essay--", resolve_image=resolve)).xhtml
     return etree.fromstring(f"<div>{xhtml}</div>")  # fails if the XHTML is not well-formed
 
 

@@ -9,7 +9,7 @@ import pypdfium2.raw as pdfium_raw
 import pytest
 from lxml import etree
 
-from chapbook.markdown import render_body
+from chapbook.markdown import RenderContext, render_body
 from conftest import Built, build_book, epub_files
 
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
@@ -18,9 +18,8 @@ OPF = "{http://www.idpf.org/2007/opf}"
 
 def render(markdown: str) -> tuple[etree._Element, list[tuple[str, int | None]]]:
     warnings: list[tuple[str, int | None]] = []
-    xhtml = render_body(markdown, language="en", id_prefix="e--", resolve_image=lambda src, alt, line: None,
-                        warn_shortcode=lambda name, line: warnings.append((name, line)),
-                        warn_math=lambda message, line: warnings.append((message, line))).xhtml
+    xhtml = render_body(markdown, RenderContext(language="en", id_prefix="e--", resolve_image=lambda src, alt, line: None,
+                                                warn=lambda message, line: warnings.append((message, line)))).xhtml
     return etree.fromstring(f"<div>{xhtml}</div>"), warnings
 
 

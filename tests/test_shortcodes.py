@@ -6,15 +6,18 @@ import re
 
 from lxml import etree
 
-from chapbook.markdown import render_body
+from chapbook.markdown import RenderContext, render_body
 
 
 def render(markdown: str, **extra: object) -> tuple[etree._Element, list]:
     warnings: list = []
     images = {"pics/a.png": "images/a.png", "b.jpg": "images/b.jpg", "c.jpg": "images/c.jpg"}
-    xhtml = render_body(markdown, language="en", id_prefix="e--",
-                        resolve_image=lambda src, alt, line: images.get(src),
-                        warn_shortcode=lambda name, line: warnings.append((name, line)), **extra).xhtml
+    def warn(message: str, line: int | None) -> None:
+        named = re.match(r'shortcode "(.+?)" is not one', message)
+        warnings.append((named[1] if named else message, line))
+
+    xhtml = render_body(markdown, RenderContext(language="en", id_prefix="e--",
+                        resolve_image=lambda src, alt, line: images.get(src), warn=warn, **extra)).xhtml
     return etree.fromstring(f"<div>{xhtml}</div>"), warnings
 
 

@@ -12,7 +12,7 @@ import ftfy
 
 from .config import CONFIG_NAME, BookConfig, load_config, option_line
 from .errors import ChapbookError, shown, warn
-from .markdown import render_body, render_title
+from .markdown import RenderContext, render_body, render_title
 from .anchors import mend_anchor_links
 from .addresses import ID_SEPARATOR, ImageRegistry, LinkTargets, page_assets
 from .model import Book, Essay, Part
@@ -268,28 +268,16 @@ def _render(essay: SourceEssay, slug: str, resolvers: Resolvers) -> Essay:
                  f"nothing; describe it: ![a lamp on a desk]({src}), or alt=\"…\" in a shortcode")
         return found
 
-    def resolve_link(href: str, line: int | None) -> str | None:
-        return links.resolve(href, essay.path, display, file_line(line))
-
-    def warn_shortcode(name: str, line: int | None) -> None:
-        warn(display, file_line(line), f'shortcode "{name}" is not one chapbook knows; the book keeps what is '
-             "inside it and drops the call")
-
-    def warn_at(message: str, line: int | None) -> None:
-        warn(display, file_line(line), message)
-
     post = jekyll.is_post(essay.path.resolve())
-
-    rendered = render_body(
-        body, language=config.language, id_prefix=slug + ID_SEPARATOR,
-        resolve_image=resolve_image, resolve_link=resolve_link, verse_detection=config.verse_detection,
-        epigraph_source=essay.epigraph_source or config.epigraph_source,
-        page_assets=page_assets(essay.path), warn_shortcode=warn_shortcode, warn_math=warn_at,
-        book_shortcodes=own_shortcodes, warn_template=warn_at, warn=warn_at,
-        liquid=post,  # Jekyll reads its Liquid tags first
-        kramdown=post and site.kramdown, math_after_markdown=post or site.math_after_markdown,
-        site_variables=links.addresses.site.settings if links.addresses.site.kind == "jekyll" else None,
-    )
+    rendered = render_body(body, RenderContext(
+        language=config.language, id_prefix=slug + ID_SEPARATOR, resolve_image=resolve_image,
+        resolve_link=lambda href, line: links.resolve(href, essay.path, display, file_line(line)),
+        warn=lambda message, line: warn(display, file_line(line), message),
+        verse_detection=config.verse_detection, epigraph_source=essay.epigraph_source or config.epigraph_source,
+        page_assets=page_assets(essay.path), book_shortcodes=own_shortcodes,
+        liquid=post, kramdown=post and site.kramdown, math_after_markdown=post or site.math_after_markdown,
+        site_variables=links.addresses.site.settings if links.addresses.site.kind == "jekyll" else {},
+    ))
     font_class = config.font_classes.get(essay.font_class, essay.font_class) if essay.font_class else None
     title = render_title(_fix_line(essay.title), language=config.language)
     return Essay(title=title, slug=slug, date=essay.date, weight=essay.weight,

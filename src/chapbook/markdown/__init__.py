@@ -7,6 +7,6 @@ by two spaces is flattened, and ~~strike~~ stays literal. markdown-it-py passes 
 CommonMark spec and is extended through its own rule chain, as the processors here are.
 """
 
-from .render import RenderedBody, render_body, render_title
+from .render import RenderContext, RenderedBody, render_body, render_title
 
-__all__ = ["RenderedBody", "render_body", "render_title"]
+__all__ = ["RenderContext", "RenderedBody", "render_body", "render_title"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 from functools import lru_cache
 
 import lxml.html
@@ -111,31 +113,51 @@ def render_title(title: str, *, language: str) -> str:
     return lxml.html.fragment_fromstring(html or " ", create_parent="span").text_content().strip() or title
 
 
-def render_body(
-    markdown: str, *, language: str, id_prefix: str, resolve_image: ImageResolver,
-    resolve_link: LinkResolver | None = None, verse_detection: bool = True, epigraph_source: str = "",
-    page_assets: tuple[str, ...] = (), warn_shortcode: Callable[[str, int | None], None] | None = None,
-    book_shortcodes: dict[str, Shortcode] | None = None,
-    warn_template: Callable[[str, int | None], None] | None = None,
-    warn_math: Callable[[str, int | None], None] | None = None, liquid: bool = False, kramdown: bool = False,
-    math_after_markdown: bool = False, site_variables: dict | None = None,
-    warn: Callable[[str, int | None], None] | None = None,
-) -> RenderedBody:
-    """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book.
+Warn = Callable[[str, "int | None"], None]
 
-    liquid: a Jekyll post (its Liquid read first); kramdown: Jekyll's Markdown (see kramdown.py);
-    math_after_markdown: the site's MathJax or KaTeX reads the HTML, so escapes in math are undone.
-    """
-    parser = _parser(language)
-    env: dict = {"resolve_image": resolve_image, "resolve_link": resolve_link,
-                 "verse_detection": verse_detection, "epigraph_source": epigraph_source,
-                 "page_assets": page_assets, "warn_shortcode": warn_shortcode, "resolved_images": set(),
-                 "book_shortcodes": book_shortcodes or {}, "warn_template": warn_template,
-                 "warn_math": warn_math, "formulas": {}, "liquid": liquid, "kramdown": kramdown,
-                 "math_after_markdown": math_after_markdown, "site_variables": site_variables or {}}
+
+def _quiet(message: str, line: int | None) -> None:
+    """Warnings nobody asked to hear (a test's rendering, say)."""
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Everything an essay's Markdown is rendered with, besides its text."""
+
+    language: str
+    id_prefix: str  # ids become "<prefix><id>", unique in the whole book
+    resolve_image: ImageResolver
+    resolve_link: LinkResolver | None = None
+    # The one warning channel: a message and the line of the body it is about.
+    warn: Warn = _quiet
+    verse_detection: bool = True
+    epigraph_source: str = ""  # cited under epigraphs that name no source
+    page_assets: tuple[str, ...] = ()  # a page bundle's pictures, for galleries
+    book_shortcodes: Mapping[str, Shortcode] = field(default_factory=dict)
+    liquid: bool = False  # a Jekyll post: its Liquid read first
+    kramdown: bool = False  # Jekyll's Markdown (see kramdown.py)
+    math_after_markdown: bool = False  # the site's MathJax or KaTeX reads the HTML: escapes in math undone
+    site_variables: Mapping[str, Any] = field(default_factory=dict)  # Jekyll's {{ site.name }}
+
+
+def render_body(markdown: str, context: RenderContext) -> RenderedBody:
+    """Render one essay's Markdown; ids get the prefix so that they stay unique in the whole book."""
+    parser = _parser(context.language)
+    warn = context.warn
+
+    def unknown_shortcode(name: str, line: int | None) -> None:
+        warn(f'shortcode "{name}" is not one chapbook knows; the book keeps what is inside it and drops the call', line)
+
+    # The rules read their settings from markdown-it's env, a plain dict.
+    env: dict = {"resolve_image": context.resolve_image, "resolve_link": context.resolve_link,
+                 "verse_detection": context.verse_detection, "epigraph_source": context.epigraph_source,
+                 "page_assets": context.page_assets, "warn_shortcode": unknown_shortcode, "resolved_images": set(),
+                 "book_shortcodes": dict(context.book_shortcodes), "warn_template": warn, "warn_math": warn,
+                 "formulas": {}, "liquid": context.liquid, "kramdown": context.kramdown,
+                 "math_after_markdown": context.math_after_markdown, "site_variables": dict(context.site_variables)}
     # A paired shortcode's body: Markdown inside the essay, not an essay's opening (no lead-in, no epigraph).
     env["render_markdown"] = lambda text: parser.render(text, {**env, "nested": True})
     env["render_inline"] = lambda text: parser.renderInline(text, {**env, "nested": True})
     html = parser.render(markdown, env)
-    return RenderedBody(xhtml=to_xhtml(html, id_prefix, resolve_image, env["resolved_images"], env["formulas"], warn,
-                                       resolve_link))
+    return RenderedBody(xhtml=to_xhtml(html, context.id_prefix, context.resolve_image, env["resolved_images"],
+                                       env["formulas"], warn, context.resolve_link))

@@ -4,7 +4,6 @@ against the site's address map (sources/sites.py) as the site's own pages would 
 from __future__ import annotations
 
 import mimetypes
-import posixpath
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -17,7 +16,6 @@ from .errors import warn
 from .markdown.liquid import POST_URL, SITE_FILE
 from .model import Image
 from .pictures import CONVERTIBLE, CORE_TYPES, picture_type, report_unsafe_svg
-from .sources import SourceEssay
 from .sources.essays import slugify
 from .sources import jekyll
 from .sources.sites import AddressMap, essay_folder

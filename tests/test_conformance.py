@@ -5,6 +5,10 @@ documentation, not from chapbook's code."""
 
 from __future__ import annotations
 
+import io
+import random
+import re
+import shutil
 import textwrap
 import zipfile
 from pathlib import Path
@@ -15,6 +19,7 @@ from lxml import etree
 from PIL import Image
 
 from ace_helper import ace_violations
+from chapbook.sources.essays import slugify
 from conftest import Built, build_book
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -33,6 +38,14 @@ def picture(path: Path, size: tuple[int, int]) -> None:
     Image.new("RGB", size, (120, 90 + size[0] % 100, 60)).save(path)
 
 
+def site_of(folder: Path, files: dict[str, str], pictures: dict[str, tuple[int, int]]) -> Path:
+    """A fixture site: its text files, and its pictures, each of its own pixel size."""
+    write(folder, files)
+    for name, size in pictures.items():
+        picture(folder / name, size)
+    return folder
+
+
 def chapters(epub: Path) -> dict[str, etree._Element]:
     with zipfile.ZipFile(epub) as archive:
         return {name: etree.fromstring(archive.read(name)) for name in archive.namelist()
@@ -42,7 +55,6 @@ def chapters(epub: Path) -> dict[str, etree._Element]:
 def book_pictures(epub: Path) -> set[tuple[int, int]]:
     """The pixel sizes of the pictures the EPUB carries."""
     with zipfile.ZipFile(epub) as archive:
-        import io
         return {Image.open(io.BytesIO(archive.read(name))).size for name in archive.namelist()
                 if name.startswith("EPUB/images/") and not name.endswith(".svg")}
 
@@ -118,10 +130,7 @@ ZOLA_PICTURES = {"static/img/lantern.png": (64, 40), "static/img/bridge.png": (6
 
 @pytest.fixture(scope="module")
 def zola(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    site = tmp_path_factory.mktemp("zola-site")
-    write(site, ZOLA)
-    for name, size in ZOLA_PICTURES.items():
-        picture(site / name, size)
+    site = site_of(tmp_path_factory.mktemp("zola-site"), ZOLA, ZOLA_PICTURES)
     (site / "static/zines").mkdir(parents=True)
     (site / "static/zines/lantern.pdf").write_bytes(b"%PDF-1.4\n")
     return build_book(site, tmp_path_factory.mktemp("zola-out"))
@@ -224,10 +233,7 @@ HUGO_PICTURES = {"static/images/steam.png": (80, 50), "static/images/cup.png": (
 
 @pytest.fixture(scope="module")
 def hugo_site(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    site = tmp_path_factory.mktemp("hugo-site")
-    write(site, HUGO)
-    for name, size in HUGO_PICTURES.items():
-        picture(site / name, size)
+    site = site_of(tmp_path_factory.mktemp("hugo-site"), HUGO, HUGO_PICTURES)
     return build_book(site, tmp_path_factory.mktemp("hugo-out"))
 
 
@@ -303,10 +309,7 @@ JEKYLL_PICTURES = {"img/bed.png": (100, 60), "img/bed2.png": (102, 60), "img/bed
 
 @pytest.fixture(scope="module")
 def jekyll_site(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    site = tmp_path_factory.mktemp("jekyll-site")
-    write(site, JEKYLL)
-    for name, size in JEKYLL_PICTURES.items():
-        picture(site / name, size)
+    site = site_of(tmp_path_factory.mktemp("jekyll-site"), JEKYLL, JEKYLL_PICTURES)
     return build_book(site, tmp_path_factory.mktemp("jekyll-out"))
 
 
@@ -335,10 +338,6 @@ RUST_BLOG = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "rust-b
 
 
 def rust_blog_sample(into: Path, with_pictures: int = 12, without: int = 6) -> list[Path]:
-    import random
-    import re
-    import shutil
-
     content = RUST_BLOG / "content"
     posts = sorted(p for p in content.rglob("*.md") if p.name != "_index.md")
     pictured = [p for p in posts if p.name == "index.md" and re.search(r"!\[|<img", p.read_text(encoding="utf-8"))]
@@ -360,8 +359,6 @@ def rust_blog_sample(into: Path, with_pictures: int = 12, without: int = 6) -> l
 def expected_bundle_pictures(post: Path) -> set[str]:
     """What Zola serves beside a page bundle and the post shows: relative picture paths whose file the
     corpus holds (larger ones were left out of it, as a missing file would be)."""
-    import re
-
     text = post.read_text(encoding="utf-8")
     sources = re.findall(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)", text) + re.findall(r'<img[^>]*\ssrc="([^"]+)"', text)
     return {(post.parent / src).resolve().name for src in sources
@@ -376,7 +373,6 @@ def test_a_sample_of_the_rust_blog_shows_every_picture_and_keeps_its_links(tmp_p
     assert len(expected) >= 20
     with zipfile.ZipFile(built.epub) as archive:
         carried = {Path(name).stem for name in archive.namelist() if name.startswith("EPUB/images/")}
-    from chapbook.sources.essays import slugify
     assert {slugify(Path(name).stem) for name in expected} <= carried
     rasters = {name for name in expected if not name.endswith(".svg")}
     assert sum(len(page.images) for page in pypdf.PdfReader(built.pdf).pages) >= len(rasters)
@@ -398,8 +394,6 @@ JEKYLL_NEWS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "jeky
 
 @pytest.mark.skipif(not JEKYLL_NEWS.is_dir(), reason="shared/corpora is not beside this checkout")
 def test_the_jekyll_news_build_whole_with_every_link_between_posts_inside(tmp_path: Path) -> None:
-    import re
-
     built = build_book(JEKYLL_NEWS, tmp_path / "out")  # epubcheck, and no .notdef in the PDF
     posts = sorted((JEKYLL_NEWS / "_posts").glob("*.m*"))
     assert len(chapters(built.epub)) >= len(posts)

@@ -9,7 +9,7 @@ from lxml import etree
 
 from chapbook.assemble import read_book
 from chapbook.markdown import RenderContext, render_body
-from chapbook.sources.sites import site_markdown
+from chapbook.sources.sites import read_site, site_markdown
 from conftest import Built, build_book, epub_files
 
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
@@ -197,7 +197,7 @@ def test_a_hugo_page_that_loads_mathjax_reads_the_tex_after_markdown(tmp_path: P
 def test_what_says_a_hugo_site_typesets_math_in_the_page(tmp_path: Path, layout: str | None, settings: str,
                                                          theme_layout: str | None, loads: bool) -> None:
     site = _hugo_site(tmp_path, layout=layout, settings=settings, theme_layout=theme_layout)
-    assert site_markdown(site).math_after_markdown is loads
+    assert site_markdown(read_site(site)).math_after_markdown is loads
 
 
 def test_a_zola_theme_with_katex_and_a_jekyll_engine_other_than_kramdown(tmp_path: Path) -> None:
@@ -205,10 +205,10 @@ def test_a_zola_theme_with_katex_and_a_jekyll_engine_other_than_kramdown(tmp_pat
     (zola / "themes" / "ink" / "templates").mkdir(parents=True)
     (zola / "config.toml").write_text('base_url = "https://ink.example"\ntheme = "ink"\n')
     (zola / "themes" / "ink" / "templates" / "base.html").write_text('<script src="/js/KaTeX/auto-render.min.js">')
-    assert site_markdown(zola).math_after_markdown
+    assert site_markdown(read_site(zola)).math_after_markdown
     jekyll = tmp_path / "jekyll"
     jekyll.mkdir()
     (jekyll / "_config.yml").write_text("markdown: CommonMarkGhPages\n")
-    assert site_markdown(jekyll).kramdown is False and site_markdown(jekyll).math_after_markdown
+    assert site_markdown(read_site(jekyll)).kramdown is False and site_markdown(read_site(jekyll)).math_after_markdown
     (jekyll / "_config.yml").write_text("title: x\n")
-    assert site_markdown(jekyll).kramdown
+    assert site_markdown(read_site(jekyll)).kramdown

@@ -132,7 +132,7 @@ def resolve(found: Found, chosen: Chosen, addresses: AddressMap) -> Resolvers:
             targets[plan.opening.path.resolve()] = slug
     return Resolvers(found.config, slug_of, ImageRegistry(found.root, addresses),
                      LinkTargets(found.root, targets, addresses), book_shortcodes(found.root, found.config),
-                     site_markdown(found.root))
+                     site_markdown(found.site))
 
 
 def render(found: Found, chosen: Chosen, resolvers: Resolvers) -> Book:

@@ -118,7 +118,7 @@ _MATH_READER = re.compile(r"mathjax|katex", re.IGNORECASE)
 _MATH_SWITCH = re.compile(r"math|\w*(?:mathjax|katex)\w*", re.IGNORECASE)
 
 
-def site_markdown(folder: Path) -> SiteMarkdown:
+def site_markdown(site: Site) -> SiteMarkdown:
     """Jekyll's Markdown engine, and whether a Zola or Hugo site's pages typeset math in the browser.
 
     A Jekyll site's pages always count as read after Markdown (see math.py for what kramdown keeps).
@@ -127,13 +127,13 @@ def site_markdown(folder: Path) -> SiteMarkdown:
     `math`, `mathjax` or `katex` (Hugo's params, Zola's extra); not when Hugo's goldmark passthrough
     hands the TeX over untouched.
     """
-    kind = site_kind(folder)
+    # The settings read_site read once: reading them again would repeat a broken file's warning.
+    kind, data, folder = site.kind, site.settings, site.root
     if kind == "jekyll":
-        engine = site_settings(folder)[1].get("markdown") or "kramdown"
+        engine = data.get("markdown") or "kramdown"
         return SiteMarkdown(kramdown=str(engine).lower() == "kramdown", math_after_markdown=True)
     if kind not in ("zola", "hugo"):
         return SiteMarkdown()
-    data = site_settings(folder)[1]
     passthrough = _table(_table(_table(_table(data.get("markup")).get("goldmark")).get("extensions")).get("passthrough"))
     if passthrough.get("enable") is True:
         return SiteMarkdown()

@@ -1,0 +1,120 @@
+"""The build cache: results that take time to make (laid-out chapters, font subsets, converted pictures),
+kept under a key made from everything that changes them, so a rebuild makes only what changed.
+
+An entry is one file: a header naming chapbook's version and the SHA-256 of the payload, then the
+payload. It is written under a temporary name and renamed into place, so a reader sees a whole entry
+or none, and two builds writing the same key at once both write the same bytes. An entry whose header
+is not this version's, or whose payload does not match its hash (truncated, damaged), is ignored and
+made again, never trusted. Entries are bytes or JSON, never pickles: a cache folder is data only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any
+
+from . import __version__
+
+CACHE_FOLDER = ".chapbook-cache"
+_MAGIC = b"chapbook-cache"
+
+
+def content_key(*parts: object) -> str:
+    """A key for a result made from these inputs: strings, bytes, numbers and JSON-able structures."""
+    digest = hashlib.sha256(__version__.encode())
+    for part in parts:
+        data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True, default=str).encode()
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class BuildCache:
+    """A folder of cache entries. With `reuse` off (`--no-cache`) nothing is read back: every result is
+    made anew, and entries are still written, as the layout joins chapters from files."""
+
+    def __init__(self, folder: Path, reuse: bool = True):
+        self.folder = folder
+        self.reuse = reuse
+        self.hits = 0
+        self.misses = 0
+
+    def path(self, kind: str, key: str) -> Path:
+        return self.folder / kind / key[:2] / key
+
+    def get(self, kind: str, key: str) -> bytes | None:
+        if not self.reuse:
+            self.misses += 1
+            return None
+        try:
+            raw = self.path(kind, key).read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        header, _, payload = raw.partition(b"\n")
+        fields = header.split(b" ")
+        good = (len(fields) == 3 and fields[0] == _MAGIC and fields[1] == __version__.encode()
+                and fields[2] == hashlib.sha256(payload).hexdigest().encode())
+        if not good:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return payload
+
+    def put(self, kind: str, key: str, payload: bytes) -> Path:
+        """Store an entry (atomically) and return the file that holds it."""
+        target = self.path(kind, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        header = b" ".join((_MAGIC, __version__.encode(), hashlib.sha256(payload).hexdigest().encode()))
+        handle, temporary = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".part", dir=target.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(header + b"\n" + payload)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return target
+
+    def get_json(self, kind: str, key: str) -> Any | None:
+        payload = self.get(kind, key)
+        if payload is None:
+            return None
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return None
+
+    def put_json(self, kind: str, key: str, value: Any) -> None:
+        self.put(kind, key, json.dumps(value, sort_keys=True).encode())
+
+    def remember(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
+        """The stored result for this key, else make it, store it and return it."""
+        found = self.get(kind, key)
+        if found is None:
+            found = make()
+            self.put(kind, key, found)
+        return found
+
+
+def build_cache(outdir: Path, use: bool) -> tuple[BuildCache, tempfile.TemporaryDirectory | None]:
+    """The cache beside the outputs; with `use` off, a private folder that is removed after the build."""
+    if use:
+        return BuildCache(outdir / CACHE_FOLDER), None
+    scratch = tempfile.TemporaryDirectory(prefix="chapbook-")
+    return BuildCache(Path(scratch.name), reuse=False), scratch
+
+
+def clear(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)

@@ -10,6 +10,7 @@ made again, never trusted. Entries are bytes or JSON, never pickles: a cache fol
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -25,9 +26,23 @@ CACHE_FOLDER = ".chapbook-cache"
 _MAGIC = b"chapbook-cache"
 
 
+@functools.cache
+def code_identity() -> bytes:
+    """chapbook's version and its own code and templates, and WeasyPrint's version: a change to any
+    of them changes every key (a development copy changes code without changing its version)."""
+    import weasyprint
+
+    digest = hashlib.sha256(f"{__version__} weasyprint {weasyprint.__version__}".encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".j2", ".css", ".toml") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
 def content_key(*parts: object) -> str:
     """A key for a result made from these inputs: strings, bytes, numbers and JSON-able structures."""
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(code_identity())
     for part in parts:
         data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True, default=str).encode()
         digest.update(len(data).to_bytes(8, "big"))

@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from conftest import build_book, pages_by_folio, pdf_page_texts
-from chapbook.pdf import gutter_for
+from chapbook.print_facts import gutter_for
 
 WORDS = ("lamp window river kettle letter garden winter morning bread street quiet evening paper "
          "light stair radio field station coat door table night ink hour bench road stone").split()

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from chapbook.assemble import read_book
-from chapbook.pdf import VIRTUAL_BASE, BookFetcher
+from chapbook.writers.pdf.fetcher import VIRTUAL_BASE, BookFetcher
 from chapbook.themes import load_theme
 
 

@@ -12,7 +12,7 @@ from PIL import Image as Picture
 from .fallbacks import with_fallbacks
 from .glyphs import printable
 from .model import Book
-from .pdf import BookFetcher, BookFonts
+from .writers.pdf.fetcher import BookFetcher, BookFonts
 from .pictures import CORE_TYPES, picture_type
 from .render import render
 from .themes import Theme

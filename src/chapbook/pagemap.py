@@ -62,28 +62,29 @@ def number_for_print(root: etree._Element) -> None:
             element.set(PAGE_KEY, f"{section.get('id')}/{index}")
 
 
-def page_starts(document: Document) -> list[PageStart]:
-    """For each page whose first line belongs to a chapter (or a part's page), where that page begins.
-
-    Pages are labelled as their folios read: the front matter has roman numbers, and the text is
-    numbered from 1 on the first chapter's opener (the print stylesheet resets the counter there).
-    """
+def first_lines(document: Document) -> list[tuple[str, int, int] | None]:
+    """For each page, where its first line of the book's text begins: the chapter (or part page), the
+    element's number in it and the characters of that element on earlier pages; None for a page
+    without such a line (a blank page, the front matter)."""
     consumed: dict[str, int] = defaultdict(int)
-    starts = []
-    first_body_page = None
-    for number, page in enumerate(document.pages, start=1):
+    result: list[tuple[str, int, int] | None] = []
+    for page in document.pages:
         first = None
         for key, text in _text_runs(page._page_box, None):
             if key is None:
                 continue
             if first is None and _count(text):
-                first = (key, consumed[key])
+                chapter, index = key.rsplit("/", 1)
+                first = (chapter, int(index), consumed[key])
             consumed[key] += _count(text.removesuffix(AUTO_HYPHEN))
-        if first:
-            first_body_page = first_body_page or number
-            chapter, index = first[0].rsplit("/", 1)
-            starts.append(PageStart(str(number - first_body_page + 1), chapter, int(index), first[1]))
-    return starts
+        result.append(first)
+    return result
+
+
+def page_starts(folios: list[tuple[str, tuple[str, int, int] | None]]) -> list[PageStart]:
+    """The pages that begin with the book's text, labelled as their folios read (the text is numbered
+    from 1 on the first chapter's opener), from each page's folio and first line."""
+    return [PageStart(label, *first) for label, first in folios if first is not None]
 
 
 def _text_runs(box: boxes.Box, key: str | None) -> Iterator[tuple[str | None, str]]:

@@ -15,9 +15,10 @@ from .assemble import read_book
 from .config import CONFIG_NAME
 from .errors import WarningLog, log, warnings_report
 from .epub import write_epub
-from .pagemap import page_starts
-from .pdf import lay_out, write_pdf
-from .themes import check_font_classes, load_theme
+from .cache import BuildCache, build_cache
+from .model import Book
+from .themes import Theme, check_font_classes, load_theme
+from .writers.pdf import BookLayout, lay_out, write_pdf
 from .wrap import wrap_for, write_wrap
 
 FORMATS = ("epub", "pdf")
@@ -31,58 +32,71 @@ class BuildResult:
     seconds: float
 
 
-def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callable[[str], None]) -> BuildResult:
-    """Read the essays and write the requested formats; a failure leaves earlier outputs untouched."""
-    started = time.perf_counter()
-    collected = WarningLog()
-    log.addHandler(collected)
-    try:
-        return _build(source, outdir, formats, progress, collected, started)
-    finally:
-        log.removeHandler(collected)
+@dataclass(frozen=True)
+class Prepared:
+    """What every command starts from: the book read, its theme, its build cache and its pages set."""
+
+    book: Book
+    theme: Theme
+    cache: BuildCache
+    layout: BookLayout
 
 
-def _build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callable[[str], None],
-           collected: WarningLog, started: float) -> BuildResult:
+@contextmanager
+def prepared(source: Path, outdir: Path, progress: Callable[[str], None], use_cache: bool = True,
+             jobs: int | None = None) -> Iterator[Prepared]:
+    """Read the essays, load the theme and set the pages (even for an EPUB alone: its page list follows
+    the print edition). The cache lives beside the outputs; without it, only for this build."""
     progress(f"reading essays in {source}")
     book = read_book(source, exclude=(outdir.resolve(),))
     theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet)
     check_font_classes(book, theme)
     progress(f"{len(book.essays)} chapters, {len(book.images)} images, theme {theme.name}")
-    pages = None
-    # The pages are set even for an EPUB alone: its page list follows the print edition.
-    progress("laying out pages")
-    layout = lay_out(book, theme)
-    with _staged(outdir) as stage:
-        if "epub" in formats:
-            progress("writing EPUB")
-            write_epub(book, theme, stage(f"{book.slug}.epub"), page_starts(layout))
-        if "pdf" in formats:
-            progress("writing PDF")
-            pages = write_pdf(layout, book, stage(f"{book.slug}.pdf"))
-        # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
-        report = stage(f"{book.slug}-warnings.txt")
-        report.write_text(warnings_report(collected.warnings), encoding="utf-8")
-        written = stage.publish()
+    cache, scratch = build_cache(outdir, use_cache)
+    try:
+        progress("laying out pages")
+        yield Prepared(book, theme, cache, lay_out(book, theme, cache, progress, jobs))
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+
+
+def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callable[[str], None],
+          use_cache: bool = True, jobs: int | None = None) -> BuildResult:
+    """Read the essays and write the requested formats; a failure leaves earlier outputs untouched."""
+    started = time.perf_counter()
+    collected = WarningLog()
+    log.addHandler(collected)
+    try:
+        with prepared(source, outdir, progress, use_cache, jobs) as ready, _staged(outdir) as stage:
+            book, pages = ready.book, None
+            if "epub" in formats:
+                progress("writing EPUB")
+                write_epub(book, ready.theme, stage(f"{book.slug}.epub"), ready.layout.starts)
+            if "pdf" in formats:
+                progress("writing PDF")
+                pages = write_pdf(ready.layout, stage(f"{book.slug}.pdf"), ready.cache)
+            # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
+            report = stage(f"{book.slug}-warnings.txt")
+            report.write_text(warnings_report(collected.warnings), encoding="utf-8")
+            written = stage.publish()
+    finally:
+        log.removeHandler(collected)
     return BuildResult(written, len(book.essays), pages, time.perf_counter() - started)
 
 
-def cover(source: Path, outdir: Path, progress: Callable[[str], None]) -> BuildResult:
+def cover(source: Path, outdir: Path, progress: Callable[[str], None], use_cache: bool = True,
+          jobs: int | None = None) -> BuildResult:
     """Write the print cover wrap, its spine as wide as the interior `build` writes is thick."""
     started = time.perf_counter()
-    progress(f"reading essays in {source}")
-    book = read_book(source, exclude=(outdir.resolve(),))
-    theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet)
-    check_font_classes(book, theme)
     # The same layout as the PDF's, blank pages and all: the page count decides the spine.
-    progress("laying out pages to count them")
-    pages = len(lay_out(book, theme).pages)
-    wrap = wrap_for(book, pages)
-    progress(f"{pages} pages on {book.config.paper} paper: spine {wrap.spine:.4f} in, "
-             f"wrap {wrap.width:.4f} x {wrap.height:.4f} in{'' if wrap.spine_text else ', no spine text'}")
-    with _staged(outdir) as stage:
+    with prepared(source, outdir, progress, use_cache, jobs) as ready, _staged(outdir) as stage:
+        book, pages = ready.book, ready.layout.pages
+        wrap = wrap_for(book, pages)
+        progress(f"{pages} pages on {book.config.paper} paper: spine {wrap.spine:.4f} in, "
+                 f"wrap {wrap.width:.4f} x {wrap.height:.4f} in{'' if wrap.spine_text else ', no spine text'}")
         progress("writing the cover")
-        write_wrap(book, theme, wrap, stage(f"{book.slug}-cover.pdf"))
+        write_wrap(book, ready.theme, wrap, stage(f"{book.slug}-cover.pdf"))
         written = stage.publish()
     return BuildResult(written, len(book.essays), pages, time.perf_counter() - started)
 

@@ -10,13 +10,10 @@ import pypdf
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
-from .pdf import KDP_GUTTER
+from .print_facts import COVER_BLEED_IN, COVER_SAFE_IN, SAFE_MARGIN_IN, kdp_minimum_gutter
 
 POINTS = 72.0
 MIN_DPI = 300
-SAFE_MARGIN_IN = 0.25  # KDP: no text closer than this to a trimmed edge
-COVER_BLEED_IN = 0.125  # KDP and IngramSpark: a cover's bleed
-COVER_SAFE_IN = 0.125  # KDP: a cover's type at least this far inside the trim
 
 
 @dataclass
@@ -165,7 +162,7 @@ def _check_images(document: pypdfium2.PdfDocument, report: Report) -> None:
 
 def _check_text_area(reader: pypdf.PdfReader, document: pypdfium2.PdfDocument, report: Report) -> None:
     pages = len(reader.pages)
-    needed = next((inches for limit, inches in KDP_GUTTER if pages <= limit), KDP_GUTTER[-1][1]) * POINTS
+    needed = kdp_minimum_gutter(pages) * POINTS
     narrowest_inside, outside = float("inf"), []
     for index, page in enumerate(document):
         trim = reader.pages[index].trimbox

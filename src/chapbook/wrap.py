@@ -15,7 +15,7 @@ from .errors import warn
 from .glyphs import printable
 from .markdown import render_title
 from .model import Book
-from .pdf import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
+from .writers.pdf.fetcher import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
 from .render import render
 from .themes import BUILTIN_STYLES, Theme
 

@@ -1,0 +1,308 @@
+"""Book → print PDF: each piece of the book laid out on its own (side by side, one worker process a
+core), kept in the build cache, and joined.
+
+How a book with folios, a contents and "see p. N" is set without laying it out twice:
+
+1. The gutter depends on the page count: it is predicted (the last build's count, else one from the
+   text's length) and the book is set again only if the count lands in another of KDP's bands.
+2. Every piece opens on a right-hand page, so its page count does not depend on its place. Pieces
+   whose count the cache knows are not laid out to learn it; the others are laid out side by side,
+   and each learns its first folio from the counts of the pieces before it just before its margins
+   are drawn (piece_job.py): the folios cost no second layout.
+3. A "see p. N" names a page of another piece. It is set from the last build's pages (else a guess);
+   a piece whose numbers turn out wrong is set again, with the right ones, and the pieces after it
+   again only if that changed its page count. The contents is set last, when every page is known.
+4. A laid-out piece is cached under its content (its HTML, the stylesheets, the fonts and pictures
+   it uses, the gutter) and its first folio: an edited essay is laid out again, and the pieces after
+   it only if its page count changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import weasyprint
+
+from ...cache import BuildCache, content_key
+from ...errors import log
+from ...fallbacks import with_fallbacks
+from ...model import Book
+from ...pagemap import PageStart, page_starts
+from ...print_facts import gutter_for
+from ...themes import Theme, fallback_faces
+from . import piece_job
+from .join import Placed, join
+from .piece_job import PieceJob, WorkerState, job_key, lay_out_piece
+from .print_html import PAGE_ATTRIBUTE, Piece, book_html, page_css, pieces, press_css
+
+# Rounds of setting pieces again for "see p. N" before the numbers are taken as they are.
+MAX_ROUNDS = 5
+# A first guess at how many characters a page holds, per square inch of text block at 11 pt.
+CHARS_PER_SQUARE_INCH = 58
+
+
+@dataclass
+class BookLayout:
+    """The book set in pages: its pieces as laid out (in the cache) and the order of its pages."""
+
+    placed: list[Placed]
+    pieces: list[dict]
+    blank: bytes
+    starts: list[PageStart]  # where each page begins in the text, for the EPUB's page list
+    pdf_variant: str | None
+
+    @property
+    def pages(self) -> int:
+        return len(self.placed)
+
+
+def worker_count() -> int:
+    """One worker a core (CHAPBOOK_JOBS=1 lays out in the build's own process, one piece at a time)."""
+    wanted = os.environ.get("CHAPBOOK_JOBS", "").strip()
+    return max(1, int(wanted)) if wanted.isdigit() else (os.cpu_count() or 1)
+
+
+def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[[str], None] = lambda _: None,
+            jobs: int | None = None) -> BookLayout:
+    """Set the book in pages (the PDF's, which the EPUB's page list is taken from too)."""
+    jobs = jobs or worker_count()
+    all_pieces = pieces(book_html(book, theme))
+    memory_key = content_key("book", str(book.root.resolve()), book.slug)
+    memory = cache.get_json("book-memory", memory_key) or {}
+    gutter = gutter_for(memory.get("pages") or _estimated_pages(book, theme, all_pieces))
+    folios_of_anchors: dict[str, int] = memory.get("anchors", {})
+    with _Layouts(book, theme, cache, jobs, len(all_pieces), progress) as layouts:
+        for _ in range(3):  # a gutter band crossed: once more with the gutter the count asks for
+            stylesheets = _stylesheets(book, theme, gutter)
+            body = _set_body(all_pieces, stylesheets, folios_of_anchors, layouts)
+            folios_of_anchors = _anchor_folios(body)
+            front = _with_page_numbers(all_pieces[0], folios_of_anchors)
+            front_result = layouts.run([_job(book, 0, front, stylesheets, 1)], "front matter")[0]
+            results = [front_result, *body]
+            placed = _placement(results, book.config.page_count_multiple)
+            if gutter_for(len(placed)) <= gutter:
+                break
+            gutter = gutter_for(len(placed))
+    cache.put_json("book-memory", memory_key, {"pages": len(placed), "anchors": folios_of_anchors})
+    for result in results:  # the warnings of the layout the book has, in the book's order
+        _report(result)
+    blank = _blank_page(book, gutter)
+    folios = [(str(results[place.piece]["start"] + place.page), results[place.piece]["first_lines"][place.page])
+              for place in placed if place.piece is not None and place.piece > 0]
+    return BookLayout(placed, results, blank, page_starts([(label, tuple(first) if first else None)
+                                                            for label, first in folios]), book.config.pdf_variant)
+
+
+def write_pdf(layout: BookLayout, target: Path, cache: BuildCache) -> int:
+    """Join the laid-out pieces into the book's PDF; return its page count."""
+    join(layout.placed, layout.pieces, layout.blank, cache, layout.pdf_variant, target)
+    return layout.pages
+
+
+def _set_body(all_pieces: list[Piece], stylesheets: tuple[tuple[str, str], ...], folios_of_anchors: dict[str, int],
+              layouts: _Layouts) -> list[dict]:
+    """Lay out the parts' pages, the chapters and the back matter, until every "see p. N" is right."""
+    for _ in range(MAX_ROUNDS):
+        body = [_with_page_numbers(piece, folios_of_anchors) for piece in all_pieces[1:]]
+        results = layouts.body(body, stylesheets)
+        folios_of_anchors = _anchor_folios(results)
+        before = [_page_numbers(piece) for piece in body]
+        if before == [_page_numbers(_with_page_numbers(piece, folios_of_anchors)) for piece in body]:
+            return results
+    return results
+
+
+def _anchor_folios(body: list[dict]) -> dict[str, int]:
+    return {name: result["start"] + page for result in body for name, page in result["anchors"].items()}
+
+
+def _with_page_numbers(piece: Piece, folios_of_anchors: dict[str, int]) -> Piece:
+    for link in piece.links():
+        folio = folios_of_anchors.get(link.get("href", "")[1:])
+        link.set(PAGE_ATTRIBUTE, str(folio) if folio is not None else "?")
+    return piece
+
+
+def _page_numbers(piece: Piece) -> list[str]:
+    return [link.get(PAGE_ATTRIBUTE) for link in piece.links()]
+
+
+def _placement(results: list[dict], multiple: int) -> list[Placed]:
+    """The book's pages: each piece from a right-hand page (a blank before it where needed), and blank
+    pages at the end to an even count (or whole signatures)."""
+    placed: list[Placed] = []
+    for index, result in enumerate(results):
+        if len(placed) % 2:
+            placed.append(Placed(None, 0))
+        placed += [Placed(index, page) for page in range(result["pages"])]
+    placed += [Placed(None, 0)] * (-len(placed) % multiple)
+    return placed
+
+
+def _estimated_pages(book: Book, theme: Theme, all_pieces: list[Piece]) -> int:
+    """A first guess at the page count, from the text's length, for the first gutter."""
+    width, height = book.config.trim_inches
+    text_block = max(1.0, (width - 1.6) * (height - 1.45))
+    characters = sum(len("".join(piece.root.itertext())) for piece in all_pieces)
+    return int(characters / (CHARS_PER_SQUARE_INCH * text_block)) + 2 * len(all_pieces)
+
+
+def _stylesheets(book: Book, theme: Theme, gutter: float) -> tuple[tuple[str, str], ...]:
+    css = "\n".join([theme.font_face_css(), with_fallbacks(theme.shared_css + "\n" + theme.print_css),
+                     page_css(book, gutter), press_css(book)])
+    sheets = [(css, theme.folder.as_uri() + "/")]
+    if theme.book_css:
+        sheets.append((with_fallbacks(theme.book_css), theme.book_css_folder.as_uri() + "/"))
+    return tuple(sheets)
+
+
+def _job(book: Book, index: int, piece: Piece, stylesheets: tuple[tuple[str, str], ...], start: int | None) -> PieceJob:
+    html = piece.html()
+    return PieceJob(index, piece.name, html, stylesheets, _content_key(book, html, stylesheets), start)
+
+
+def _content_key(book: Book, html: str, stylesheets: tuple[tuple[str, str], ...]) -> str:
+    """Everything a piece's pages depend on, but its folios."""
+    pictures = [_digest(image.source) for image in book.images if f'"{image.name}"' in html]
+    profile = _digest(book.root / book.config.output_profile) if book.config.output_profile else ""
+    return content_key("piece", html, stylesheets, pictures, profile, _fonts_identity(), book.config.pdf_variant,
+                       book.modified.isoformat())
+
+
+def _digest(path: Path) -> str:
+    stat = path.stat()
+    return _file_digest(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=4096)
+def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _fonts_identity() -> str:
+    """The fallback fonts installed (the theme's own are named in its CSS): a package update changes pages."""
+    return content_key([(str(face.path), face.path.stat().st_size, face.path.stat().st_mtime_ns)
+                        for face in fallback_faces()])
+
+
+def _blank_page(book: Book, gutter: float) -> bytes:
+    """A page with nothing on it (crop marks, where the book has them), for a piece to open on the right."""
+    document = weasyprint.HTML(string="<html><body></body></html>").render(
+        stylesheets=[weasyprint.CSS(string=page_css(book, gutter))])
+    return document.write_pdf()
+
+
+class _Layouts:
+    """Runs layout jobs, from the cache when it has them, else in a pool of workers (or in this process)."""
+
+    def __init__(self, book: Book, theme: Theme, cache: BuildCache, jobs: int, count: int,
+                 progress: Callable[[str], None]):
+        self.book, self.theme, self.cache, self.jobs, self.progress = book, theme, cache, jobs, progress
+        self.counts = multiprocessing.get_context("fork").Array("i", count, lock=False) if jobs > 1 else [-1] * count
+        self.pool: ProcessPoolExecutor | None = None
+        self.made: dict[str, dict] = {}  # this build's layouts, by job key (with --no-cache, the only ones)
+
+    def __enter__(self) -> _Layouts:
+        piece_job.STATE = WorkerState(self.book, self.theme, self.cache, self.book.config.pdf_variant, self.folio_of,
+                                      self.failed)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+        piece_job.STATE = None
+
+    def folio_of(self, index: int, pages: int) -> int:
+        """A body piece's first folio, once every body piece before it has its page count (index 0 is
+        the front matter, numbered on its own)."""
+        self.counts[index] = pages
+        while True:
+            before = [self.counts[number] for number in range(1, index)]
+            if any(count == FAILED for count in before):
+                raise RuntimeError("an earlier piece of the book failed to lay out")
+            if all(count >= 0 for count in before):
+                return 1 + sum(count + count % 2 for count in before)
+            time.sleep(0.005)
+
+    def failed(self, index: int) -> None:
+        self.counts[index] = FAILED
+
+    def body(self, body: list[Piece], stylesheets: tuple[tuple[str, str], ...]) -> list[dict]:
+        """Lay out the body pieces: first those whose page count is not known, then those whose
+        folios are not yet in the cache. Returns each piece's layout, in order."""
+        jobs = [_job(self.book, index, piece, stylesheets, None) for index, piece in enumerate(body, start=1)]
+        for job in jobs:
+            known = self.cache.get_json("piece-pages", job.key)
+            self.counts[job.index] = known if isinstance(known, int) else -1
+        self.run([job for job in jobs if self.counts[job.index] < 0], "chapters")
+        starts, folio = [], 1
+        for job in jobs:
+            starts.append(folio)
+            folio += self.counts[job.index] + self.counts[job.index] % 2
+        results = [self._cached(job.key, start) for job, start in zip(jobs, starts)]
+        missing = [PieceJob(job.index, job.name, job.html, job.stylesheets, job.key, start)
+                   for job, start, result in zip(jobs, starts, results) if result is None]
+        made = {result["name"]: result for result in self.run(missing, "chapters with new page numbers")}
+        return [result or made[job.name] for job, result in zip(jobs, results)]
+
+    def _cached(self, key: str, start: int) -> dict | None:
+        made = self.made.get(job_key(key, start))
+        if made is not None:
+            return made
+        result = self.cache.get_json("piece", job_key(key, start))
+        if result is None or self.cache.get("piece-pdf", job_key(key, start)) is None:
+            return None
+        return result
+
+    def run(self, jobs: list[PieceJob], what: str) -> list[dict]:
+        """Lay out these pieces (a cached layout is taken as it is); return their layouts in order."""
+        results: list[dict | None] = []
+        for job in jobs:
+            results.append(self._cached(job.key, job.start) if job.start is not None else None)
+        todo = [job for job, result in zip(jobs, results) if result is None]
+        if todo:
+            made = iter(self._lay_out(todo, what))
+            results = [result if result is not None else next(made) for result in results]
+        return results
+
+    def _lay_out(self, jobs: list[PieceJob], what: str) -> Iterable[dict]:
+        started = time.perf_counter()
+        if self.jobs == 1 or len(jobs) == 1:
+            outcomes = map(_guarded, jobs)
+        else:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+            outcomes = self.pool.map(_guarded, jobs)
+        done = []
+        for number, result in enumerate(outcomes, start=1):
+            self.made[result["job"]] = result
+            done.append(result)
+            self.progress(f"laid out {number}/{len(jobs)} {what} ({time.perf_counter() - started:.0f} s)")
+        return done
+
+
+FAILED = -2
+
+
+def _guarded(job: PieceJob) -> dict:
+    """Lay out a piece; if it fails, say so to the pieces waiting for its page count."""
+    try:
+        return lay_out_piece(job)
+    except BaseException:
+        piece_job.STATE.failed(job.index)
+        raise
+
+
+def _report(result: dict) -> None:
+    """Pass a piece's warnings on to the build, as if they had come from this process."""
+    for place, message in result["warnings"]:
+        log.warning("%s: %s", place, message)

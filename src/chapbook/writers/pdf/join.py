@@ -1,0 +1,274 @@
+"""The pieces' PDFs joined into the book's: pages in order with blank ones where a piece must open on a
+right-hand page, and what spans the book made one again: each font embedded once with the glyphs of
+every piece, links and named places across pieces, one outline, one tag tree (PDF/UA), one copy of
+each colour profile, and the document's metadata and output intent from the front matter's PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import pikepdf
+import pydyf
+from pikepdf import Array, Dictionary, Name, String
+from weasyprint.document import Document
+from weasyprint.pdf import VARIANTS
+from weasyprint.pdf.fonts import Font, build_fonts_dictionary
+from weasyprint.text.ffi import ffi, harfbuzz
+
+from ...cache import BuildCache
+from .piece_job import ELSEWHERE
+
+# WeasyPrint declares only the HarfBuzz calls it makes; a face is made here from a font file's bytes.
+ffi.cdef("hb_blob_t * hb_blob_create (const char *data, unsigned int length, int mode, void *user_data, void *destroy);"
+         "hb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);")
+_DUPLICATE = 0  # HB_MEMORY_MODE_DUPLICATE: HarfBuzz keeps its own copy of the bytes
+
+# What the book's catalog takes from the front matter's PDF: the standards' metadata and intents.
+_CATALOG_KEYS = ("/Metadata", "/OutputIntents", "/Lang", "/MarkInfo", "/ViewerPreferences")
+SCALE = 0.75  # PDF points per CSS pixel
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A page of the book: page `page` of piece `piece` (None: a blank page)."""
+
+    piece: int | None
+    page: int
+
+
+def join(placed: list[Placed], pieces: list[dict], blank: bytes, cache: BuildCache, pdf_variant: str | None,
+         target: Path) -> None:
+    book = pikepdf.new()
+    sources = [pikepdf.open(io.BytesIO(_piece_pdf(cache, piece))) for piece in pieces]
+    blank_pdf = pikepdf.open(io.BytesIO(blank))
+    front = sources[0]
+    for key in _CATALOG_KEYS:
+        if key in front.Root:
+            book.Root[key] = _copy(book, front, front.Root[key])
+    book.trailer.Info = _copy(book, front, front.trailer.Info)
+
+    first_page_of: dict[int, int] = {}
+    for number, place in enumerate(placed):
+        source = blank_pdf if place.piece is None else sources[place.piece]
+        if place.piece is not None:
+            first_page_of.setdefault(place.piece, number)
+        book.pages.append(source.pages[0 if place.piece is None else place.page])
+
+    names = _named_places(book, sources)
+    _links_across_pieces(book, names)
+    _one_copy_of_each_font(book, pieces, cache, pdf_variant)
+    _one_copy_of_each_profile(book)
+    _outline(book, placed, pieces)
+    if "/StructTreeRoot" in front.Root:
+        _one_tag_tree(book, sources, placed, first_page_of)
+    version = max(source.pdf_version for source in sources)
+    book.save(target, min_version=version, deterministic_id=True, compress_streams=True,
+              object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    for source in (*sources, blank_pdf):
+        source.close()
+
+
+def _copy(book: pikepdf.Pdf, source: pikepdf.Pdf, value: object) -> object:
+    """An object of another PDF, with what it refers to, copied into the book."""
+    if isinstance(value, pikepdf.Object) and not value.is_indirect and isinstance(value, (Dictionary, Array)):
+        value = source.make_indirect(value)
+    return book.copy_foreign(value) if isinstance(value, pikepdf.Object) and value.is_indirect else value
+
+
+def _piece_pdf(cache: BuildCache, piece: dict) -> bytes:
+    data = cache.path("piece-pdf", piece["job"]).read_bytes().partition(b"\n")[2]
+    if hashlib.sha256(data).hexdigest() != piece["pdf"]:
+        raise RuntimeError(f"the laid-out {piece['name']} changed in the cache while the book was joined")
+    return data
+
+
+def _named_places(book: pikepdf.Pdf, sources: list[pikepdf.Pdf]) -> dict[str, object]:
+    """Every piece's named destinations in one name tree (names are the book's ids: unique)."""
+    names: dict[str, object] = {}
+    for source in sources:
+        if "/Names" not in source.Root or "/Dests" not in source.Root.Names:
+            continue
+        for name, destination in pikepdf.NameTree(source.Root.Names.Dests).items():
+            names.setdefault(name, _copy(book, source, destination))
+    if names:
+        flat = Array()
+        for name in sorted(names):
+            flat.append(String(name))
+            flat.append(names[name])
+        book.Root.Names = Dictionary(Dests=book.make_indirect(Dictionary(Names=flat)))
+    return names
+
+
+def _links_across_pieces(book: pikepdf.Pdf, names: dict[str, object]) -> None:
+    """A link the piece could not resolve (its target is in another piece) becomes a link to that place."""
+    for page in book.pages:
+        annotations = page.obj.get("/Annots")
+        if annotations is None:
+            continue
+        kept = Array()
+        for annotation in annotations:
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri.startswith(ELSEWHERE):
+                name = uri.removeprefix(ELSEWHERE)
+                if name not in names:
+                    continue  # a place the book does not have: no link rather than a broken one
+                del annotation["/A"]
+                annotation.Dest = String(name)
+                if "/Contents" in annotation:
+                    annotation.Contents = String(name)
+            kept.append(annotation)
+        page.obj.Annots = kept
+
+
+def _one_copy_of_each_font(book: pikepdf.Pdf, pieces: list[dict], cache: BuildCache, pdf_variant: str | None) -> None:
+    """Each piece embedded its own subset of each font: embed each font once, subset to the glyphs every
+    piece used, with WeasyPrint's own embedding, and point every piece at it."""
+    records: dict[str, dict] = {}
+    for piece in pieces:
+        for font_hash, record in piece["fonts"].items():
+            merged = records.setdefault(font_hash, {**record, "widths": {}, "to_unicode": {}, "missing": {}})
+            for table in ("widths", "to_unicode", "missing"):
+                merged[table].update(record[table])
+    if not records:
+        return
+    fonts = {font_hash: _font(record, cache) for font_hash, record in sorted(records.items())}
+    options = {"hinting": False, "pdf_version": None}
+    if pdf_variant:
+        options.update({key: value for key, value in VARIANTS[pdf_variant][1].items() if key in options})
+    scratch = pydyf.PDF()
+    dictionary = build_fonts_dictionary(scratch, fonts, True, True, options)
+    scratch.add_object(dictionary)
+    page = pydyf.Dictionary({"Type": "/Page", "Parent": scratch.pages.reference, "MediaBox": pydyf.Array([0, 0, 1, 1]),
+                             "Resources": pydyf.Dictionary({"Font": dictionary.reference})})
+    scratch.add_object(page)
+    scratch.add_page(page)
+    output = io.BytesIO()
+    scratch.write(output, compress=True)
+    built = pikepdf.open(io.BytesIO(output.getvalue()))
+    shared = book.copy_foreign(built.pages[0].Resources.Font)
+    seen: set[tuple[int, int]] = set()
+    for page in book.pages:
+        resources = page.obj.get("/Resources")
+        if resources is None or "/Font" not in resources:
+            continue
+        piece_fonts = resources.Font
+        if piece_fonts.objgen in seen:
+            continue
+        seen.add(piece_fonts.objgen)
+        for key in list(piece_fonts.keys()):
+            if key in shared:
+                piece_fonts[key] = shared[key]
+
+
+def _font(record: dict, cache: BuildCache) -> Font:
+    """A WeasyPrint Font made again from what a piece recorded of it, and the font file."""
+    font = object.__new__(Font)
+    attributes = dict(record)
+    attributes["name"] = attributes["name"].encode()
+    for table, key_type, value_type in (("widths", int, float), ("to_unicode", int, str), ("missing", int, int)):
+        attributes[table] = {key_type(key): value_type(value) for key, value in sorted(
+            attributes[table].items(), key=lambda item: int(item[0]))}
+    content = cache.get("font-file", attributes.pop("file"))
+    if content is None:
+        raise RuntimeError(f"the font file of {attributes['family']} is missing from the build cache")
+    vars(font).update(attributes)
+    font.file_content = content
+    blob = harfbuzz.hb_blob_create(content, len(content), _DUPLICATE, ffi.NULL, ffi.NULL)
+    font.hb_face = ffi.gc(harfbuzz.hb_face_create(blob, font.index), harfbuzz.hb_face_destroy)
+    harfbuzz.hb_blob_destroy(blob)  # the face holds its own reference
+    return font
+
+
+def _one_copy_of_each_profile(book: pikepdf.Pdf) -> None:
+    """Colour profiles (the press's CMYK, sRGB) were embedded by each piece: keep one of each."""
+    first: dict[str, object] = {}
+    seen: set[tuple[int, int]] = set()
+    for page in book.pages:
+        resources = page.obj.get("/Resources")
+        spaces = resources.get("/ColorSpace") if resources is not None else None
+        if spaces is None or spaces.objgen in seen:
+            continue
+        seen.add(spaces.objgen)
+        for key, space in spaces.items():
+            if isinstance(space, Array) and len(space) == 2 and space[0] == Name.ICCBased:
+                digest = hashlib.sha256(space[1].read_raw_bytes()).hexdigest()
+                spaces[key] = Array([Name.ICCBased, first.setdefault(digest, space[1])])
+
+
+def _outline(book: pikepdf.Pdf, placed: list[Placed], pieces: list[dict]) -> None:
+    """One outline for the book, nested by bookmark level across pieces, as WeasyPrint nests one document's."""
+    pages = []
+    for place in placed:
+        piece = pieces[place.piece] if place.piece is not None else None
+        height = (piece or pieces[0])["sizes"][place.page if piece else 0][1]
+        marks = [(level, label, (x, y), state) for level, label, x, y, state in piece["bookmarks"][place.page]] if piece else []
+        pages.append(SimpleNamespace(bookmarks=marks, height=height))
+    tree = Document.make_bookmark_tree(SimpleNamespace(pages=pages), scale=SCALE, transform_pages=True)
+    if not tree:
+        return
+    root = book.make_indirect(Dictionary(Type=Name.Outlines))
+    first, last, count = _outline_items(book, tree, root)
+    root.First, root.Last, root.Count = first, last, count
+    book.Root.Outlines = root
+
+
+def _outline_items(book: pikepdf.Pdf, items: list, parent: object) -> tuple[object, object, int]:
+    made = []
+    count = len(items)
+    for title, (page, x, y), children, state in items:
+        item = book.make_indirect(Dictionary(Title=String(title), Parent=parent,
+                                             Dest=Array([book.pages[page].obj, Name.XYZ, x, y, 0])))
+        if children:
+            first, last, child_count = _outline_items(book, children, item)
+            item.First, item.Last = first, last
+            item.Count = -child_count if state == "closed" else child_count
+            if state != "closed":
+                count += child_count
+        if made:
+            item.Prev = made[-1]
+            made[-1].Next = item
+        made.append(item)
+    return made[0], made[-1], count
+
+
+def _one_tag_tree(book: pikepdf.Pdf, sources: list[pikepdf.Pdf], placed: list[Placed],
+                  first_page_of: dict[int, int]) -> None:
+    """PDF/UA: each piece's structure under one Document element, their parent trees renumbered."""
+    document = book.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+    parent_tree = Array()
+    offset = 0
+    for index, source in enumerate(sources):
+        if "/StructTreeRoot" not in source.Root or index not in first_page_of:
+            continue
+        root = source.Root.StructTreeRoot
+        for kid in root.K[0].K:
+            copied = _copy(book, source, kid)
+            copied.P = document
+            document.K.append(copied)
+        numbers = root.ParentTree.Nums
+        highest = -1
+        for position in range(0, len(numbers), 2):
+            key = int(numbers[position])
+            highest = max(highest, key)
+            parent_tree.append(offset + key)
+            parent_tree.append(_copy(book, source, numbers[position + 1]))
+        pieces_pages = [number for number, place in enumerate(placed) if place.piece == index]
+        for number in pieces_pages:
+            page = book.pages[number].obj
+            if "/StructParents" in page:
+                page.StructParents = offset + int(page.StructParents)
+            for annotation in page.get("/Annots", Array()):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = offset + int(annotation.StructParent)
+        offset += highest + 1
+    tree_root = book.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document]),
+                                              ParentTree=book.make_indirect(Dictionary(Nums=parent_tree)),
+                                              ParentTreeNextKey=offset))
+    document.P = tree_root
+    book.Root.StructTreeRoot = tree_root

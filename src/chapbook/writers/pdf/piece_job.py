@@ -1,0 +1,220 @@
+"""One piece of the book (the front matter, a part's page, a chapter, the back matter) laid out on its
+own, in a worker process or in the build's own: WeasyPrint sets its pages and writes them as a PDF,
+and the job reports what the book needs from them (how many pages, where each anchor fell, each
+page's first line for the EPUB's page list, the bookmarks, the fonts and glyphs used, the warnings).
+
+A piece's folios continue the pages before it. Its page count does not depend on them (every piece
+opens on a right-hand page), so it is laid out first and numbered after: the folios are drawn in the
+page margins, which WeasyPrint lays out last; before it does, the job reports its page count and
+learns where it starts from the pieces before it (see `_late_folios`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import weasyprint
+import weasyprint.layout
+import weasyprint.pdf
+
+from ...cache import BuildCache
+from ...errors import log
+from ...glyphs import report_fallbacks
+from ...model import Book
+from ...pagemap import first_lines
+from ...themes import Theme
+from .fetcher import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
+
+# A link to an anchor in another piece: WeasyPrint drops links to anchors it cannot see, so the job
+# makes it an address of this scheme, and the join makes it a link to the named place again.
+ELSEWHERE = "chapbook-anchor:"
+# The Font attributes that go into the join (the rest, HarfBuzz objects, are made again there).
+_FONT_HANDLES = ("hb_font", "hb_face", "file_content")
+
+
+@dataclass(frozen=True)
+class PieceJob:
+    """What a worker needs to lay out one piece; the book and theme it inherits from the build."""
+
+    index: int  # the piece's place in the book
+    name: str
+    html: str
+    stylesheets: tuple[tuple[str, str], ...]  # (CSS, base URL), in cascade order
+    key: str  # the cache key of its layout, without the folios
+    start: int | None  # its first folio; None: work it out from the page counts of the pieces before
+
+
+@dataclass
+class WorkerState:
+    """Inherited by every worker (set before the pool starts): what every job reads."""
+
+    book: Book
+    theme: Theme
+    cache: BuildCache
+    pdf_variant: str | None
+    folio_of: Callable[[int, int], int]  # (piece index, its page count) → its first folio, waiting if need be
+    failed: Callable[[int], None]  # tells the pieces waiting for this one's page count that it failed
+
+
+STATE: WorkerState | None = None
+
+
+def lay_out_piece(job: PieceJob) -> dict:
+    """Lay the piece out, store its PDF in the cache, and return what the book needs to know of it."""
+    state = STATE
+    started = time.perf_counter()
+    warnings: list[tuple[str, str]] = []
+    capture = _Capture(warnings)
+    handlers, log.handlers = log.handlers, [capture]
+    fonts = BookFonts()
+    try:
+        with weasyprint_warnings():
+            fetcher = BookFetcher(state.book, state.theme, state.cache)
+            profiles: dict = {}
+            stylesheets = [weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher,
+                                          color_profiles=profiles, base_url=base) for css, base in job.stylesheets]
+            folios = _FolioPlan(job, state.folio_of)
+            with _late_folios(folios):
+                document = weasyprint.HTML(string=job.html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
+                    stylesheets=stylesheets, font_config=fonts, color_profiles=profiles)
+            report_fallbacks(document, state.book, state.theme)
+            anchors = _anchors(document)
+            _point_elsewhere(document, anchors)
+            _set_metadata(document, state.book)
+            with source_date(state.book), _fonts_recorded() as used_fonts:
+                pdf = document.write_pdf(uncompressed_pdf=False, pdf_variant=state.pdf_variant or None)
+    finally:
+        log.handlers = handlers
+    font_files = {}
+    for name, (content, attributes) in used_fonts.items():
+        digest = hashlib.sha256(content).hexdigest()
+        if not state.cache.path("font-file", digest).exists():
+            state.cache.put("font-file", digest, content)
+        font_files[name] = {"file": digest, **attributes}
+    result = {
+        "name": job.name, "key": job.key, "job": job_key(job.key, folios.start), "start": folios.start, "pages": len(document.pages),
+        "sizes": [[page.width, page.height] for page in document.pages],
+        "anchors": anchors,
+        "first_lines": first_lines(document),
+        "bookmarks": [[list(mark[:2]) + list(mark[2]) + [mark[3]] for mark in page.bookmarks] for page in document.pages],
+        "fonts": font_files,
+        "warnings": warnings,
+        "pdf": hashlib.sha256(pdf).hexdigest(),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    state.cache.put("piece-pdf", job_key(job.key, folios.start), pdf)
+    state.cache.put_json("piece", job_key(job.key, folios.start), result)
+    state.cache.put_json("piece-pages", job.key, len(document.pages))
+    return result
+
+
+def job_key(content_key: str, start: int) -> str:
+    """A laid-out piece is its content and its folios."""
+    return hashlib.sha256(f"{content_key} {start}".encode()).hexdigest()
+
+
+class _FolioPlan:
+    def __init__(self, job: PieceJob, folio_of: Callable[[int, int], int]):
+        self.job = job
+        self.folio_of = folio_of
+        self.start = job.start
+
+    def offset(self, pages: int) -> int:
+        if self.start is None:
+            self.start = self.folio_of(self.job.index, pages)
+        return self.start - 1
+
+
+class _late_folios:
+    """While a piece is laid out: before its margins are drawn, shift its page counter to its folios."""
+
+    original = staticmethod(weasyprint.layout.make_margin_boxes)
+
+    def __init__(self, plan: _FolioPlan):
+        self.plan = plan
+
+    def __enter__(self) -> None:
+        plan, original = self.plan, self.original
+        shifted: set[int] = set()
+
+        def make_margin_boxes(context, page, state):
+            # Called once a page, after every page of the piece is set: their number is known.
+            offset = plan.offset(len(context.page_maker) - 1)
+            counters = state[1]
+            if offset and id(counters) not in shifted and counters.get("page"):
+                shifted.add(id(counters))
+                counters["page"] = [*counters["page"][:-1], counters["page"][-1] + offset]
+            return original(context, page, state)
+
+        weasyprint.layout.make_margin_boxes = make_margin_boxes
+
+    def __exit__(self, *exc: object) -> None:
+        weasyprint.layout.make_margin_boxes = self.original
+
+
+class _fonts_recorded:
+    """Record each font WeasyPrint embeds (its whole file, and the glyphs and widths this piece used)
+    before it subsets the font: the join embeds each font once, with the glyphs of every piece."""
+
+    original = staticmethod(weasyprint.pdf.build_fonts_dictionary)
+
+    def __enter__(self) -> dict[str, tuple[bytes, dict]]:
+        recorded: dict[str, tuple[bytes, dict]] = {}
+        original = self.original
+
+        def build_fonts_dictionary(pdf, fonts, compress, subset, options):
+            for font in fonts.values():
+                attributes = {name: value for name, value in vars(font).items() if name not in _FONT_HANDLES}
+                attributes["name"] = font.name.decode()
+                for table in ("widths", "to_unicode", "missing"):
+                    attributes[table] = {str(key): value for key, value in attributes[table].items()}
+                previous = recorded.get(font.hash)
+                if previous:  # two fonts of one face (WeasyPrint makes them): one record of both
+                    for table in ("widths", "to_unicode", "missing"):
+                        attributes[table] = {**previous[1][table], **attributes[table]}
+                recorded[font.hash] = (font.file_content, attributes)
+            return original(pdf, fonts, compress, subset, options)
+
+        weasyprint.pdf.build_fonts_dictionary = build_fonts_dictionary
+        return recorded
+
+    def __exit__(self, *exc: object) -> None:
+        weasyprint.pdf.build_fonts_dictionary = self.original
+
+
+def _anchors(document: weasyprint.Document) -> dict[str, int]:
+    """Each anchor of the piece and the page (from 0) it is on; the first, where a name repeats."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for name in page.anchors:
+            found.setdefault(name, number)
+    return found
+
+
+def _point_elsewhere(document: weasyprint.Document, anchors: dict[str, int]) -> None:
+    for page in document.pages:
+        page.links = [(("external", ELSEWHERE + target, *rest) if kind == "internal" and target not in anchors
+                       else (kind, target, *rest)) for kind, target, *rest in page.links]
+
+
+def _set_metadata(document: weasyprint.Document, book: Book) -> None:
+    document.metadata.title = book.config.title
+    document.metadata.authors = [book.config.author] if book.config.author else []
+    document.metadata.lang = book.config.language
+    document.metadata.created = document.metadata.modified = book.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Capture(logging.Handler):
+    """A worker's warnings, kept as (place, message) to be reported by the build, in the book's order."""
+
+    def __init__(self, into: list[tuple[str, str]]):
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args = record.args if isinstance(record.args, tuple) and len(record.args) == 2 else ("", record.getMessage())
+        self.into.append((str(args[0]), str(args[1])))

@@ -23,7 +23,7 @@ def build(out: Path, epoch: str | None) -> dict[str, str]:
         env["SOURCE_DATE_EPOCH"] = epoch
     subprocess.run([sys.executable, "-m", "chapbook", "build", str(SAMPLE), "-o", str(out), "-q"],
                    check=True, env=env, capture_output=True)
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir()) if p.is_file()}
 
 
 def modified(epub: Path) -> str:

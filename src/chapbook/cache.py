@@ -69,9 +69,14 @@ class BuildCache:
         return self.folder / kind / key[:2] / key
 
     def get(self, kind: str, key: str) -> bytes | None:
+        """A result an earlier build made, if it is whole and this version's (never, with reuse off)."""
         if not self.reuse:
             self.misses += 1
             return None
+        return self.load(kind, key)
+
+    def load(self, kind: str, key: str) -> bytes | None:
+        """An entry, verified, whether or not earlier results are reused: for what this build stored."""
         try:
             raw = self.path(kind, key).read_bytes()
         except OSError:

@@ -41,6 +41,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"chapbook: error: {message}\nTry 'chapbook --help'.\n")
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f'must be a whole number of 1 or more, got "{text}"')
+    return int(text)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="chapbook", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"chapbook {__version__}")
@@ -68,6 +74,11 @@ def make_parser() -> argparse.ArgumentParser:
     cover_parser.add_argument("-o", "--output", default="dist", metavar="OUTDIR",
                               help="folder to write the cover into (default: ./dist)")
     cover_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    for command in (build_parser, cover_parser):
+        command.add_argument("--no-cache", action="store_true",
+                             help="lay out every page anew, neither reading nor keeping OUTDIR/.chapbook-cache")
+        command.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
+                             help="lay out N chapters at once (default: one a core; 1: in one process)")
     check_parser = commands.add_parser(
         "check", help="preflight a built PDF as a print shop would",
         description="Read a built PDF and report what a printer checks: trim and bleed, every font "
@@ -126,6 +137,35 @@ class _WarningPrinter(WarningLog):
             print(f"chapbook: every warning, by kind, is in {report} (or run with -v)", file=sys.stderr)
 
 
+class Progress:
+    """What the build is doing, on standard error: a line a stage, and for counted work (chapters laid
+    out) a bar redrawn in place on a terminal, or a line every tenth of the way when it is not one."""
+
+    BAR = 30
+
+    def __init__(self, quiet: bool, terminal: bool):
+        self.quiet, self.terminal = quiet, terminal
+        self.bar_shown = False
+
+    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        if self.quiet:
+            return
+        if done is None or not total:
+            self.end_bar()
+            print(f"chapbook: {message}", file=sys.stderr, flush=True)
+        elif self.terminal:
+            filled = self.BAR * done // total
+            print(f"\rchapbook: [{'#' * filled}{'.' * (self.BAR - filled)}] {message}", end="", file=sys.stderr, flush=True)
+            self.bar_shown = True
+        elif done == total or done % max(1, total // 10) == 0:
+            print(f"chapbook: {message}", file=sys.stderr, flush=True)
+
+    def end_bar(self) -> None:
+        if self.bar_shown:
+            print(file=sys.stderr, flush=True)
+            self.bar_shown = False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "check":
@@ -134,19 +174,16 @@ def main(argv: list[str] | None = None) -> int:
     logger = logging.getLogger("chapbook")
     logger.addHandler(warnings)
     logger.propagate = False
-    quiet = args.quiet
-
-    def progress(message: str) -> None:
-        if not quiet:
-            print(f"chapbook: {message}", file=sys.stderr, flush=True)
-
+    progress = Progress(quiet=args.quiet, terminal=sys.stderr.isatty())
+    options = {"use_cache": not args.no_cache, "jobs": args.jobs}
     try:
         if args.command == "cover":
-            result = cover(Path(args.source), Path(args.output), progress)
+            result = cover(Path(args.source), Path(args.output), progress, **options)
         else:
             formats = FORMATS if args.format == "all" else (args.format,)
-            result = build(Path(args.source), Path(args.output), formats, progress)
+            result = build(Path(args.source), Path(args.output), formats, progress, **options)
     except ChapbookError as error:
+        progress.end_bar()
         warnings.print_by_kind(None)
         print(f"error: {error}", file=sys.stderr)
         return error.exit_status
@@ -162,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         logger.removeHandler(warnings)
+    progress.end_bar()
     warnings.print_by_kind(next((path for path in result.written if path.name.endswith("-warnings.txt")), None))
     for path in result.written:
         print(path)

@@ -43,7 +43,7 @@ class Prepared:
 
 
 @contextmanager
-def prepared(source: Path, outdir: Path, progress: Callable[[str], None], use_cache: bool = True,
+def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cache: bool = True,
              jobs: int | None = None) -> Iterator[Prepared]:
     """Read the essays, load the theme and set the pages (even for an EPUB alone: its page list follows
     the print edition). The cache lives beside the outputs; without it, only for this build."""
@@ -61,7 +61,7 @@ def prepared(source: Path, outdir: Path, progress: Callable[[str], None], use_ca
             scratch.cleanup()
 
 
-def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callable[[str], None],
+def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callable[..., None],
           use_cache: bool = True, jobs: int | None = None) -> BuildResult:
     """Read the essays and write the requested formats; a failure leaves earlier outputs untouched."""
     started = time.perf_counter()
@@ -75,7 +75,7 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
                 write_epub(book, ready.theme, stage(f"{book.slug}.epub"), ready.layout.starts)
             if "pdf" in formats:
                 progress("writing PDF")
-                pages = write_pdf(ready.layout, stage(f"{book.slug}.pdf"), ready.cache)
+                pages = write_pdf(ready.layout, book, stage(f"{book.slug}.pdf"), ready.cache)
             # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
             report = stage(f"{book.slug}-warnings.txt")
             report.write_text(warnings_report(collected.warnings), encoding="utf-8")
@@ -85,7 +85,7 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
     return BuildResult(written, len(book.essays), pages, time.perf_counter() - started)
 
 
-def cover(source: Path, outdir: Path, progress: Callable[[str], None], use_cache: bool = True,
+def cover(source: Path, outdir: Path, progress: Callable[..., None], use_cache: bool = True,
           jobs: int | None = None) -> BuildResult:
     """Write the print cover wrap, its spine as wide as the interior `build` writes is thick."""
     started = time.perf_counter()

@@ -39,6 +39,7 @@ from ...pagemap import PageStart, page_starts
 from ...print_facts import gutter_for
 from ...themes import Theme, fallback_faces
 from . import piece_job
+from .fetcher import source_date
 from .join import Placed, join
 from .piece_job import PieceJob, WorkerState, job_key, lay_out_piece
 from .print_html import PAGE_ATTRIBUTE, Piece, book_html, page_css, pieces, press_css
@@ -70,7 +71,7 @@ def worker_count() -> int:
     return max(1, int(wanted)) if wanted.isdigit() else (os.cpu_count() or 1)
 
 
-def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[[str], None] = lambda _: None,
+def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[..., None] = lambda *_: None,
             jobs: int | None = None) -> BookLayout:
     """Set the book in pages (the PDF's, which the EPUB's page list is taken from too)."""
     jobs = jobs or worker_count()
@@ -94,6 +95,8 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[[str
     cache.put_json("book-memory", memory_key, {"pages": len(placed), "anchors": folios_of_anchors})
     for result in results:  # the warnings of the layout the book has, in the book's order
         _report(result)
+    progress(f"{len(placed)} pages: {layouts.laid_out} pieces laid out, "
+             f"{len(results) - len(set(layouts.made) & {result['job'] for result in results})} from the cache")
     blank = _blank_page(book, gutter)
     folios = [(str(results[place.piece]["start"] + place.page), results[place.piece]["first_lines"][place.page])
               for place in placed if place.piece is not None and place.piece > 0]
@@ -101,9 +104,10 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[[str
                                                             for label, first in folios]), book.config.pdf_variant)
 
 
-def write_pdf(layout: BookLayout, target: Path, cache: BuildCache) -> int:
+def write_pdf(layout: BookLayout, book: Book, target: Path, cache: BuildCache) -> int:
     """Join the laid-out pieces into the book's PDF; return its page count."""
-    join(layout.placed, layout.pieces, layout.blank, cache, layout.pdf_variant, target)
+    with source_date(book):  # the fonts subset for the whole book are stamped with the book's date
+        join(layout.placed, layout.pieces, layout.blank, cache, layout.pdf_variant, target)
     return layout.pages
 
 
@@ -205,10 +209,11 @@ class _Layouts:
     """Runs layout jobs, from the cache when it has them, else in a pool of workers (or in this process)."""
 
     def __init__(self, book: Book, theme: Theme, cache: BuildCache, jobs: int, count: int,
-                 progress: Callable[[str], None]):
+                 progress: Callable[..., None]):
         self.book, self.theme, self.cache, self.jobs, self.progress = book, theme, cache, jobs, progress
         self.counts = multiprocessing.get_context("fork").Array("i", count, lock=False) if jobs > 1 else [-1] * count
         self.pool: ProcessPoolExecutor | None = None
+        self.laid_out = 0  # layout jobs run (a piece set again for its page numbers counts again)
         self.made: dict[str, dict] = {}  # this build's layouts, by job key (with --no-cache, the only ones)
 
     def __enter__(self) -> _Layouts:
@@ -285,8 +290,9 @@ class _Layouts:
         done = []
         for number, result in enumerate(outcomes, start=1):
             self.made[result["job"]] = result
+            self.laid_out += 1
             done.append(result)
-            self.progress(f"laid out {number}/{len(jobs)} {what} ({time.perf_counter() - started:.0f} s)")
+            self.progress(f"laid out {number}/{len(jobs)} {what} ({time.perf_counter() - started:.0f} s)", number, len(jobs))
         return done
 
 

@@ -81,8 +81,8 @@ def _copy(book: pikepdf.Pdf, source: pikepdf.Pdf, value: object) -> object:
 
 
 def _piece_pdf(cache: BuildCache, piece: dict) -> bytes:
-    data = cache.path("piece-pdf", piece["job"]).read_bytes().partition(b"\n")[2]
-    if hashlib.sha256(data).hexdigest() != piece["pdf"]:
+    data = cache.load("piece-pdf", piece["job"])
+    if data is None or hashlib.sha256(data).hexdigest() != piece["pdf"]:
         raise RuntimeError(f"the laid-out {piece['name']} changed in the cache while the book was joined")
     return data
 
@@ -174,7 +174,7 @@ def _font(record: dict, cache: BuildCache) -> Font:
     for table, key_type, value_type in (("widths", int, float), ("to_unicode", int, str), ("missing", int, int)):
         attributes[table] = {key_type(key): value_type(value) for key, value in sorted(
             attributes[table].items(), key=lambda item: int(item[0]))}
-    content = cache.get("font-file", attributes.pop("file"))
+    content = cache.load("font-file", attributes.pop("file"))
     if content is None:
         raise RuntimeError(f"the font file of {attributes['family']} is missing from the build cache")
     vars(font).update(attributes)

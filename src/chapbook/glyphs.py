@@ -84,8 +84,12 @@ def printable(html: str, theme: Theme) -> str:
     return "".join(char if ord(char) in covered or not needs_glyph(char) else REPLACEMENT for char in html)
 
 
-def report_fallbacks(document: Document, book: Book, theme: Theme) -> None:
-    """Name the characters each fallback prints, once per essay and fallback, with the faces they are not in.
+# What a fallback printed in one place: (the essay or file, the fallback, its characters, the faces they are not in).
+Fallback = tuple[str, str, str, list[str]]
+
+
+def fallback_findings(document: Document, book: Book, theme: Theme) -> list[Fallback]:
+    """The characters each fallback prints in this document, by essay and fallback, with the faces they are not in.
 
     The faces are the ones the text engine chose, not a guess from the fonts' character maps: it sets
     an emoji in the emoji font even where the text face has a glyph for it (EB Garamond's 👍)."""
@@ -109,9 +113,20 @@ def report_fallbacks(document: Document, book: Book, theme: Theme) -> None:
                     where = essay.source if essay else _first_mention(book, char)
                     chars, faces = found.setdefault((where, printer), ({}, {}))
                     chars[char] = faces[face] = None
-    for (where, printer), (chars, faces) in found.items():
+    return [(str(where), printer, "".join(chars), list(faces)) for (where, printer), (chars, faces) in found.items()]
+
+
+def report_fallbacks(findings: list[Fallback]) -> None:
+    """Name the characters each fallback prints, once per essay and fallback (across the pieces of the
+    book laid out apart), with the faces they are not in."""
+    merged: dict[tuple[str, str], tuple[dict[str, None], dict[str, None]]] = {}
+    for where, printer, text, faces in findings:
+        chars, not_in = merged.setdefault((where, printer), ({}, {}))
+        chars.update(dict.fromkeys(text))
+        not_in.update(dict.fromkeys(faces))
+    for (where, printer), (chars, faces) in merged.items():
         text = "".join(chars)
-        warn(shown(where), _line_of(where, text),
+        warn(shown(Path(where)), _line_of(Path(where), text),
              f'"{text}" {_is(text)} not in {" or ".join(faces)}; printed in {printer}')
 
 

@@ -34,6 +34,7 @@ import weasyprint
 from ...cache import BuildCache, content_key
 from ...errors import log
 from ...fallbacks import with_fallbacks
+from ...glyphs import report_fallbacks
 from ...model import Book
 from ...pagemap import PageStart, page_starts
 from ...print_facts import gutter_for
@@ -95,6 +96,7 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
     cache.put_json("book-memory", memory_key, {"pages": len(placed), "anchors": folios_of_anchors})
     for result in results:  # the warnings of the layout the book has, in the book's order
         _report(result)
+    report_fallbacks([finding for result in results for finding in result["fallbacks"]])
     progress(f"{len(placed)} pages: {layouts.laid_out} pieces laid out, "
              f"{len(results) - len(set(layouts.made) & {result['job'] for result in results})} from the cache")
     blank = _blank_page(book, gutter)

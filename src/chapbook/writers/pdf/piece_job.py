@@ -23,7 +23,7 @@ import weasyprint.pdf
 
 from ...cache import BuildCache
 from ...errors import log
-from ...glyphs import report_fallbacks
+from ...glyphs import fallback_findings
 from ...model import Book
 from ...pagemap import first_lines
 from ...themes import Theme
@@ -81,7 +81,7 @@ def lay_out_piece(job: PieceJob) -> dict:
             with _late_folios(folios):
                 document = weasyprint.HTML(string=job.html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
                     stylesheets=stylesheets, font_config=fonts, color_profiles=profiles)
-            report_fallbacks(document, state.book, state.theme)
+            fallbacks = fallback_findings(document, state.book, state.theme)
             anchors = _anchors(document)
             _point_elsewhere(document, anchors)
             _set_metadata(document, state.book)
@@ -103,6 +103,7 @@ def lay_out_piece(job: PieceJob) -> dict:
         "bookmarks": [[list(mark[:2]) + list(mark[2]) + [mark[3]] for mark in page.bookmarks] for page in document.pages],
         "fonts": font_files,
         "warnings": warnings,
+        "fallbacks": fallbacks,
         "pdf": hashlib.sha256(pdf).hexdigest(),
         "seconds": round(time.perf_counter() - started, 3),
     }

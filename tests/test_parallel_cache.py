@@ -1,0 +1,184 @@
+"""Chapters laid out side by side and kept in the build cache give the same book, byte for byte, as one
+process laying out everything anew; an edit lays out only what it changed; a bad cache is never trusted."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pypdfium2 as pdfium
+import pytest
+
+from conftest import SAMPLE, pdf_page_texts, pages_by_folio
+from epubcheck_helper import epubcheck_messages
+
+EPOCH = "1700000000"
+WORDS = ("lamp window river kettle letter garden winter morning bread street quiet evening paper "
+         "light stair radio field station coat door table night ink hour bench road stone").split()
+
+
+def chapbook(source: Path, out: Path, *extra: str, jobs: int | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    env.pop("CHAPBOOK_JOBS", None)
+    if jobs is not None:
+        env["CHAPBOOK_JOBS"] = str(jobs)
+    result = subprocess.run([sys.executable, "-m", "chapbook", "build", str(source), "-o", str(out), *extra],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(out.glob("*.epub")) + sorted(out.glob("*.pdf"))}
+
+
+def laid_out(result: subprocess.CompletedProcess) -> tuple[int, int]:
+    """(pieces laid out, pieces taken from the cache), as the build reports them."""
+    found = re.search(r"(\d+) pieces laid out, (\d+) from the cache", result.stderr)
+    assert found, result.stderr
+    return int(found[1]), int(found[2])
+
+
+@pytest.fixture(scope="module")
+def serial_sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The sample as one process lays it out with nothing cached: the reference."""
+    out = tmp_path_factory.mktemp("serial")
+    chapbook(SAMPLE, out, "--no-cache", jobs=1)
+    assert not (out / ".chapbook-cache").exists()  # --no-cache keeps nothing
+    return outputs(out)
+
+
+def test_parallel_cached_builds_equal_a_serial_build_from_nothing(serial_sample, tmp_path: Path) -> None:
+    cold = chapbook(SAMPLE, tmp_path, jobs=2)
+    assert laid_out(cold) == (10, 0)  # the front matter, eight chapters, the back matter
+    assert outputs(tmp_path) == serial_sample
+    warm = chapbook(SAMPLE, tmp_path, jobs=2)
+    assert laid_out(warm) == (0, 10)
+    assert outputs(tmp_path) == serial_sample
+
+
+def test_an_edited_essay_is_the_only_piece_laid_out_again(serial_sample, tmp_path: Path) -> None:
+    source = tmp_path / "book"
+    shutil.copytree(SAMPLE, source)
+    out = tmp_path / "out"
+    chapbook(source, out, jobs=2)
+    essay = source / "03-night-walks.md"
+    essay.write_text(essay.read_text(encoding="utf-8").replace("night", "nights", 1), encoding="utf-8")
+    edited = chapbook(source, out, jobs=2)
+    assert laid_out(edited) == (1, 9)
+    assert "nights" in "".join(pdf_page_texts(out / "small-hours.pdf"))
+
+
+def test_a_longer_essay_moves_the_folios_after_it(tmp_path: Path) -> None:
+    source = tmp_path / "book"
+    shutil.copytree(SAMPLE, source)
+    out = tmp_path / "out"
+    chapbook(source, out, jobs=2)
+    before = pages_by_folio(pdf_page_texts(out / "small-hours.pdf"))
+    essay = source / "03-night-walks.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\n\n" + "\n\n".join(
+        " ".join(WORDS * 6).capitalize() + "." for _ in range(12)) + "\n", encoding="utf-8")
+    longer = chapbook(source, out, jobs=2)
+    pieces, reused = laid_out(longer)
+    assert pieces > 1 and reused >= 1  # the essay, the pieces its new pages moved, the contents; not what came before
+    assert outputs(out) == outputs(_serial(source, tmp_path / "serial"))
+    after = pages_by_folio(pdf_page_texts(out / "small-hours.pdf"))
+    assert len(after) > len(before)
+
+
+def _serial(source: Path, out: Path) -> Path:
+    chapbook(source, out, "--no-cache", jobs=1)
+    return out
+
+
+def test_a_cache_from_another_version_is_not_trusted(serial_sample, tmp_path: Path) -> None:
+    chapbook(SAMPLE, tmp_path, jobs=2)
+    for entry in (tmp_path / ".chapbook-cache").rglob("*"):
+        if entry.is_file():
+            header, _, payload = entry.read_bytes().partition(b"\n")
+            magic, _, digest = header.split(b" ")
+            entry.write_bytes(b" ".join((magic, b"0.0.1", digest)) + b"\n" + payload)
+    again = chapbook(SAMPLE, tmp_path, jobs=2)
+    assert laid_out(again) == (10, 0)
+    assert outputs(tmp_path) == serial_sample
+
+
+def test_truncated_and_damaged_entries_are_made_again(serial_sample, tmp_path: Path) -> None:
+    chapbook(SAMPLE, tmp_path, jobs=2)
+    entries = sorted(entry for entry in (tmp_path / ".chapbook-cache").rglob("*") if entry.is_file())
+    for number, entry in enumerate(entries):
+        data = entry.read_bytes()
+        # Half the entries cut short (a build killed while writing), half with one byte changed.
+        entry.write_bytes(data[: len(data) // 2] if number % 2 else data[:-1] + bytes([data[-1] ^ 1]))
+    again = chapbook(SAMPLE, tmp_path, jobs=2)
+    assert laid_out(again)[0] >= 5
+    assert outputs(tmp_path) == serial_sample
+
+
+def test_two_builds_at_once_into_one_folder_both_give_the_book(serial_sample, tmp_path: Path) -> None:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "CHAPBOOK_JOBS": "2"}
+    command = [sys.executable, "-m", "chapbook", "build", str(SAMPLE), "-o", str(tmp_path), "-q"]
+    first, second = (subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2))
+    for process in (first, second):
+        _, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, stderr
+    assert outputs(tmp_path) == serial_sample
+    assert laid_out(chapbook(SAMPLE, tmp_path, jobs=2)) == (0, 10)  # and the cache they shared is whole
+
+
+def paragraph(rng: random.Random) -> str:
+    return " ".join(" ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 16))).capitalize() + "."
+                    for _ in range(rng.randint(4, 7)))
+
+
+def write_long_book(source: Path, essays: int) -> None:
+    """Two parts of walks, with notes, formulas and links from one essay to another and to a section."""
+    rng = random.Random(11)
+    (source / "book.toml").write_text('title = "Crossing"\nauthor = "Test Writer"\ntrim = "5x8"\n'
+                                      'parts = "sections"\n')
+    for part, name in ((1, "mornings"), (2, "evenings")):
+        folder = source / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "_index.md").write_text(f'+++\ntitle = "{name.title()}"\nweight = {part}\n+++\n')
+    for number in range(1, essays + 1):
+        folder = source / ("mornings" if number <= essays // 2 else "evenings")
+        later = (number % essays) + 1
+        later_folder = "mornings" if later <= essays // 2 else "evenings"
+        sections = "\n\n".join(
+            f"### Stage {stage}\n\n" + "\n\n".join(paragraph(rng) for _ in range(8)) for stage in range(1, 4))
+        body = (f"Walk {number} begins where [walk {later}](../{later_folder}/{later:02d}.md) ends, and its "
+                f"[second stage](../{later_folder}/{later:02d}.md#stage-2) too.[^n]\n\n"
+                f"The distance was $d = v t$ with $v \\approx {number}$ km an hour.\n\n{sections}\n\n"
+                f"[^n]: A note on walk {number}.\n")
+        (folder / f"{number:02d}.md").write_text(f'+++\ntitle = "Walk {number}"\nweight = {number}\n+++\n\n{body}')
+
+
+def test_a_book_that_grows_past_a_gutter_band_is_the_book_a_serial_build_makes(tmp_path: Path) -> None:
+    source, out = tmp_path / "book", tmp_path / "out"
+    write_long_book(source, 10)
+    short = chapbook(source, out, jobs=2)  # under 150 pages: the cache remembers a narrower gutter
+    assert len(pypdf.PdfReader(out / "crossing.pdf").pages) <= 150, short.stderr
+    write_long_book(source, 18)
+    chapbook(source, out, jobs=2)
+    parallel = outputs(out)
+    assert parallel == outputs(_serial(source, tmp_path / "serial"))
+    pages = pdf_page_texts(out / "crossing.pdf")
+    assert 150 < len(pages) <= 300
+    assert epubcheck_messages(out / "crossing.epub") == []
+    # The wider gutter: 0.5 in for KDP and 0.25 in for the reader, on the inside of a right-hand page.
+    document = pdfium.PdfDocument(out / "crossing.pdf")
+    recto = next(i for i, text in enumerate(pages) if i % 2 == 0 and i > 20 and len(text) > 500)
+    text = document[recto].get_textpage()
+    left = min(text.get_charbox(i)[0] for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace())
+    assert abs(left - 0.75 * 72) < 1.5
+    # "see p. N" and the contents give the pages the walks are on.
+    folio_at = {index: folio for folio, index in pages_by_folio(pages).items()}
+    opener = next(index for index, text in enumerate(pages) if "Walk 5 begins where" in text)
+    text = " ".join(" ".join(pages).replace("\xa0", " ").split())
+    assert f"walk 5 (see p. {folio_at[opener]})" in text

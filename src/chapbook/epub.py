@@ -225,7 +225,7 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], 
     for image in book.images:
         document.add_item(epub.EpubImage(
             uid=f"img-{Path(image.name).stem}", file_name=image.name,
-            media_type=image.media_type, content=epub_bytes(image),
+            media_type=image.media_type, content=epub_bytes(image, cache=cache),
         ))
 
     back_matter = []

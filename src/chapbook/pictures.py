@@ -108,7 +108,7 @@ def _smaller(picture: Picture.Image, media_type: str, long_side: int) -> bytes:
 
 def _made(cache: BuildCache | None, inputs: tuple, make: Callable[[], bytes]) -> bytes:
     """A converted picture: made, or with a cache, taken from it when these inputs were converted before.
-    A picture the book carries as it is never goes in: the cache would only hold a second copy."""
+    (Only conversions come here: a picture the book carries as it is would be a second copy in the cache.)"""
     if cache is None:
         return make()
     return cache.remember("pictures", content_key(*inputs, _LIBRARIES), make)

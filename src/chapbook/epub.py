@@ -13,6 +13,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
+from .cache import BuildCache
 from .config import BookConfig
 from .model import Book, Essay, Part
 from .pagemap import PageStart, chapter_sections, insert_page_breaks
@@ -160,13 +161,14 @@ def _add_semantics(root: etree._Element) -> None:
                 break
 
 
-def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) -> None:
-    """Write the EPUB to target, with page-break markers where the print edition's pages begin."""
+def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], cache: BuildCache | None = None) -> None:
+    """Write the EPUB to target, with page-break markers where the print edition's pages begin
+    (with a cache, the font subsets and converted pictures of an earlier build are used again)."""
     config = book.config
     document = epub.EpubBook()
     _describe(document, book, bool(starts))
 
-    fonts = embedded_fonts(theme, book_text(book)) if config.embed_fonts else []
+    fonts = embedded_fonts(theme, book_text(book), cache) if config.embed_fonts else []
     for font in fonts:
         document.add_item(epub.EpubItem(uid=Path(font.file_name).stem, file_name=font.file_name,
                                         media_type="font/ttf", content=font.data))
@@ -223,7 +225,7 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart]) 
     for image in book.images:
         document.add_item(epub.EpubImage(
             uid=f"img-{Path(image.name).stem}", file_name=image.name,
-            media_type=image.media_type, content=epub_bytes(image),
+            media_type=image.media_type, content=epub_bytes(image, cache=cache),
         ))
 
     back_matter = []

@@ -9,10 +9,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import fontTools
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.varLib.instancer import instantiateVariableFont
 
+from .cache import BuildCache, content_key, file_digest
 from .errors import warn
 from .themes import FontFace, Theme
 
@@ -31,15 +33,16 @@ class EmbeddedFont:
     data: bytes
 
 
-def embedded_fonts(theme: Theme, text: str) -> list[EmbeddedFont]:
-    """Every face of the theme, at the weights the book uses, subset to the characters in text."""
+def embedded_fonts(theme: Theme, text: str, cache: BuildCache | None = None) -> list[EmbeddedFont]:
+    """Every face of the theme, at the weights the book uses, subset to the characters in text
+    (with a cache, each subset made once for a font file, weight and set of characters)."""
     characters = sorted({ord(char) for char in text} | set(range(0x20, 0x7F)))
     fonts = []
     text_face = theme.families[0] if theme.families else None
     for face in theme.faces:
         for weight in _weights(face, face.family == text_face):
             try:
-                data = _static_subset(face, weight, characters)
+                data = _subset(face, weight, characters, cache)
             except Exception as error:  # a damaged or unusual font file: the book reads on in the reader's fonts
                 warn(face.path, None, f"could not prepare {face.family} for the EPUB ({error}); readers use their own font")
                 continue
@@ -54,6 +57,15 @@ def _weights(face: FontFace, text_face: bool) -> tuple[int, ...]:
     low, high = (int(part) for part in face.weight.split())
     wanted = WEIGHTS if text_face else WEIGHTS[:1]
     return tuple(weight for weight in wanted if low <= weight <= high) or (low,)
+
+
+def _subset(face: FontFace, weight: int, characters: list[int], cache: BuildCache | None) -> bytes:
+    if cache is None:
+        return _static_subset(face, weight, characters)
+    # The file's bytes, not its name: a font updated in place is subset again. fontTools' version,
+    # as a newer subsetter or instancer writes other bytes.
+    key = content_key("font subset", fontTools.version, file_digest(face.path), weight, characters)
+    return cache.remember("fonts", key, lambda: _static_subset(face, weight, characters))
 
 
 def _static_subset(face: FontFace, weight: int, characters: list[int]) -> bytes:

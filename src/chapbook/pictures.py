@@ -6,12 +6,16 @@ from __future__ import annotations
 import base64
 import io
 import re
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
+import PIL
 from lxml import etree
 from PIL import Image as Picture
-from PIL import ImageCms
+from PIL import ImageCms, features
 
+from .cache import BuildCache, content_key, file_digest
 from .errors import warn
 from .model import Image
 
@@ -25,6 +29,9 @@ BY_FORMAT = {"JPEG": (".jpg", "image/jpeg"), "MPO": (".jpg", "image/jpeg"), "PNG
              "GIF": (".gif", "image/gif"), "WEBP": (".webp", "image/webp")}
 # The long side of a picture on a reading device; more only makes the file heavier.
 EPUB_LONG_SIDE = 1600
+# What else decides the bytes a conversion writes: the libraries that decode, convert and encode.
+_LIBRARIES = (PIL.__version__, *(features.version(name) for name in ("jpg", "zlib", "webp", "littlecms2")),
+              etree.LXML_VERSION, etree.LIBXML_VERSION)
 
 
 def picture_type(path: Path, suffix: str, media_type: str) -> tuple[str, str]:
@@ -45,16 +52,19 @@ def _as_carried(picture: Picture.Image, image: Image) -> bool:
     return BY_FORMAT.get(picture.format or "", ("", ""))[1] == image.media_type
 
 
-def print_bytes(image: Image, press_profile: Path | None = None) -> bytes:
+def print_bytes(image: Image, press_profile: Path | None = None, cache: BuildCache | None = None) -> bytes:
     """The picture at full resolution, for the printer (converted only if its format needs it);
     with the press's profile, separated into its CMYK inks (grey pictures stay grey: black ink)."""
     data = image.source.read_bytes()
     if image.media_type == "image/svg+xml":
-        return clean_svg(data)[0]
-    picture = Picture.open(io.BytesIO(data))
+        return _made(cache, ("print drawing", data), lambda: clean_svg(data)[0])
     if press_profile is not None:
-        return _separate(picture, press_profile)
-    return data if _as_carried(picture, image) else _encode(picture, "PNG")
+        return _made(cache, ("print separation", data, _stamped_digest(press_profile)),
+                     lambda: _separate(Picture.open(io.BytesIO(data)), press_profile))
+    with Picture.open(io.BytesIO(data)) as picture:
+        if _as_carried(picture, image):
+            return data
+    return _made(cache, ("print png", data), lambda: _encode(Picture.open(io.BytesIO(data)), "PNG"))
 
 
 def _separate(picture: Picture.Image, press_profile: Path) -> bytes:
@@ -76,19 +86,44 @@ def _separate(picture: Picture.Image, press_profile: Path) -> bytes:
     return out.getvalue()
 
 
-def epub_bytes(image: Image, long_side: int = EPUB_LONG_SIDE) -> bytes:
+def epub_bytes(image: Image, long_side: int = EPUB_LONG_SIDE, cache: BuildCache | None = None) -> bytes:
     """The picture for a reading device: at most `long_side` pixels long, recompressed when that helps."""
     data = image.source.read_bytes()
     if image.media_type == "image/svg+xml":
-        return clean_svg(data)[0]  # vector art needs no resizing
+        return _made(cache, ("epub drawing", data), lambda: clean_svg(data)[0])  # vector art needs no resizing
     if image.media_type == "image/gif":
         return data  # GIFs may be animated
-    picture = Picture.open(io.BytesIO(data))
-    if max(picture.size) <= long_side and _as_carried(picture, image):
-        return data
+    with Picture.open(io.BytesIO(data)) as picture:
+        if max(picture.size) <= long_side and _as_carried(picture, image):
+            return data
+    return _made(cache, ("epub picture", data, image.media_type, long_side),
+                 lambda: _smaller(Picture.open(io.BytesIO(data)), image.media_type, long_side))
+
+
+def _smaller(picture: Picture.Image, media_type: str, long_side: int) -> bytes:
     picture.thumbnail((long_side, long_side), Picture.Resampling.LANCZOS)
-    kind = {"image/jpeg": "JPEG", "image/webp": "WEBP"}.get(image.media_type, "PNG")
+    kind = {"image/jpeg": "JPEG", "image/webp": "WEBP"}.get(media_type, "PNG")
     return _encode(picture, kind)
+
+
+def _made(cache: BuildCache | None, inputs: tuple, make: Callable[[], bytes]) -> bytes:
+    """A converted picture: made, or with a cache, taken from it when these inputs were converted before.
+    (Only conversions come here: a picture the book carries as it is would be a second copy in the cache.)"""
+    if cache is None:
+        return make()
+    return cache.remember("pictures", content_key(*inputs, _LIBRARIES), make)
+
+
+def _stamped_digest(path: Path) -> str:
+    """The file's digest, hashed once per process while its size and time stay the same: every
+    picture of a book is separated with the one press profile."""
+    stat = path.stat()
+    return _digest(path, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _digest(path: Path, size: int, mtime_ns: int) -> str:
+    return file_digest(path)
 
 
 def _encode(picture: Picture.Image, kind: str) -> bytes:

@@ -1,0 +1,195 @@
+"""The build cache: a damaged or foreign entry is made again, never trusted; an EPUB written from a warm
+cache is the one written without it, made without subsetting a font or converting a picture again."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image as Picture
+
+from chapbook import __version__, epubfonts, pictures
+from chapbook.assemble import read_book
+from chapbook.cache import BuildCache, content_key
+from chapbook.config import CONFIG_NAME
+from chapbook.epub import write_epub
+from chapbook.model import Image
+from chapbook.themes import FontFace, Theme, load_theme
+from cmyk_profile import cmyk_profile
+
+PAYLOAD = b"a result that took long to make\n" * 100
+
+
+def calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[tuple]:
+    """Count the calls to module.name (the function still runs)."""
+    made: list[tuple] = []
+    original = getattr(module, name)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        made.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return made
+
+
+def truncated(entry: bytes) -> bytes:
+    return entry[:-7]
+
+
+def from_another_version(entry: bytes) -> bytes:
+    header, _, payload = entry.partition(b"\n")
+    magic, version, digest = header.split(b" ")
+    assert version == __version__.encode()
+    return b" ".join((magic, b"0.0.0-other", digest)) + b"\n" + payload
+
+
+def damaged(entry: bytes) -> bytes:
+    return entry[:-1] + bytes([entry[-1] ^ 0x20])
+
+
+@pytest.mark.parametrize("spoil", [truncated, from_another_version, damaged])
+def test_a_spoilt_entry_is_ignored_and_made_again(tmp_path: Path, spoil: Callable[[bytes], bytes]) -> None:
+    cache = BuildCache(tmp_path)
+    key = content_key("test", "spoilt")
+    entry = cache.put("results", key, PAYLOAD)
+    assert cache.get("results", key) == PAYLOAD
+    entry.write_bytes(spoil(entry.read_bytes()))
+    assert cache.get("results", key) is None
+    made = []
+    assert cache.remember("results", key, lambda: made.append(1) or PAYLOAD) == PAYLOAD
+    assert made == [1]
+    assert BuildCache(tmp_path).get("results", key) == PAYLOAD  # and the good entry is back in place
+
+
+def test_without_reuse_nothing_is_read_back(tmp_path: Path) -> None:
+    key = content_key("test", "no reuse")
+    BuildCache(tmp_path).put("results", key, PAYLOAD)
+    assert BuildCache(tmp_path, reuse=False).get("results", key) is None
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from chapbook.cache import BuildCache
+cache = BuildCache(Path(sys.argv[1]))
+payload = bytes(range(256)) * 4096
+for _ in range(60):
+    cache.put("results", sys.argv[2], payload)
+"""
+
+
+def test_two_processes_writing_one_key_at_once_leave_a_whole_entry(tmp_path: Path) -> None:
+    key = content_key("test", "concurrent")
+    payload = bytes(range(256)) * 4096  # 1 MiB: a write that is not atomic would be seen half done
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), key]) for _ in range(2)]
+    cache = BuildCache(tmp_path)
+    entry = cache.path("results", key)
+    seen = set()
+    while any(writer.poll() is None for writer in writers):
+        try:
+            raw = entry.read_bytes()
+        except FileNotFoundError:
+            continue
+        seen.add(len(raw))  # every read, while both write, finds a whole entry
+    assert [writer.returncode for writer in writers] == [0, 0]
+    assert cache.get("results", key) == payload
+    assert len(seen) <= 1
+    assert list(entry.parent.iterdir()) == [entry]  # no temporary file left behind
+
+
+def classic() -> Theme:
+    return load_theme("classic", Path("/nonexistent-book"), Path("/nonexistent-book") / CONFIG_NAME)
+
+
+def code_face() -> FontFace:
+    """A small variable font (subset in a tenth of a second), to stand as a theme's only face."""
+    return next(face for face in classic().faces if face.family == "Source Code Pro" and face.style == "normal")
+
+
+def small_theme(*faces: FontFace) -> Theme:
+    return dataclasses.replace(classic(), faces=faces)
+
+
+def test_an_epub_from_a_warm_cache_is_the_epub_made_without_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    source = tmp_path / "book"
+    source.mkdir()
+    Picture.new("RGB", (2000, 60), (200, 120, 40)).save(source / "wide.png")  # wider than a reading device wants
+    (source / "diagram.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+                                        '<circle cx="5" cy="5" r="4" onclick="alert(1)"/></svg>')
+    (source / "essay.md").write_text('+++\ntitle = "Kept"\n+++\n\nSome words, *and* some more: café.\n\n'
+                                     "![A wide band](wide.png)\n\n![A circle](diagram.svg)\n")
+    book = read_book(source)
+    theme = small_theme(code_face())
+    subsets = calls(monkeypatch, epubfonts, "_static_subset")
+    conversions = calls(monkeypatch, pictures, "_smaller")
+    drawings = calls(monkeypatch, pictures, "clean_svg")
+
+    def written(name: str, cache: BuildCache | None) -> tuple[bytes, int, int, int]:
+        for made in (subsets, conversions, drawings):
+            made.clear()
+        write_epub(book, theme, tmp_path / name, [], cache)
+        return (tmp_path / name).read_bytes(), len(subsets), len(conversions), len(drawings)
+
+    plain, *_ = written("plain.epub", None)
+    cold, *made_cold = written("cold.epub", BuildCache(tmp_path / "cache"))
+    warm_cache = BuildCache(tmp_path / "cache")
+    warm, *made_warm = written("warm.epub", warm_cache)
+    assert made_cold == [2, 1, 1]  # two weights of the one face, the wide picture, the drawing
+    assert made_warm == [0, 0, 0]
+    assert (warm_cache.hits, warm_cache.misses) == (4, 0)
+    assert plain == cold == warm
+
+
+def test_a_font_subset_is_keyed_by_the_files_bytes_and_the_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = code_face()
+    font = tmp_path / "face.ttf"
+    shutil.copyfile(original.path, font)
+    theme = small_theme(dataclasses.replace(original, path=font))
+    cache = BuildCache(tmp_path / "cache")
+    subsets = calls(monkeypatch, epubfonts, "_static_subset")
+
+    first = epubfonts.embedded_fonts(theme, "abc", cache)
+    assert len(subsets) == 2
+    assert epubfonts.embedded_fonts(theme, "abc", cache) == first and len(subsets) == 2
+    epubfonts.embedded_fonts(theme, "abcé", cache)
+    assert len(subsets) == 4  # another character: other subsets
+
+    # The same name, size and time, other bytes: the italic, written over it, is subset anew.
+    stamp = font.stat()
+    italic = original.path.with_name(original.path.name.replace("[wght]", "-Italic[wght]")).read_bytes()
+    font.write_bytes(italic)
+    os.utime(font, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    again = epubfonts.embedded_fonts(theme, "abc", cache)
+    assert len(subsets) == 6
+    assert [f.data for f in again] != [f.data for f in first]
+
+
+def test_print_pictures_are_keyed_by_the_picture_and_the_press_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Picture.new("RGB", (40, 30), (30, 90, 160)).save(tmp_path / "blue.png")
+    Picture.new("RGB", (40, 30), (30, 90, 160)).save(tmp_path / "small.jpg")
+    image = Image("images/blue.png", tmp_path / "blue.png", "image/png")
+    profile = tmp_path / "press.icc"
+    profile.write_bytes(cmyk_profile())
+    cache = BuildCache(tmp_path / "cache")
+    separations = calls(monkeypatch, pictures, "_separate")
+
+    separated = pictures.print_bytes(image, profile)
+    assert pictures.print_bytes(image, profile, cache) == separated and len(separations) == 2
+    assert pictures.print_bytes(image, profile, BuildCache(tmp_path / "cache")) == separated and len(separations) == 2
+    profile.write_bytes(cmyk_profile("another press, with a longer name"))
+    pictures.print_bytes(image, profile, cache)
+    assert len(separations) == 3  # another press: separated again
+
+    # A picture the book carries as it is has nothing to keep: the cache holds no second copy.
+    elsewhere = BuildCache(tmp_path / "other-cache")
+    jpeg = Image("images/small.jpg", tmp_path / "small.jpg", "image/jpeg")
+    assert pictures.print_bytes(jpeg, None, elsewhere) == pictures.epub_bytes(jpeg, cache=elsewhere) == jpeg.source.read_bytes()
+    assert not (tmp_path / "other-cache").exists()

@@ -72,7 +72,7 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
             book, pages = ready.book, None
             if "epub" in formats:
                 progress("writing EPUB")
-                write_epub(book, ready.theme, stage(f"{book.slug}.epub"), ready.layout.starts)
+                write_epub(book, ready.theme, stage(f"{book.slug}.epub"), ready.layout.starts, ready.cache)
             if "pdf" in formats:
                 progress("writing PDF")
                 pages = write_pdf(ready.layout, book, stage(f"{book.slug}.pdf"), ready.cache)

@@ -71,7 +71,7 @@ class BookFetcher(URLFetcher):
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         if url in self.images:
-            return URLFetcherResponse(url, body=print_bytes(self.images[url], self.profile))
+            return URLFetcherResponse(url, body=print_bytes(self.images[url], self.profile, self.cache))
         if url == OUTPUT_PROFILE_URL and self.profile is not None:
             return URLFetcherResponse(url, body=self.profile.read_bytes())
         inside = data_picture(url)

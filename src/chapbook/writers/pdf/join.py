@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,7 +21,7 @@ from weasyprint.pdf import VARIANTS
 from weasyprint.pdf.fonts import Font, build_fonts_dictionary
 from weasyprint.text.ffi import ffi, harfbuzz
 
-from ...cache import BuildCache
+from ...cache import BuildCache, content_key
 from .piece_job import ELSEWHERE
 
 # WeasyPrint declares only the HarfBuzz calls it makes; a face is made here from a font file's bytes.
@@ -137,20 +138,12 @@ def _one_copy_of_each_font(book: pikepdf.Pdf, pieces: list[dict], cache: BuildCa
                 merged[table].update(record[table])
     if not records:
         return
-    fonts = {font_hash: _font(record, cache) for font_hash, record in sorted(records.items())}
-    options = {"hinting": False, "pdf_version": None}
-    if pdf_variant:
-        options.update({key: value for key, value in VARIANTS[pdf_variant][1].items() if key in options})
-    scratch = pydyf.PDF()
-    dictionary = build_fonts_dictionary(scratch, fonts, True, True, options)
-    scratch.add_object(dictionary)
-    page = pydyf.Dictionary({"Type": "/Page", "Parent": scratch.pages.reference, "MediaBox": pydyf.Array([0, 0, 1, 1]),
-                             "Resources": pydyf.Dictionary({"Font": dictionary.reference})})
-    scratch.add_object(page)
-    scratch.add_page(page)
-    output = io.BytesIO()
-    scratch.write(output, compress=True)
-    built = pikepdf.open(io.BytesIO(output.getvalue()))
+    key = content_key("book fonts", records, pdf_variant, os.environ.get("SOURCE_DATE_EPOCH"))
+    embedded = cache.get("book-fonts", key)
+    if embedded is None:
+        embedded = _embedded_fonts(records, cache, pdf_variant)
+        cache.put("book-fonts", key, embedded)
+    built = pikepdf.open(io.BytesIO(embedded))
     shared = book.copy_foreign(built.pages[0].Resources.Font)
     seen: set[tuple[int, int]] = set()
     for page in book.pages:
@@ -164,6 +157,25 @@ def _one_copy_of_each_font(book: pikepdf.Pdf, pieces: list[dict], cache: BuildCa
         for key in list(piece_fonts.keys()):
             if key in shared:
                 piece_fonts[key] = shared[key]
+
+
+def _embedded_fonts(records: dict[str, dict], cache: BuildCache, pdf_variant: str | None) -> bytes:
+    """A one-page PDF whose page's fonts are the book's, embedded by WeasyPrint (subsetting a variable
+    font to its instance takes seconds: the result is kept in the cache)."""
+    fonts = {font_hash: _font(record, cache) for font_hash, record in sorted(records.items())}
+    options = {"hinting": False, "pdf_version": None}
+    if pdf_variant:
+        options.update({key: value for key, value in VARIANTS[pdf_variant][1].items() if key in options})
+    scratch = pydyf.PDF()
+    dictionary = build_fonts_dictionary(scratch, fonts, True, True, options)
+    scratch.add_object(dictionary)
+    page = pydyf.Dictionary({"Type": "/Page", "Parent": scratch.pages.reference, "MediaBox": pydyf.Array([0, 0, 1, 1]),
+                             "Resources": pydyf.Dictionary({"Font": dictionary.reference})})
+    scratch.add_object(page)
+    scratch.add_page(page)
+    output = io.BytesIO()
+    scratch.write(output, compress=True)
+    return output.getvalue()
 
 
 def _font(record: dict, cache: BuildCache) -> Font:

@@ -68,11 +68,12 @@ def test_an_edited_essay_is_the_only_piece_laid_out_again(serial_sample, tmp_pat
     shutil.copytree(SAMPLE, source)
     out = tmp_path / "out"
     chapbook(source, out, jobs=2)
-    essay = source / "03-night-walks.md"
-    essay.write_text(essay.read_text(encoding="utf-8").replace("night", "nights", 1), encoding="utf-8")
+    essay = source / "01-night-walk.md"
+    head, rule, body = essay.read_text(encoding="utf-8").rpartition("+++")
+    essay.write_text(head + rule + body.replace(" the ", " thy ", 1), encoding="utf-8")  # a word, not a page
     edited = chapbook(source, out, jobs=2)
     assert laid_out(edited) == (1, 9)
-    assert "nights" in "".join(pdf_page_texts(out / "small-hours.pdf"))
+    assert " thy " in " ".join(pdf_page_texts(out / "small-hours.pdf"))
 
 
 def test_a_longer_essay_moves_the_folios_after_it(tmp_path: Path) -> None:
@@ -81,7 +82,7 @@ def test_a_longer_essay_moves_the_folios_after_it(tmp_path: Path) -> None:
     out = tmp_path / "out"
     chapbook(source, out, jobs=2)
     before = pages_by_folio(pdf_page_texts(out / "small-hours.pdf"))
-    essay = source / "03-night-walks.md"
+    essay = source / "01-night-walk.md"
     essay.write_text(essay.read_text(encoding="utf-8") + "\n\n" + "\n\n".join(
         " ".join(WORDS * 6).capitalize() + "." for _ in range(12)) + "\n", encoding="utf-8")
     longer = chapbook(source, out, jobs=2)
@@ -140,6 +141,7 @@ def paragraph(rng: random.Random) -> str:
 def write_long_book(source: Path, essays: int) -> None:
     """Two parts of walks, with notes, formulas and links from one essay to another and to a section."""
     rng = random.Random(11)
+    source.mkdir(exist_ok=True)
     (source / "book.toml").write_text('title = "Crossing"\nauthor = "Test Writer"\ntrim = "5x8"\n'
                                       'parts = "sections"\n')
     for part, name in ((1, "mornings"), (2, "evenings")):
@@ -165,7 +167,10 @@ def test_a_book_that_grows_past_a_gutter_band_is_the_book_a_serial_build_makes(t
     short = chapbook(source, out, jobs=2)  # under 150 pages: the cache remembers a narrower gutter
     assert len(pypdf.PdfReader(out / "crossing.pdf").pages) <= 150, short.stderr
     write_long_book(source, 18)
-    chapbook(source, out, jobs=2)
+    grown = chapbook(source, out, jobs=2)
+    # Laid out with the remembered gutter, the book came to more than 150 pages: every piece (two part
+    # pages, 18 walks, the front matter) was set again with the wider gutter.
+    assert laid_out(grown)[0] >= 2 * 21, grown.stderr
     parallel = outputs(out)
     assert parallel == outputs(_serial(source, tmp_path / "serial"))
     pages = pdf_page_texts(out / "crossing.pdf")

@@ -61,6 +61,7 @@ class WorkerState:
 
 
 STATE: WorkerState | None = None
+_FONT_FILES_STORED: set[str] = set()  # font files this process has found whole in the cache, or stored
 
 
 def lay_out_piece(job: PieceJob) -> dict:
@@ -92,8 +93,9 @@ def lay_out_piece(job: PieceJob) -> dict:
     font_files = {}
     for name, (content, attributes) in used_fonts.items():
         digest = hashlib.sha256(content).hexdigest()
-        if not state.cache.path("font-file", digest).exists():
+        if digest not in _FONT_FILES_STORED and state.cache.load("font-file", digest) is None:
             state.cache.put("font-file", digest, content)
+        _FONT_FILES_STORED.add(digest)
         font_files[name] = {"file": digest, **attributes}
     result = {
         "name": job.name, "key": job.key, "job": job_key(job.key, folios.start), "start": folios.start, "pages": len(document.pages),

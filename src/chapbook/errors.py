@@ -78,6 +78,9 @@ class ChapbookError(Exception):
         self.message = message
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple:  # raised in a layout worker, it crosses to the build's process whole
+        return type(self), (self.path, self.line, self.message)
+
     def __str__(self) -> str:
         if self.path is None:
             return self.message

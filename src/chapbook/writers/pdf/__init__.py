@@ -25,14 +25,15 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 import weasyprint
 
 from ...cache import BuildCache, content_key
-from ...errors import log
+from ...errors import ChapbookError, log
 from ...fallbacks import with_fallbacks
 from ...glyphs import report_fallbacks
 from ...model import Book
@@ -42,11 +43,13 @@ from ...themes import Theme, fallback_faces
 from . import piece_job
 from .fetcher import source_date
 from .join import Placed, join
-from .piece_job import PieceJob, WorkerState, job_key, lay_out_piece
+from .piece_job import FAILED, PieceJob, WorkerState, job_key, lay_out_piece
 from .print_html import PAGE_ATTRIBUTE, Piece, book_html, page_css, pieces, press_css
 
 # Rounds of setting pieces again for "see p. N" before the numbers are taken as they are.
 MAX_ROUNDS = 5
+# A worker is replaced after this many pieces: the memory a long chapter took goes back to the system.
+TASKS_PER_WORKER = 25
 # A first guess at how many characters a page holds, per square inch of text block at 11 pt.
 CHARS_PER_SQUARE_INCH = 58
 
@@ -213,35 +216,26 @@ class _Layouts:
     def __init__(self, book: Book, theme: Theme, cache: BuildCache, jobs: int, count: int,
                  progress: Callable[..., None]):
         self.book, self.theme, self.cache, self.jobs, self.progress = book, theme, cache, jobs, progress
-        self.counts = multiprocessing.get_context("fork").Array("i", count, lock=False) if jobs > 1 else [-1] * count
+        # Workers start from a small process that has only imported chapbook, not from this one, which
+        # holds the whole book: their memory is their chapter's.
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload([piece_job.__name__])
+        self.counts = self.context.RawArray("i", count) if jobs > 1 else [-1] * count
         self.pool: ProcessPoolExecutor | None = None
         self.laid_out = 0  # layout jobs run (a piece set again for its page numbers counts again)
         self.made: dict[str, dict] = {}  # this build's layouts, by job key (with --no-cache, the only ones)
 
     def __enter__(self) -> _Layouts:
-        piece_job.STATE = WorkerState(self.book, self.theme, self.cache, self.book.config.pdf_variant, self.folio_of,
-                                      self.failed)
+        # The jobs carry the chapters' text: the workers' book need not.
+        book = replace(self.book, essays=tuple(replace(essay, xhtml="") for essay in self.book.essays))
+        self.state = WorkerState(book, self.theme, self.cache, self.book.config.pdf_variant, self.counts)
+        piece_job.start_worker(self.state)
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
         piece_job.STATE = None
-
-    def folio_of(self, index: int, pages: int) -> int:
-        """A body piece's first folio, once every body piece before it has its page count (index 0 is
-        the front matter, numbered on its own)."""
-        self.counts[index] = pages
-        while True:
-            before = [self.counts[number] for number in range(1, index)]
-            if any(count == FAILED for count in before):
-                raise RuntimeError("an earlier piece of the book failed to lay out")
-            if all(count >= 0 for count in before):
-                return 1 + sum(count + count % 2 for count in before)
-            time.sleep(0.005)
-
-    def failed(self, index: int) -> None:
-        self.counts[index] = FAILED
 
     def body(self, body: list[Piece], stylesheets: tuple[tuple[str, str], ...]) -> list[dict]:
         """Lay out the body pieces: first those whose page count is not known, then those whose
@@ -287,18 +281,21 @@ class _Layouts:
             outcomes = map(_guarded, jobs)
         else:
             if self.pool is None:
-                self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+                self.pool = ProcessPoolExecutor(self.jobs, mp_context=self.context, initializer=piece_job.start_worker,
+                                                initargs=(self.state,), max_tasks_per_child=TASKS_PER_WORKER)
             outcomes = self.pool.map(_guarded, jobs)
         done = []
-        for number, result in enumerate(outcomes, start=1):
-            self.made[result["job"]] = result
-            self.laid_out += 1
-            done.append(result)
-            self.progress(f"laid out {number}/{len(jobs)} {what} ({time.perf_counter() - started:.0f} s)", number, len(jobs))
+        try:
+            for number, result in enumerate(outcomes, start=1):
+                self.made[result["job"]] = result
+                self.laid_out += 1
+                done.append(result)
+                self.progress(f"laid out {number}/{len(jobs)} {what} ({time.perf_counter() - started:.0f} s)",
+                              number, len(jobs))
+        except BrokenProcessPool:
+            raise ChapbookError(None, None, "a layout worker stopped before it finished (out of memory?); build "
+                                "again with -j 1 to lay out one chapter at a time") from None
         return done
-
-
-FAILED = -2
 
 
 def _guarded(job: PieceJob) -> dict:
@@ -306,7 +303,7 @@ def _guarded(job: PieceJob) -> dict:
     try:
         return lay_out_piece(job)
     except BaseException:
-        piece_job.STATE.failed(job.index)
+        piece_job.STATE.counts[job.index] = FAILED
         raise
 
 

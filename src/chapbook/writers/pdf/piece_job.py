@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import weasyprint
@@ -50,17 +50,37 @@ class PieceJob:
 
 @dataclass
 class WorkerState:
-    """Inherited by every worker (set before the pool starts): what every job reads."""
+    """What every job reads, given to each worker as it starts: the book (without the chapters' text,
+    which the jobs carry), the theme, the cache, and the page counts of the pieces, shared by all."""
 
     book: Book
     theme: Theme
     cache: BuildCache
     pdf_variant: str | None
-    folio_of: Callable[[int, int], int]  # (piece index, its page count) → its first folio, waiting if need be
-    failed: Callable[[int], None]  # tells the pieces waiting for this one's page count that it failed
+    counts: Sequence[int]  # each piece's page count: -1 not yet known, FAILED if its layout failed
 
 
+FAILED = -2
 STATE: WorkerState | None = None
+
+
+def start_worker(state: WorkerState) -> None:
+    global STATE
+    STATE = state
+
+
+def folio_of(index: int, pages: int) -> int:
+    """A body piece's first folio, once every body piece before it has its page count (piece 0 is the
+    front matter, numbered on its own); the pieces are handed out in order, so the wait is short."""
+    counts = STATE.counts
+    counts[index] = pages
+    while True:
+        before = [counts[number] for number in range(1, index)]
+        if FAILED in before:
+            raise RuntimeError("an earlier piece of the book failed to lay out")
+        if all(count >= 0 for count in before):
+            return 1 + sum(count + count % 2 for count in before)
+        time.sleep(0.005)
 _FONT_FILES_STORED: set[str] = set()  # font files this process has found whole in the cache, or stored
 
 
@@ -78,7 +98,7 @@ def lay_out_piece(job: PieceJob) -> dict:
             profiles: dict = {}
             stylesheets = [weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher,
                                           color_profiles=profiles, base_url=base) for css, base in job.stylesheets]
-            folios = _FolioPlan(job, state.folio_of)
+            folios = _FolioPlan(job)
             with _late_folios(folios):
                 document = weasyprint.HTML(string=job.html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
                     stylesheets=stylesheets, font_config=fonts, color_profiles=profiles)
@@ -121,14 +141,13 @@ def job_key(content_key: str, start: int) -> str:
 
 
 class _FolioPlan:
-    def __init__(self, job: PieceJob, folio_of: Callable[[int, int], int]):
+    def __init__(self, job: PieceJob):
         self.job = job
-        self.folio_of = folio_of
         self.start = job.start
 
     def offset(self, pages: int) -> int:
         if self.start is None:
-            self.start = self.folio_of(self.job.index, pages)
+            self.start = folio_of(self.job.index, pages)
         return self.start - 1
 
 

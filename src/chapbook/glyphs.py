@@ -46,13 +46,16 @@ def replace_unprintable(root: etree._Element, book: Book, theme: Theme) -> None:
     _source.cache_clear()
     covered = frozenset().union(*theme.coverage.values())
     missing: dict[Path, dict[str, None]] = {}
+    unprintable: dict[str, bool] = {}  # each distinct character asked about once: books repeat theirs
 
     def fix(text: str | None, where: Iterator[etree._Element]) -> str | None:
         if not text:
             return text
-        lacking = [char for char in text if needs_glyph(char) and ord(char) not in covered]
+        lacking = [char for char in set(text) if char not in unprintable and _unprintable(char, covered, unprintable)
+                   or unprintable[char]]
         if not lacking:
             return text
+        lacking = [char for char in dict.fromkeys(text) if char in lacking]  # in the order the text has them
         missing.setdefault(source_of(where), {}).update(dict.fromkeys(lacking))
         return "".join(REPLACEMENT if char in lacking else char for char in text)
 
@@ -75,6 +78,11 @@ def replace_unprintable(root: etree._Element, book: Book, theme: Theme) -> None:
         warn(shown(where), _line_of(where, text), f'"{text}" {_is(text)} in no font chapbook has, the theme\'s or '
              f'a fallback; printed as "{REPLACEMENT}". Replace {_them(text)} or add a font that has {_them(text)} '
              "to the theme")
+
+
+def _unprintable(char: str, covered: frozenset[int], known: dict[str, bool]) -> bool:
+    known[char] = ord(char) not in covered and needs_glyph(char)
+    return known[char]
 
 
 def printable(html: str, theme: Theme) -> str:

@@ -17,7 +17,7 @@ from .errors import WarningLog, log, warnings_report
 from .epub import write_epub
 from .cache import BuildCache, build_cache
 from .model import Book
-from .themes import Theme, check_font_classes, load_theme
+from .themes import Theme, check_font_classes, load_theme, read_coverage
 from .writers.pdf import BookLayout, lay_out, write_pdf
 from .wrap import wrap_for, write_wrap
 
@@ -54,6 +54,7 @@ def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cach
     progress(f"{len(book.essays)} chapters, {len(book.images)} images, theme {theme.name}")
     cache, scratch = build_cache(outdir, use_cache)
     try:
+        read_coverage(theme, cache)
         progress("laying out pages")
         yield Prepared(book, theme, cache, lay_out(book, theme, cache, progress, jobs))
     finally:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 import fontpkg
 from fontTools.ttLib import TTFont
 
+from .cache import BuildCache, content_key
 from .errors import ChapbookError, shown, warn
 from .fallbacks import FALLBACKS
 from .model import Book
@@ -108,13 +110,63 @@ def _extent(path: Path) -> tuple[float, float]:
         return font["hhea"].ascent / units, -font["hhea"].descent / units
 
 
-@lru_cache(maxsize=64)
+# The characters of each font file, by its path, size and time: reading a font's character map takes a
+# while (CJK fonts), so a build reads each once, and can take them from its cache (see remember_coverage).
+_COVERAGE: dict[tuple[str, int, int], frozenset[int]] = {}
+
+
+def _identity(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
 def _coverage(paths: tuple[Path, ...]) -> frozenset[int]:
     covered: set[int] = set()
     for path in paths:
-        with TTFont(path, lazy=True, fontNumber=0) as font:  # a collection's first face (its others share the glyphs)
-            covered.update(font.getBestCmap())
+        identity = _identity(path)
+        if identity not in _COVERAGE:
+            with TTFont(path, lazy=True, fontNumber=0) as font:  # a collection's first face (its others share the glyphs)
+                _COVERAGE[identity] = frozenset(font.getBestCmap())
+        covered |= _COVERAGE[identity]
     return frozenset(covered)
+
+
+def known_coverage() -> dict[tuple[str, int, int], frozenset[int]]:
+    """The character maps read so far, to hand to another process or keep in the build cache."""
+    return dict(_COVERAGE)
+
+
+def remember_coverage(known: dict[tuple[str, int, int], frozenset[int]]) -> None:
+    _COVERAGE.update(known)
+
+
+def read_coverage(theme: Theme, cache: BuildCache) -> None:
+    """Read the character maps of the theme's fonts and the fallbacks, from the cache when it has them."""
+    identities = sorted({_identity(face.path) for face in (*theme.faces, *fallback_faces())})
+    key = content_key("font coverage", identities)
+    stored = cache.get_json("font-coverage", key)
+    if isinstance(stored, list) and len(stored) == len(identities):
+        remember_coverage({identity: frozenset(_codepoints(ranges)) for identity, ranges in zip(identities, stored)})
+    if all(identity in _COVERAGE for identity in identities):
+        return
+    theme.coverage  # noqa: B018 — reads every map not yet known
+    cache.put_json("font-coverage", key, [_ranges(_COVERAGE[identity]) for identity in identities])
+
+
+def _ranges(codepoints: frozenset[int]) -> list[list[int]]:
+    """A character map as runs [first, last]: a CJK font's 30,000 characters are a few hundred runs."""
+    runs: list[list[int]] = []
+    for code in sorted(codepoints):
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return runs
+
+
+def _codepoints(runs: list[list[int]]) -> Iterator[int]:
+    for first, last in runs:
+        yield from range(first, last + 1)
 
 
 @lru_cache(maxsize=1)

@@ -39,7 +39,7 @@ from ...glyphs import report_fallbacks
 from ...model import Book
 from ...pagemap import PageStart, page_starts
 from ...print_facts import gutter_for
-from ...themes import Theme, fallback_faces
+from ...themes import Theme, fallback_faces, known_coverage
 from . import piece_job
 from .fetcher import source_date
 from .join import Placed, join
@@ -228,7 +228,8 @@ class _Layouts:
     def __enter__(self) -> _Layouts:
         # The jobs carry the chapters' text: the workers' book need not.
         book = replace(self.book, essays=tuple(replace(essay, xhtml="") for essay in self.book.essays))
-        self.state = WorkerState(book, self.theme, self.cache, self.book.config.pdf_variant, self.counts)
+        self.state = WorkerState(book, self.theme, self.cache, self.book.config.pdf_variant, self.counts,
+                                 known_coverage())
         piece_job.start_worker(self.state)
         return self
 

@@ -26,7 +26,7 @@ from ...errors import log
 from ...glyphs import fallback_findings
 from ...model import Book
 from ...pagemap import first_lines
-from ...themes import Theme
+from ...themes import Theme, remember_coverage
 from .fetcher import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
 
 # A link to an anchor in another piece: WeasyPrint drops links to anchors it cannot see, so the job
@@ -58,6 +58,7 @@ class WorkerState:
     cache: BuildCache
     pdf_variant: str | None
     counts: Sequence[int]  # each piece's page count: -1 not yet known, FAILED if its layout failed
+    coverage: dict  # the fonts' character maps, read once by the build (themes.known_coverage)
 
 
 FAILED = -2
@@ -67,6 +68,7 @@ STATE: WorkerState | None = None
 def start_worker(state: WorkerState) -> None:
     global STATE
     STATE = state
+    remember_coverage(state.coverage)
 
 
 def folio_of(index: int, pages: int) -> int:

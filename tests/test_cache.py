@@ -193,3 +193,17 @@ def test_print_pictures_are_keyed_by_the_picture_and_the_press_profile(tmp_path:
     jpeg = Image("images/small.jpg", tmp_path / "small.jpg", "image/jpeg")
     assert pictures.print_bytes(jpeg, None, elsewhere) == pictures.epub_bytes(jpeg, cache=elsewhere) == jpeg.source.read_bytes()
     assert not (tmp_path / "other-cache").exists()
+
+
+def test_entries_unused_for_days_are_pruned_and_used_ones_kept(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path)
+    old, used, fresh = (content_key("entry", n) for n in range(3))
+    for key in (old, used, fresh):
+        cache.put("piece", key, b"pages")
+    four_days_ago = os.path.getmtime(cache.path("piece", old)) - 4 * 24 * 3600
+    for key in (old, used):
+        os.utime(cache.path("piece", key), (four_days_ago, four_days_ago))
+    assert cache.get("piece", used) == b"pages"  # read by this build: not old any more
+    assert cache.prune() == 1
+    assert not cache.path("piece", old).exists()
+    assert cache.get("piece", used) == cache.get("piece", fresh) == b"pages"

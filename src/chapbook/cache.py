@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,8 @@ from typing import Any
 from . import __version__
 
 CACHE_FOLDER = ".chapbook-cache"
+# Entries unused this long are removed after a build: what older versions and old edits left behind.
+UNUSED_FOR = 3 * 24 * 3600
 _MAGIC = b"chapbook-cache"
 
 
@@ -90,6 +93,10 @@ class BuildCache:
             self.misses += 1
             return None
         self.hits += 1
+        try:
+            os.utime(self.path(kind, key))  # used now: kept by prune() for another while
+        except OSError:
+            pass
         return payload
 
     def put(self, kind: str, key: str, payload: bytes) -> Path:
@@ -126,6 +133,20 @@ class BuildCache:
             found = make()
             self.put(kind, key, found)
         return found
+
+
+    def prune(self, unused_for: float = UNUSED_FOR) -> int:
+        """Remove the entries no build has read or written for this many seconds (and temporary files a
+        killed build left); return how many went. An entry in use now is never that old."""
+        removed, now = 0, time.time()
+        for path in self.folder.rglob("*"):
+            try:
+                if path.is_file() and now - path.stat().st_mtime > unused_for:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        return removed
 
 
 def build_cache(outdir: Path, use: bool) -> tuple[BuildCache, tempfile.TemporaryDirectory | None]:

@@ -57,6 +57,7 @@ def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cach
         read_coverage(theme, cache)
         progress("laying out pages")
         yield Prepared(book, theme, cache, lay_out(book, theme, cache, progress, jobs))
+        cache.prune()
     finally:
         if scratch is not None:
             scratch.cleanup()

@@ -23,8 +23,10 @@ import hashlib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
+from collections.abc import Callable
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -121,7 +123,7 @@ def _set_body(all_pieces: list[Piece], stylesheets: tuple[tuple[str, str], ...],
     """Lay out the parts' pages, the chapters and the back matter, until every "see p. N" is right."""
     for _ in range(MAX_ROUNDS):
         body = [_with_page_numbers(piece, folios_of_anchors) for piece in all_pieces[1:]]
-        results = layouts.body(body, stylesheets)
+        results = layouts.body(body, stylesheets, folios_of_anchors)
         folios_of_anchors = _anchor_folios(results)
         before = [_page_numbers(piece) for piece in body]
         if before == [_page_numbers(_with_page_numbers(piece, folios_of_anchors)) for piece in body]:
@@ -238,19 +240,33 @@ class _Layouts:
             self.pool.shutdown(cancel_futures=True)
         piece_job.STATE = None
 
-    def body(self, body: list[Piece], stylesheets: tuple[tuple[str, str], ...]) -> list[dict]:
+    def body(self, body: list[Piece], stylesheets: tuple[tuple[str, str], ...], folios: dict[str, int]) -> list[dict]:
         """Lay out the body pieces: first those whose page count is not known, then those whose
-        folios are not yet in the cache. Returns each piece's layout, in order."""
+        folios are not yet in the cache. Returns each piece's layout, in order.
+
+        The first are handed to the workers in order, a few at a time, each with the pages of the
+        places it links to as far as the pieces laid out before it know them: a link back to an
+        earlier chapter (most of a blog's) is right the first time."""
         jobs = [_job(self.book, index, piece, stylesheets, None) for index, piece in enumerate(body, start=1)]
         for job in jobs:
             known = self.cache.get_json("piece-pages", job.key)
             self.counts[job.index] = known if isinstance(known, int) else -1
-        self.run([job for job in jobs if self.counts[job.index] < 0], "chapters")
+        folios = dict(folios)
+
+        def learn(result: dict) -> None:
+            folios.update({name: result["start"] + page for name, page in result["anchors"].items()})
+
+        def when_handed_out(job: PieceJob) -> Callable[[], PieceJob]:
+            piece = body[job.index - 1]
+            return lambda: _job(self.book, job.index, _with_page_numbers(piece, folios), stylesheets, None)
+
+        first = self._lay_out([when_handed_out(job) for job in jobs if self.counts[job.index] < 0], "chapters", learn)
+        laid_out = {result["name"]: result for result in first}
         starts, folio = [], 1
         for job in jobs:
             starts.append(folio)
             folio += self.counts[job.index] + self.counts[job.index] % 2
-        results = [self._cached(job.key, start) for job, start in zip(jobs, starts)]
+        results = [laid_out.get(job.name) or self._cached(job.key, start) for job, start in zip(jobs, starts)]
         missing = [PieceJob(job.index, job.name, job.html, job.stylesheets, job.key, start)
                    for job, start, result in zip(jobs, starts, results) if result is None]
         made = {result["name"]: result for result in self.run(missing, "chapters with new page numbers")}
@@ -276,23 +292,35 @@ class _Layouts:
             results = [result if result is not None else next(made) for result in results]
         return results
 
-    def _lay_out(self, jobs: list[PieceJob], what: str) -> Iterable[dict]:
+    def _lay_out(self, jobs: list[PieceJob | Callable[[], PieceJob]], what: str,
+                 learn: Callable[[dict], None] = lambda _: None) -> list[dict]:
+        """Lay out these pieces, in order; a job may be made only as it is handed out (see body())."""
         started = time.perf_counter()
+        done: list[dict] = []
+
+        def record(result: dict) -> None:
+            self.made[result["job"]] = result
+            self.laid_out += 1
+            done.append(result)
+            learn(result)
+            self.progress(f"laid out {len(done)}/{len(jobs)} {what} ({time.perf_counter() - started:.0f} s)",
+                          len(done), len(jobs))
+
+        ready = (job() if callable(job) else job for job in jobs)
         if self.jobs == 1 or len(jobs) == 1:
-            outcomes = map(_guarded, jobs)
-        else:
-            if self.pool is None:
-                self.pool = ProcessPoolExecutor(self.jobs, mp_context=self.context, initializer=piece_job.start_worker,
-                                                initargs=(self.state,), max_tasks_per_child=TASKS_PER_WORKER)
-            outcomes = self.pool.map(_guarded, jobs)
-        done = []
+            for job in ready:
+                record(_guarded(job))
+            return done
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=self.context, initializer=piece_job.start_worker,
+                                            initargs=(self.state,), max_tasks_per_child=TASKS_PER_WORKER)
+        # One job a worker and one waiting: enough to keep every core busy, few enough that a job is made
+        # late, when the pieces before it are done.
+        in_flight: deque[Future] = deque(self.pool.submit(_guarded, job) for job in islice(ready, self.jobs + 1))
         try:
-            for number, result in enumerate(outcomes, start=1):
-                self.made[result["job"]] = result
-                self.laid_out += 1
-                done.append(result)
-                self.progress(f"laid out {number}/{len(jobs)} {what} ({time.perf_counter() - started:.0f} s)",
-                              number, len(jobs))
+            while in_flight:
+                record(in_flight.popleft().result())
+                in_flight.extend(self.pool.submit(_guarded, job) for job in islice(ready, 1))
         except BrokenProcessPool:
             raise ChapbookError(None, None, "a layout worker stopped before it finished (out of memory?); build "
                                 "again with -j 1 to lay out one chapter at a time") from None

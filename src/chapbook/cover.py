@@ -10,7 +10,7 @@ import weasyprint
 from PIL import Image as Picture
 
 from .fallbacks import with_fallbacks
-from .glyphs import printable
+from .writers.pdf.glyphs import printable
 from .model import Book
 from .writers.pdf.fetcher import BookFetcher, BookFonts
 from .pictures import CORE_TYPES, picture_type

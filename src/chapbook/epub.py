@@ -16,7 +16,7 @@ from lxml import etree
 from .cache import BuildCache
 from .config import BookConfig
 from .model import Book, Essay, Part
-from .pagemap import PageStart, chapter_sections, insert_page_breaks
+from .writers.pagemap import PageStart, chapter_sections, insert_page_breaks
 from .cover import front_cover
 from .formulas import MATHML_NS
 from .epubfonts import embedded_fonts, font_face_css

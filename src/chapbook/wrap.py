@@ -12,7 +12,7 @@ from weasyprint.urls import URLFetcherResponse
 from .config import CONFIG_NAME
 from .cover import cover_stylesheet
 from .errors import warn
-from .glyphs import printable
+from .writers.pdf.glyphs import printable
 from .markdown import render_title
 from .model import Book
 from .writers.pdf.fetcher import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings

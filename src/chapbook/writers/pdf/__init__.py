@@ -34,9 +34,9 @@ import weasyprint
 from ...cache import BuildCache, content_key
 from ...errors import log
 from ...fallbacks import with_fallbacks
-from ...glyphs import report_fallbacks
+from .glyphs import report_fallbacks
 from ...model import Book
-from ...pagemap import PageStart, page_starts
+from ..pagemap import PageStart, page_starts
 from ...print_facts import gutter_for
 from ...themes import Theme, fallback_faces
 from . import piece_job

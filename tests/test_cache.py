@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image as Picture
 
-from chapbook import __version__, epubfonts, pictures
+from chapbook import __version__, epubfonts
+from chapbook.media import pictures
 from chapbook.assemble import read_book
 from chapbook.cache import BuildCache, content_key
 from chapbook.config import CONFIG_NAME

@@ -9,11 +9,11 @@ import pypdfium2
 import weasyprint
 from PIL import Image as Picture
 
-from .fallbacks import with_fallbacks
+from .media.fallbacks import with_fallbacks
 from .writers.pdf.glyphs import printable
 from .model import Book
 from .writers.pdf.fetcher import BookFetcher, BookFonts
-from .pictures import CORE_TYPES, picture_type
+from .media.pictures import CORE_TYPES, picture_type
 from .render import render
 from .themes import Theme
 

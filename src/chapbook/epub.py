@@ -18,9 +18,9 @@ from .config import BookConfig
 from .model import Book, Essay, Part
 from .writers.pagemap import PageStart, chapter_sections, insert_page_breaks
 from .cover import front_cover
-from .formulas import MATHML_NS
+from .media.formulas import MATHML_NS
 from .epubfonts import embedded_fonts, font_face_css
-from .pictures import epub_bytes
+from .media.pictures import epub_bytes
 from .render import front_matter_context, part_number, render
 from .themes import Theme
 

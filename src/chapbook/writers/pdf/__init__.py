@@ -33,7 +33,7 @@ import weasyprint
 
 from ...cache import BuildCache, content_key
 from ...errors import log
-from ...fallbacks import with_fallbacks
+from ...media.fallbacks import with_fallbacks
 from .glyphs import report_fallbacks
 from ...model import Book
 from ..pagemap import PageStart, page_starts

@@ -20,7 +20,7 @@ from weasyprint.text.ffi import ffi, pango
 
 from ...config import CONFIG_NAME
 from ...errors import shown, warn
-from ...fallbacks import REPLACEMENT
+from ...media.fallbacks import REPLACEMENT
 from ...model import Book
 from ..pagemap import PAGE_KEY
 from ...themes import Theme

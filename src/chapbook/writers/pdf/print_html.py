@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
-from ...formulas import formulas_as_svg, math_scale
+from ...media.formulas import formulas_as_svg, math_scale
 from .glyphs import replace_unprintable
 from ...model import Book
 from ..pagemap import number_for_print

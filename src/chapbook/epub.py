@@ -17,7 +17,7 @@ from .cache import BuildCache
 from .config import BookConfig
 from .model import Book, Essay, Part
 from .writers.pagemap import PageStart, chapter_sections, insert_page_breaks
-from .cover import front_cover
+from .writers.cover import front_cover
 from .media.formulas import MATHML_NS
 from .epubfonts import embedded_fonts, font_face_css
 from .media.pictures import epub_bytes

@@ -19,7 +19,7 @@ from .cache import BuildCache, build_cache
 from .model import Book
 from .themes import Theme, check_font_classes, load_theme
 from .writers.pdf import BookLayout, lay_out, write_pdf
-from .wrap import wrap_for, write_wrap
+from .writers.cover import wrap_for, write_wrap
 
 FORMATS = ("epub", "pdf")
 

@@ -9,15 +9,15 @@ import weasyprint
 from PIL import Image as Picture
 from weasyprint.urls import URLFetcherResponse
 
-from .config import CONFIG_NAME
-from .cover import cover_stylesheet
-from .errors import warn
-from .writers.pdf.glyphs import printable
-from .markdown import render_title
-from .model import Book
-from .writers.pdf.fetcher import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
-from .render import render
-from .themes import BUILTIN_STYLES, Theme
+from ...config import CONFIG_NAME
+from ...errors import warn
+from ...markdown import render_title
+from ...model import Book
+from ...themes import BUILTIN_STYLES, Theme
+from ..pdf.fetcher import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
+from ..pdf.glyphs import printable
+from ...render import render
+from .front import cover_stylesheet
 
 # KDP's paperback spine: the thickness of one page of the interior, in inches, by paper.
 SPINE_PER_PAGE = {"white": 0.002252, "cream": 0.0025}

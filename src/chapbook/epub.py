@@ -21,7 +21,7 @@ from .writers.cover import front_cover
 from .media.formulas import MATHML_NS
 from .epubfonts import embedded_fonts, font_face_css
 from .media.pictures import epub_bytes
-from .render import front_matter_context, part_number, render
+from .writers.render import front_matter_context, part_number, render
 from .themes import Theme
 
 STYLESHEET = "style/book.css"

@@ -15,7 +15,7 @@ from ...model import Book
 from ...themes import Theme
 from ..pdf.fetcher import BookFetcher, BookFonts
 from ..pdf.glyphs import printable
-from ...render import render
+from ..render import render
 
 # The shape and size reading stores ask for: 1600 x 2560 pixels, 1 : 1.6.
 COVER_WIDTH_PX = 1600

@@ -16,7 +16,7 @@ from ...model import Book
 from ...themes import BUILTIN_STYLES, Theme
 from ..pdf.fetcher import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
 from ..pdf.glyphs import printable
-from ...render import render
+from ..render import render
 from .front import cover_stylesheet
 
 # KDP's paperback spine: the thickness of one page of the interior, in inches, by paper.

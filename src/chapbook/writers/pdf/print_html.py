@@ -19,7 +19,7 @@ from .glyphs import replace_unprintable
 from ...model import Book
 from ..pagemap import number_for_print
 from .printnotes import links_as_notes, notes_at_page_foot
-from ...render import front_matter_context, render
+from ..render import front_matter_context, render
 from ...themes import Theme
 from .fetcher import OUTPUT_PROFILE_URL
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from ebooklib import epub
 from lxml import etree
 
 from ...model import Book
+from ...print_facts import isbn_digits
 from .documents import fragment
 
 
@@ -20,7 +20,7 @@ def book_identifier(book: Book) -> str:
 def describe(package: epub.EpubBook, book: Book, page_list: bool) -> None:
     """Set the package metadata (with page_list, where the page numbers come from)."""
     config = book.config
-    isbn = re.sub(r"[\s-]", "", config.isbn)
+    isbn = isbn_digits(config.isbn)
     package.set_identifier(f"urn:isbn:{isbn}" if isbn else book_identifier(book))
     package.set_title(config.title)
     package.set_language(config.language)

@@ -32,6 +32,7 @@ def fragment(xhtml: str) -> etree._Element:
 
 
 def has_mathml(essay: Essay) -> bool:
+    """Whether the essay holds a formula: the manifest names the documents a reader must set math in."""
     return fragment(essay.xhtml).find(f".//{{{MATHML_NS}}}math") is not None
 
 

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 from PIL import Image as Picture
 
-from chapbook import __version__, epubfonts, pictures
+from chapbook import __version__
 from chapbook.assemble import read_book
 from chapbook.cache import BuildCache, content_key
 from chapbook.config import CONFIG_NAME
-from chapbook.epub import write_epub
+from chapbook.media import pictures
 from chapbook.model import Image
 from chapbook.themes import FontFace, Theme, load_theme
+from chapbook.writers.epub import fonts as epub_fonts, write_epub
 from cmyk_profile import cmyk_profile
 
 PAYLOAD = b"a result that took long to make\n" * 100
@@ -128,7 +129,7 @@ def test_an_epub_from_a_warm_cache_is_the_epub_made_without_one(tmp_path: Path, 
                                      "![A wide band](wide.png)\n\n![A circle](diagram.svg)\n")
     book = read_book(source)
     theme = small_theme(code_face())
-    subsets = calls(monkeypatch, epubfonts, "_static_subset")
+    subsets = calls(monkeypatch, epub_fonts, "_static_subset")
     conversions = calls(monkeypatch, pictures, "_smaller")
     drawings = calls(monkeypatch, pictures, "clean_svg")
 
@@ -154,12 +155,12 @@ def test_a_font_subset_is_keyed_by_the_files_bytes_and_the_characters(tmp_path: 
     shutil.copyfile(original.path, font)
     theme = small_theme(dataclasses.replace(original, path=font))
     cache = BuildCache(tmp_path / "cache")
-    subsets = calls(monkeypatch, epubfonts, "_static_subset")
+    subsets = calls(monkeypatch, epub_fonts, "_static_subset")
 
-    first = epubfonts.embedded_fonts(theme, "abc", cache)
+    first = epub_fonts.embedded_fonts(theme, "abc", cache)
     assert len(subsets) == 2
-    assert epubfonts.embedded_fonts(theme, "abc", cache) == first and len(subsets) == 2
-    epubfonts.embedded_fonts(theme, "abcé", cache)
+    assert epub_fonts.embedded_fonts(theme, "abc", cache) == first and len(subsets) == 2
+    epub_fonts.embedded_fonts(theme, "abcé", cache)
     assert len(subsets) == 4  # another character: other subsets
 
     # The same name, size and time, other bytes: the italic, written over it, is subset anew.
@@ -167,7 +168,7 @@ def test_a_font_subset_is_keyed_by_the_files_bytes_and_the_characters(tmp_path: 
     italic = original.path.with_name(original.path.name.replace("[wght]", "-Italic[wght]")).read_bytes()
     font.write_bytes(italic)
     os.utime(font, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
-    again = epubfonts.embedded_fonts(theme, "abc", cache)
+    again = epub_fonts.embedded_fonts(theme, "abc", cache)
     assert len(subsets) == 6
     assert [f.data for f in again] != [f.data for f in first]
 

@@ -235,7 +235,7 @@ def test_the_books_cover_picture_fills_the_front_and_its_bleed(tmp_path: Path) -
 
 
 def test_spine_text_from_80_pages_as_kdp_allows_and_when_6pt_fits() -> None:
-    from chapbook.wrap import Wrap as Geometry
+    from chapbook.writers.cover import Wrap as Geometry
 
     # KDP allows spine text past 79 pages; chapbook also wants 6 pt type to fit inside the fold margins.
     assert [Geometry(5.5, 8.5, n * WHITE, BLEED, n).spine_text for n in (79, 80, 107, 108)] == [False, False, False, True]

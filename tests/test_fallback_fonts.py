@@ -10,7 +10,7 @@ import pytest
 import weasyprint
 from fontTools.ttLib import TTFont
 
-from chapbook.fallbacks import FALLBACKS, with_fallbacks
+from chapbook.media.fallbacks import FALLBACKS, with_fallbacks
 from chapbook.themes import load_theme
 from conftest import Built, build_book, font_of, pdf_runs, run_chapbook
 from pdf_glyphs import notdef_glyphs

@@ -220,7 +220,7 @@ def test_inline_math_sits_on_the_baseline_and_display_math_is_centred_within_the
 
 
 def test_formulas_are_sized_to_the_text_faces_x_height() -> None:
-    from chapbook.formulas import math_scale
+    from chapbook.media.formulas import math_scale
     from chapbook.themes import load_theme
 
     sample = Path(__file__).parents[1] / "book"

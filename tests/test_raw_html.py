@@ -211,7 +211,7 @@ def test_printable_address(address: str, printed: str) -> None:
 
 
 def test_clean_svg_keeps_the_drawing_and_small_safe_pictures_inside_it() -> None:
-    from chapbook.pictures import clean_svg
+    from chapbook.media.pictures import clean_svg
 
     pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
     drawing = (f'<svg xmlns="http://www.w3.org/2000/svg" onload="x()"><style>@import url(http://a/b.css); '
@@ -226,7 +226,7 @@ def test_clean_svg_keeps_the_drawing_and_small_safe_pictures_inside_it() -> None
 
 def test_an_svg_drawn_for_light_and_dark_screens_is_drawn_light() -> None:
     """draw.io writes its colours as light-dark(), which WeasyPrint does not know: the drawing printed black."""
-    from chapbook.pictures import clean_svg
+    from chapbook.media.pictures import clean_svg
 
     drawing = ('<svg xmlns="http://www.w3.org/2000/svg"><style>text { fill: light-dark(#000000, #ffffff) }</style>'
                '<rect style="fill: light-dark(rgb(218, 232, 252), rgb(29, 41, 59)); stroke: #6c8ebf"/></svg>')

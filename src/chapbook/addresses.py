@@ -15,7 +15,7 @@ from PIL import ImageFile
 from .errors import warn
 from .markdown.liquid import POST_URL, SITE_FILE
 from .model import Image
-from .pictures import CONVERTIBLE, CORE_TYPES, picture_type, report_unsafe_svg
+from .media.pictures import CONVERTIBLE, CORE_TYPES, picture_type, report_unsafe_svg
 from .sources.essays import slugify
 from .sources import jekyll
 from .sources.sites import AddressMap, essay_folder

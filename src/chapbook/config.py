@@ -12,22 +12,10 @@ from typing import Any
 from PIL import ImageCms
 
 from .errors import ChapbookError, split_toml_error
+from .print_facts import TRIM_PRESETS, parse_bleed, parse_trim, valid_isbn
 from .sources.sites import site_defaults
 
 CONFIG_NAME = "book.toml"
-
-# Named trim sizes in inches (width, height); any "WxH" with in/mm/cm also works.
-TRIM_PRESETS: dict[str, tuple[float, float]] = {
-    "5x8": (5.0, 8.0),
-    "5.25x8": (5.25, 8.0),
-    "5.5x8.5": (5.5, 8.5),
-    "6x9": (6.0, 9.0),
-    "a5": (148 / 25.4, 210 / 25.4),
-    "pocket": (4.25, 6.87),
-}
-_UNIT_PER_INCH = {"in": 1.0, "mm": 25.4, "cm": 2.54}
-_TRIM_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(in|mm|cm)?\s*$", re.IGNORECASE)
-
 
 EVERY_SECTION = "*"  # parts = "sections": each top-level section becomes a part
 
@@ -148,28 +136,12 @@ class BookConfig:
     @property
     def bleed_inches(self) -> float:
         """The bleed in inches (0 without one); validated at load, so it always parses."""
-        match = re.fullmatch(r"(\d+(?:\.\d+)?)(in|mm|pt)", self.bleed)
-        return float(match[1]) / {"in": 1.0, "mm": 25.4, "pt": 72.0}[match[2]] if match else 0.0
+        return parse_bleed(self.bleed)
 
     @property
     def trim_inches(self) -> tuple[float, float]:
         """The page size in inches; validated at load, so it always parses."""
         return parse_trim(self.trim)
-
-
-def parse_trim(value: str) -> tuple[float, float]:
-    """Read a trim size such as "6x9", "A5" or "148x210mm"; raise ValueError if it is not one."""
-    key = value.strip().lower().removesuffix("in").strip()
-    if key in TRIM_PRESETS:
-        return TRIM_PRESETS[key]
-    match = _TRIM_RE.match(value)
-    if not match:
-        raise ValueError(value)
-    per_inch = _UNIT_PER_INCH[(match[3] or "in").lower()]
-    width, height = float(match[1]) / per_inch, float(match[2]) / per_inch
-    if not (2 <= width <= 20 and 2 <= height <= 20):
-        raise ValueError(value)
-    return width, height
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -326,13 +298,3 @@ def option_line(folder: Path, key: str) -> int | None:
     """The line of book.toml that sets an option, for a warning about its value."""
     path = folder / CONFIG_NAME
     return _line_of(path.read_text(encoding="utf-8"), key) if path.is_file() else None
-
-
-def valid_isbn(isbn: str) -> bool:
-    """Check an ISBN-13 or ISBN-10 by its check digit; hyphens and spaces are allowed."""
-    digits = re.sub(r"[\s-]", "", isbn).upper()
-    if re.fullmatch(r"97[89]\d{10}", digits):
-        return sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10 == 0
-    if re.fullmatch(r"\d{9}[\dX]", digits):
-        return sum((10 - i) * (10 if d == "X" else int(d)) for i, d in enumerate(digits)) % 11 == 0
-    return False

@@ -12,14 +12,14 @@ from pathlib import Path
 
 
 from .assemble import read_book
+from .cache import BuildCache, build_cache
 from .config import CONFIG_NAME
 from .errors import WarningLog, log, warnings_report
-from .epub import write_epub
-from .cache import BuildCache, build_cache
 from .model import Book
 from .themes import Theme, check_font_classes, load_theme, read_coverage
+from .writers.cover import wrap_for, write_wrap
+from .writers.epub import write_epub
 from .writers.pdf import BookLayout, lay_out, write_pdf
-from .wrap import wrap_for, write_wrap
 
 FORMATS = ("epub", "pdf")
 

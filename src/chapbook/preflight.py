@@ -10,10 +10,9 @@ import pypdf
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
-from .print_facts import COVER_BLEED_IN, COVER_SAFE_IN, SAFE_MARGIN_IN, kdp_minimum_gutter
+from .print_facts import COVER_BLEED_IN, COVER_SAFE_IN, PRINT_DPI, SAFE_MARGIN_IN, kdp_minimum_gutter
 
 POINTS = 72.0
-MIN_DPI = 300
 
 
 @dataclass
@@ -152,12 +151,12 @@ def _check_images(document: pypdfium2.PdfDocument, report: Report) -> None:
             width_px, _ = image.get_px_size()
             printed = (right - left) / POINTS
             dpi = width_px / printed if printed > 0 else float("inf")
-            if dpi < MIN_DPI - 1:  # a rounding hair under 300 is 300
+            if dpi < PRINT_DPI - 1:  # a rounding hair under 300 is 300
                 low.append(f"page {number}: {width_px} px across {printed:.2f} in is {dpi:.0f} dpi")
     if low:
-        report.problems.append(f"images below {MIN_DPI} dpi at their printed size (they will print soft): " + "; ".join(low))
+        report.problems.append(f"images below {PRINT_DPI} dpi at their printed size (they will print soft): " + "; ".join(low))
     else:
-        report.ok.append(f"{count} image(s), all at {MIN_DPI} dpi or more" if count else "no images")
+        report.ok.append(f"{count} image(s), all at {PRINT_DPI} dpi or more" if count else "no images")
 
 
 def _check_text_area(reader: pypdf.PdfReader, document: pypdfium2.PdfDocument, report: Report) -> None:

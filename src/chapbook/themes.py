@@ -14,7 +14,7 @@ from fontTools.ttLib import TTFont
 
 from .cache import BuildCache, content_key
 from .errors import ChapbookError, shown, warn
-from .fallbacks import FALLBACKS
+from .media.fallbacks import FALLBACKS
 from .model import Book
 
 # Themes shipped with chapbook live in the repository's styles/; a book may bring its own.
@@ -171,7 +171,7 @@ def _codepoints(runs: list[list[int]]) -> Iterator[int]:
 
 @lru_cache(maxsize=1)
 def fallback_faces() -> tuple[FontFace, ...]:
-    """The fallback fonts as faces (see fallbacks.py); one whose package is missing is said, and left out."""
+    """The fallback fonts as faces (see media/fallbacks.py); one whose package is missing is said, and left out."""
     faces = []
     for fallback in FALLBACKS:
         try:

@@ -13,7 +13,7 @@ for that reader; the single `\\(` `\\[` exist because Hugo's passthrough hands t
 untouched, so they stay as written. kramdown (env["kramdown"], Jekyll's Markdown) reads `$$` itself:
 its body is never unescaped, and it is display math only as a paragraph of its own, else inline.
 
-Each formula becomes MathML (see formulas.py). The sanitiser that cleans the essay's raw HTML
+Each formula becomes MathML (see media/formulas.py). The sanitiser that cleans the essay's raw HTML
 knows no MathML, so a formula is written as a placeholder that only this render knows, and
 to_xhtml puts the MathML in its place after cleaning. A formula that cannot be read is reported
 with its line and shown as its LaTeX in code.
@@ -31,7 +31,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
-from ..formulas import MathError, latex_to_mathml
+from ..media.formulas import MathError, latex_to_mathml
 from .tokens import inline_blocks
 
 # (opening, closing, display): the doubled forms first, so `\\(` is not read as `\` then `\(`.

@@ -36,10 +36,10 @@ import weasyprint
 
 from ...cache import BuildCache, content_key
 from ...errors import ChapbookError, log
-from ...fallbacks import with_fallbacks
-from ...glyphs import report_fallbacks
+from ...media.fallbacks import with_fallbacks
+from .glyphs import report_fallbacks
 from ...model import Book
-from ...pagemap import PageStart, page_starts
+from ..pagemap import PageStart, page_starts
 from ...print_facts import gutter_for
 from ...themes import Theme, fallback_faces, known_coverage
 from . import piece_job

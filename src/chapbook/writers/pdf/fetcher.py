@@ -16,9 +16,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ...cache import BuildCache
 from ...errors import warn
-from ...fallbacks import within_lines
+from ...media.fallbacks import within_lines
 from ...model import Book
-from ...pictures import data_picture, print_bytes
+from ...media.pictures import data_picture, print_bytes
 from ...themes import Theme, fallback_faces
 
 # Images are named relative to the book ("images/lamp.jpg"); this base makes them absolute

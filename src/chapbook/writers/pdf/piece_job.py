@@ -23,9 +23,9 @@ import weasyprint.pdf
 
 from ...cache import BuildCache
 from ...errors import log
-from ...glyphs import fallback_findings
+from .glyphs import fallback_findings
 from ...model import Book
-from ...pagemap import first_lines
+from ..pagemap import first_lines
 from ...themes import Theme, remember_coverage
 from .fetcher import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
 

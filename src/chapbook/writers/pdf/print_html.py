@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
-from ...formulas import formulas_as_svg, math_scale
-from ...glyphs import replace_unprintable
+from ...media.formulas import formulas_as_svg, math_scale
+from .glyphs import replace_unprintable
 from ...model import Book
-from ...pagemap import number_for_print
-from ...printnotes import links_as_notes, notes_at_page_foot
-from ...render import front_matter_context, render
+from ..pagemap import number_for_print
+from .printnotes import links_as_notes, notes_at_page_foot
+from ..render import front_matter_context, render
 from ...themes import Theme
 from .fetcher import OUTPUT_PROFILE_URL
 

@@ -18,12 +18,12 @@ from weasyprint import Document
 from weasyprint.formatting_structure import boxes
 from weasyprint.text.ffi import ffi, pango
 
-from .config import CONFIG_NAME
-from .errors import shown, warn
-from .fallbacks import REPLACEMENT
-from .model import Book
-from .pagemap import PAGE_KEY
-from .themes import Theme
+from ...config import CONFIG_NAME
+from ...errors import shown, warn
+from ...media.fallbacks import REPLACEMENT
+from ...model import Book
+from ..pagemap import PAGE_KEY
+from ...themes import Theme
 
 # Default-ignorable characters outside the format controls (Cf): they steer the glyphs around them
 # (a variation selector asks for emoji or text style) and draw nothing themselves.

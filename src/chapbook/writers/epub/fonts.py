@@ -14,9 +14,12 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.varLib.instancer import instantiateVariableFont
 
-from .cache import BuildCache, content_key, file_digest
-from .errors import warn
-from .themes import FontFace, Theme
+from ...cache import BuildCache, content_key, file_digest
+from ...errors import warn
+from ...model import Book
+from ...themes import FontFace, Theme
+from ..render import part_number
+from .documents import fragment
 
 # The weights the stylesheets use: body text and the semi-bold of <strong> (in the text face only;
 # the theme's other faces set headings or code at their regular weight).
@@ -99,3 +102,14 @@ def font_face_css(fonts: list[EmbeddedFont], stylesheet_folder: str = "style") -
         f'src: url("../{font.file_name}"); }}'
         for font in fonts
     )
+
+
+def book_text(book: Book) -> str:
+    """Every character a reader may see: the essays, their titles, and what the front matter says."""
+    config = book.config
+    parts = [config.title, config.author, config.dedication, config.rights, config.edition, "©0123456789"]
+    for essay in book.essays:
+        parts += [essay.title, "".join(fragment(essay.xhtml).itertext())]
+    for part in book.parts:
+        parts += [part.title, part_number(part.number, config.language), "".join(fragment(part.opening).itertext())]
+    return "".join(parts)

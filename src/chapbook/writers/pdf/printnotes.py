@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .pagemap import chapter_sections
-from .urls import printable_address
+from ..pagemap import chapter_sections
+from ...urls import printable_address
 
 
 def _classes(element: etree._Element) -> list[str]:

@@ -9,13 +9,13 @@ import pypdfium2
 import weasyprint
 from PIL import Image as Picture
 
-from .fallbacks import with_fallbacks
-from .glyphs import printable
-from .model import Book
-from .writers.pdf.fetcher import BookFetcher, BookFonts
-from .pictures import CORE_TYPES, picture_type
-from .render import render
-from .themes import Theme
+from ...media.fallbacks import with_fallbacks
+from ...media.pictures import CORE_TYPES, picture_type
+from ...model import Book
+from ...themes import Theme
+from ..pdf.fetcher import BookFetcher, BookFonts
+from ..pdf.glyphs import printable
+from ..render import render
 
 # The shape and size reading stores ask for: 1600 x 2560 pixels, 1 : 1.6.
 COVER_WIDTH_PX = 1600

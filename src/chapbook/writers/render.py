@@ -1,4 +1,4 @@
-"""The Jinja environment: every XHTML and HTML file chapbook writes comes from a template here."""
+"""The Jinja environment: every XHTML and HTML file chapbook writes comes from a template in chapbook/templates/."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from num2words import num2words
 
-from .model import Book
-from .themes import Theme
+from ..model import Book
+from ..themes import Theme
 
 
 def _locale(language: str) -> Locale:

@@ -9,22 +9,18 @@ import weasyprint
 from PIL import Image as Picture
 from weasyprint.urls import URLFetcherResponse
 
-from .config import CONFIG_NAME
-from .cover import cover_stylesheet
-from .errors import warn
-from .glyphs import printable
-from .markdown import render_title
-from .model import Book
-from .writers.pdf.fetcher import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
-from .render import render
-from .themes import BUILTIN_STYLES, Theme
+from ...config import CONFIG_NAME
+from ...errors import warn
+from ...markdown import render_title
+from ...model import Book
+from ...print_facts import (BARCODE_HEIGHT, BARCODE_INSET, BARCODE_WIDTH, COVER_BLEED_IN, PRINT_DPI, SPINE_PER_PAGE,
+                            SPINE_TEXT_MARGIN, SPINE_TEXT_MIN_PAGES)
+from ...themes import BUILTIN_STYLES, Theme
+from ..pdf.fetcher import VIRTUAL_BASE, BookFetcher, BookFonts, source_date, weasyprint_warnings
+from ..pdf.glyphs import printable
+from ..render import render
+from .front import cover_stylesheet
 
-# KDP's paperback spine: the thickness of one page of the interior, in inches, by paper.
-SPINE_PER_PAGE = {"white": 0.002252, "cream": 0.0025}
-# KDP allows text on the spine only for books of more than 79 pages; thinner books get a blank spine.
-SPINE_TEXT_MIN_PAGES = 80
-# KDP keeps spine text 0.0625 in clear of each fold, so trimming cannot push it round the corner.
-SPINE_TEXT_MARGIN = 0.0625
 # The spine's type: never larger than this, nor smaller than a reader can make out on a shelf
 # (a spine under about 0.24 in, some 107 pages on white paper, is left blank), and clear of the
 # head and foot of the spine by this much.
@@ -34,15 +30,8 @@ SPINE_TEXT_MIN_PT = 6.0
 # Literata, measured): 0.7 em leaves room.
 SPINE_TEXT_HALF_DEPTH_EM = 0.7
 SPINE_TEXT_END_MARGIN = 0.6
-# KDP's (and IngramSpark's) bleed when book.toml sets none.
-DEFAULT_BLEED = 0.125
-# KDP prints the ISBN barcode on a white 2 x 1.2 in area at the bottom right of the back cover,
-# near the spine; it stays clear, a quarter inch in from the trim and from the spine's fold.
-BARCODE_WIDTH, BARCODE_HEIGHT, BARCODE_INSET = 2.0, 1.2, 0.25
 # The back's blurb: its margins from the trim and the fold, and where it starts below the head.
 BLURB_SIDE, BLURB_TOP = 0.75, 1.25
-# A printed cover picture wants 300 pixels to the inch.
-PRINT_DPI = 300
 WRAP_CSS = BUILTIN_STYLES / "base" / "wrap.css"
 COVER_ART_URL = VIRTUAL_BASE + "cover-art"
 
@@ -78,7 +67,7 @@ class Wrap:
 def wrap_for(book: Book, pages: int) -> Wrap:
     """The wrap of this book when its interior has this many pages."""
     width, height = book.config.trim_inches
-    bleed = book.config.bleed_inches if book.config.bleed else DEFAULT_BLEED
+    bleed = book.config.bleed_inches if book.config.bleed else COVER_BLEED_IN
     return Wrap(width, height, pages * SPINE_PER_PAGE[book.config.paper], bleed, pages)
 
 

@@ -15,9 +15,9 @@ from lxml import etree
 from PIL import Image as Picture
 from PIL import ImageCms, features
 
-from .cache import BuildCache, content_key, file_digest
-from .errors import warn
-from .model import Image
+from ..cache import BuildCache, content_key, file_digest
+from ..errors import warn
+from ..model import Image
 
 # Formats a reading system must show (EPUB core media types); others are converted to PNG.
 CORE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",

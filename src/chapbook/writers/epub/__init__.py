@@ -1,0 +1,149 @@
+"""Book → EPUB 3. `write_epub` is the list of steps: each adds its share to the package ebooklib
+assembles, in the order the manifest lists them (so reordering the steps changes the file's bytes),
+and the last zips it reproducibly. The XHTML documents come from documents.py, the contents and page
+list from navigation.py, the metadata from package.py, the fonts from fonts.py, the zip from archive.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ebooklib import epub
+
+from ...cache import BuildCache
+from ...media.pictures import epub_bytes
+from ...model import Book
+from ...themes import Theme
+from ..cover import front_cover
+from ..pagemap import PageStart
+from ..render import front_matter_context, render
+from .archive import archive
+from .documents import files_by_id, has_mathml, text_document, with_semantics
+from .fonts import book_text, embedded_fonts, font_face_css
+from .navigation import contents, page_targets, with_page_list
+from .package import describe, with_package_language
+
+STYLESHEET = "style/book.css"
+
+__all__ = ["write_epub"]
+
+
+def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], cache: BuildCache | None = None) -> None:
+    """Write the EPUB to target, with page-break markers where the print edition's pages begin
+    (with a cache, the font subsets and converted pictures of an earlier build are used again)."""
+    package = epub.EpubBook()
+    describe(package, book, page_list=bool(starts))
+    style = add_fonts_and_stylesheet(package, book, theme, cache)
+    front = add_cover_and_front_matter(package, book, theme, style)
+    text = add_text(package, book, starts, style)
+    add_pictures(package, book, cache)
+    back = add_back_matter(package, book, style)
+    nav = add_navigation(package, book, front, text, back)
+    target.write_bytes(archive(package, book.modified, finishing_edits(book, nav, starts)))
+
+
+def add_fonts_and_stylesheet(package: epub.EpubBook, book: Book, theme: Theme,
+                             cache: BuildCache | None) -> epub.EpubItem:
+    """Add the theme's fonts (subset to the book's text) and the stylesheet that names them."""
+    fonts = embedded_fonts(theme, book_text(book), cache) if book.config.embed_fonts else []
+    for font in fonts:
+        package.add_item(epub.EpubItem(uid=Path(font.file_name).stem, file_name=font.file_name,
+                                       media_type="font/ttf", content=font.data))
+    stylesheet = epub.EpubItem(
+        uid="style", file_name=STYLESHEET, media_type="text/css",
+        content=(font_face_css(fonts) + "\n" + theme.epub_stylesheet).encode("utf-8"),
+    )
+    package.add_item(stylesheet)
+    return stylesheet
+
+
+def add_cover_and_front_matter(package: epub.EpubBook, book: Book, theme: Theme,
+                               style: epub.EpubItem) -> list[epub.EpubHtml]:
+    """Add the cover, the title page, and the copyright, dedication and epigraph pages the book has."""
+    config = book.config
+    cover = front_cover(book, theme)
+    package.set_cover(cover.name, cover.data, create_page=False)
+    front = [
+        _add_document(package, book, style, "cover", "Cover", "cover.xhtml",
+                      render("cover.xhtml.j2", config=config, image=cover.name).encode("utf-8")),
+        _add_document(package, book, style, "titlepage", config.title, "titlepage.xhtml",
+                      render("titlepage.xhtml.j2", config=config).encode("utf-8")),
+    ]
+    context = front_matter_context(book, theme, epub=True)
+    for part, title, wanted in (("copyright", "Copyright", True), ("dedication", "Dedication", bool(config.dedication)),
+                                ("epigraph", "Epigraph", bool(book.epigraph))):
+        if wanted:
+            front.append(_add_document(package, book, style, part, title, f"{part}.xhtml",
+                                       with_semantics(render("frontmatter.xhtml.j2", part=part, title=title, **context))))
+    return front
+
+
+def add_text(package: epub.EpubBook, book: Book, starts: list[PageStart], style: epub.EpubItem) -> list[epub.EpubHtml]:
+    """Add the chapters in reading order, a part's title page before its first chapter."""
+    files = files_by_id(book)
+    text = []
+    for number, essay in enumerate(book.essays, start=1):
+        part = book.part_opening_at(essay)
+        if part:
+            text.append(_add_document(package, book, style, part.slug, part.title, part.file_name,
+                                      text_document(part, part.number, book.config, files, starts)))
+        chapter = _add_document(package, book, style, f"ch-{essay.slug}", essay.title, essay.file_name,
+                                text_document(essay, number, book.config, files, starts))
+        if has_mathml(essay):
+            chapter.properties.append("mathml")  # the manifest says which documents a reader must set math in
+        text.append(chapter)
+    return text
+
+
+def add_pictures(package: epub.EpubBook, book: Book, cache: BuildCache | None) -> None:
+    """Add the essays' pictures, sized and compressed for reading devices."""
+    for image in book.images:
+        package.add_item(epub.EpubImage(
+            uid=f"img-{Path(image.name).stem}", file_name=image.name,
+            media_type=image.media_type, content=epub_bytes(image, cache=cache),
+        ))
+
+
+def add_back_matter(package: epub.EpubBook, book: Book, style: epub.EpubItem) -> list[epub.EpubHtml]:
+    """Add the back matter page (acknowledgements, first publication, the author), if there is any."""
+    config = book.config
+    if not (config.acknowledgements or config.first_published or config.about_author):
+        return []
+    return [_add_document(package, book, style, "backmatter", "Back matter", "backmatter.xhtml",
+                          render("backmatter.xhtml.j2", book=book, config=config).encode("utf-8"))]
+
+
+def add_navigation(package: epub.EpubBook, book: Book, front: list[epub.EpubHtml], text: list[epub.EpubHtml],
+                   back: list[epub.EpubHtml]) -> epub.EpubNav:
+    """Add the contents (the nav document and, for older readers, the NCX), the spine and the landmarks."""
+    package.toc = contents(book)
+    nav = epub.EpubNav(title="Contents")
+    package.add_item(nav)
+    package.add_item(epub.EpubNcx())
+    package.spine = [*front, nav, *text, *back]
+    cover, title_page = front[:2]
+    package.guide = [
+        {"href": cover.file_name, "title": "Cover", "type": "cover"},
+        {"href": title_page.file_name, "title": "Title page", "type": "titlepage"},
+        {"href": nav.file_name, "title": "Contents", "type": "toc"},
+        {"href": text[0].file_name, "title": "Start of the text", "type": "bodymatter"},
+    ]
+    return nav
+
+
+def finishing_edits(book: Book, nav: epub.EpubNav, starts: list[PageStart]) -> dict[str, Callable[[bytes], bytes]]:
+    """Say what ebooklib cannot write, as edits of its files: the page list, and the package's language."""
+    pages = page_targets(book, starts)
+    edits = {f"EPUB/{nav.file_name}": lambda content: with_page_list(content, pages)} if pages else {}
+    edits["EPUB/content.opf"] = lambda content: with_package_language(content, book.config.language)
+    return edits
+
+
+def _add_document(package: epub.EpubBook, book: Book, style: epub.EpubItem, uid: str, title: str,
+                  file_name: str, content: bytes) -> epub.EpubHtml:
+    """Add one XHTML document, in the book's language and linked to its stylesheet."""
+    document = epub.EpubHtml(uid=uid, title=title, file_name=file_name, lang=book.config.language)
+    document.content = content
+    document.add_item(style)
+    package.add_item(document)
+    return document

@@ -234,3 +234,26 @@ def test_an_svg_drawn_for_light_and_dark_screens_is_drawn_light() -> None:
     assert "light-dark" not in cleaned.decode() and removed == []
     assert 'style="fill: rgb(218, 232, 252); stroke: #6c8ebf"' in cleaned.decode()
     assert "text { fill: #000000 }" in cleaned.decode()
+
+
+def test_details_open_with_a_one_line_summary_and_same_named_pictures_are_two(tmp_path: Path) -> None:
+    """Seen in the Rust blog: a <summary> left after the text it hides, or wrapped in a paragraph by the
+    Markdown inside the HTML; and a chart as rust-at-work.png beside rust-at-work.svg."""
+    source = tmp_path / "src"
+    (source / "images").mkdir(parents=True)
+    Image.new("RGB", (60, 40), "teal").save(source / "images" / "chart.png")
+    (source / "images" / "chart.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="60" height="40">'
+                                                 '<rect width="60" height="40" fill="orange"/></svg>')
+    (source / "book.toml").write_text('title = "Folds"\n')
+    (source / "folds.md").write_text(
+        '+++\ntitle = "Folds"\n+++\n\n<details>\n\nThe hidden words.\n\n> A quote inside.\n\n'
+        "<summary>One update available.</summary>\n</details>\n\n<details>\n<summary>\n\nOpen *me*\n\n</summary>\n\n"
+        "Inside.\n\n</details>\n\n![a teal chart](images/chart.png)\n\n![an orange chart](images/chart.svg)\n")
+    built = build_book(source, tmp_path / "out")  # epubcheck finds nothing to report
+    xhtml = etree.fromstring(epub_files(built.epub)["EPUB/folds.xhtml"])
+    details = xhtml.findall(".//{http://www.w3.org/1999/xhtml}details")
+    assert [d[0].tag.rsplit("}", 1)[1] for d in details] == ["summary", "summary"]
+    assert ["".join(d[0].itertext()).strip() for d in details] == ["One update available.", "Open me"]
+    assert "The hidden words." in "".join(details[0].itertext())
+    opf = epub_files(built.epub)["EPUB/content.opf"].decode()
+    assert 'href="images/chart.png"' in opf and 'href="images/chart.svg"' in opf

@@ -57,6 +57,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
     )
     root = lxml.html.fragment_fromstring(cleaned, create_parent="div")
     _unwrap_inline_around_blocks(root)
+    _valid_details(root)
     _bleed_pages(root)
     _mark_long_words_in_tables(root)
     if formulas:
@@ -157,6 +158,33 @@ def _unwrap_inline_around_blocks(root: etree._Element) -> None:
     for element in list(root.iter(*INLINE)):
         if any(child.tag in BLOCKS for child in element.iter() if child is not element):
             element.drop_tag()
+
+
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def _valid_details(root: etree._Element) -> None:
+    """A <details> opens with its <summary>, a line of text (or a heading): blogs leave it after the
+    content it hides, or wrap its words in a paragraph (Markdown inside HTML), which XHTML forbids."""
+    for details in list(root.iter("details")):
+        summary = details.find("summary")
+        if summary is None:
+            summary = lxml.html.Element("summary")
+            summary.text = "Details"
+        elif details.index(summary) != 0:
+            previous = summary.getprevious()
+            previous.tail = (previous.tail or "") + (summary.tail or "")  # the text after it stays where it was
+            summary.tail = None
+            details.remove(summary)
+        summary.tail = details.text
+        details.text = None
+        details.insert(0, summary)
+    for summary in list(root.iter("summary")):
+        if summary.getparent() is None or summary.getparent().tag != "details":
+            summary.tag = "p"  # a summary without its details: a line of the text
+            continue
+        for block in [element for element in summary.iterdescendants() if element.tag in BLOCKS - _HEADINGS]:
+            block.drop_tag()
 
 
 # Longer than this, a word in a table cell could push the table past the margin.

@@ -5,6 +5,8 @@ list from navigation.py, the metadata from package.py, the fonts from fonts.py, 
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from pathlib import Path
 
@@ -99,7 +101,8 @@ def add_pictures(package: epub.EpubBook, book: Book, cache: BuildCache | None) -
     """Add the essays' pictures, sized and compressed for reading devices."""
     for image in book.images:
         package.add_item(epub.EpubImage(
-            uid=f"img-{Path(image.name).stem}", file_name=image.name,
+            # The whole file name: a drawing's .svg and its .png beside it are two pictures, two ids.
+            uid="img-" + re.sub(r"[^A-Za-z0-9_.-]", "-", Path(image.name).name), file_name=image.name,
             media_type=image.media_type, content=epub_bytes(image, cache=cache),
         ))
 

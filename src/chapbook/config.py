@@ -42,101 +42,99 @@ class PartSpec:
     line: int | None = None  # where book.toml declares it, for messages
 
 
+def option(default: Any, *, doc: str) -> Any:
+    """Declare a book.toml option: its default and a one-line doc for the people who write one."""
+    metadata = {"doc": doc}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=type(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
 @dataclass(frozen=True)
 class BookConfig:
-    """Every book.toml option, with its default; the docstring of each is the comment above it."""
+    """Every book.toml option: its default, and its doc in the field's metadata."""
 
-    # The book's title; by default the name of the folder.
-    title: str = ""
-    # The author as printed on the title page.
-    author: str = ""
-    # The author as catalogues sort it ("Ellison, Mara"); by default the last word of author first.
-    author_sort: str = ""
-    # A sentence or two about the book: the EPUB's description, and the blurb on the print cover's back.
-    description: str = ""
-    # Subjects or genres for catalogues: ["Essays", "Memoir"].
-    subjects: list[str] = field(default_factory=list)
-    # The rights line: "© 2024 Mara Ellison. All rights reserved."
-    rights: str = ""
-    # The ISBN of this edition, if it has one; it becomes the EPUB's identifier.
-    isbn: str = ""
-    # The edition, printed on the copyright page: "First edition".
-    edition: str = ""
-    # A dedication, set alone on its own page after the copyright page: "For my grandmother".
-    dedication: str = ""
-    # An epigraph for the whole book, on a right-hand page of its own before the contents: its
-    # lines, a blank line between stanzas; a last line starting with "—" or "--" names its source.
-    book_epigraph: str = ""
-    # The site's address, for the "first published" list (by default the site's own base URL).
-    base_url: str = ""
-    # Other addresses the site was served at ("https://old-host/blog"): links and pictures written with
-    # them are the site's own, as with base_url (http or https, with or without www).
-    also_at: list[str] = field(default_factory=list)
-    # Back matter: acknowledgements and a note about the author (blank lines separate paragraphs).
-    acknowledgements: str = ""
-    about_author: str = ""
-    # A "First published" page at the back, listing each essay's title, date and address.
-    first_published: bool = True
-    # A cover image in the book folder (JPEG or PNG, about 1600 x 2560; for print, 300 dpi at the trim
-    # and its bleed); the EPUB's cover and the print cover's front. By default the theme draws one.
-    cover: str = ""
-    # The PDF standard to meet: "" (plain PDF 1.7), "pdf/x-4" (for the printer; needs
-    # output_profile), "pdf/a-2b" or "pdf/a-3b" (an archival keepsake), "pdf/ua-1" (tagged).
-    pdf_variant: str = ""
-    # The printer's CMYK ICC profile (a file in the book folder, such as the FOGRA39 or GRACoL one
-    # the printer names): PDF/X-4's output intent, and what pictures are separated with.
-    output_profile: str = ""
-    # Print bleed around the trim, for a printer who trims the pages: "0.125in" (KDP, IngramSpark).
-    # The print cover always has bleed: this, or 0.125in.
-    bleed: str = ""
-    # Crop marks in the bleed, where the printer cuts.
-    crop_marks: bool = False
-    # The paper the interior is printed on, "white" or "cream": it sets the cover's spine width.
-    paper: str = "white"
-    # The EPUB carries the theme's fonts (subset to the book's characters), so every reader sees
-    # the book's typeface; false leaves them out for a smaller file.
-    embed_fonts: bool = True
-    # Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves
-    # of a book), 4, or the printer's signature size (16, 32).
-    page_count_multiple: int = 2
-    # BCP 47 language tag: hyphenation, quotes and the EPUB's language follow it.
-    language: str = "en"
-    # Page size: a preset (5x8, 5.25x8, 5.5x8.5, 6x9, A5, pocket) or "WxH" in in, mm or cm.
-    trim: str = "5.5x8.5in"
-    # A folder under styles/ (or the book's own styles/) holding the theme's CSS and fonts.
-    theme: str = "classic"
-    # A CSS file of the book's own (relative to the book folder), applied on top of the theme.
-    stylesheet: str = ""
-    # Chapter numbers above the titles: "none", "words" (Chapter One) or "figures" (1).
-    chapter_numbers: str = "none"
-    # In print, a web link's address is given as a note at the page foot ("footnotes"), in a
-    # numbered list at the end of its chapter ("chapter-end"), or not at all ("none").
-    print_links: str = "footnotes"
-    # Blockquotes of hard-broken lines are set as verse and epigraphs; false keeps them quotations.
-    verse_detection: bool = True
-    # Who the quoted lyrics are by, when all of them come from one source: cited under each epigraph.
-    epigraph_source: str = ""
-    # The book's own names for essays' font_class, mapped to the theme's: { journal = "diary" }.
-    font_classes: dict[str, str] = field(default_factory=dict)
+    title: str = option("", doc="The book's title; by default the name of the folder.")
+    author: str = option("", doc="The author as printed on the title page.")
+    author_sort: str = option("", doc=(
+        'The author as catalogues sort it ("Ellison, Mara"); by default the last word of author first.'))
+    description: str = option("", doc=(
+        "A sentence or two about the book: the EPUB's description, and the blurb on the print cover's back."))
+    subjects: list[str] = option([], doc='Subjects or genres for catalogues: ["Essays", "Memoir"].')
+    rights: str = option("", doc='The rights line: "© 2024 Mara Ellison. All rights reserved."')
+    isbn: str = option("", doc="The ISBN of this edition, if it has one; it becomes the EPUB's identifier.")
+    edition: str = option("", doc='The edition, printed on the copyright page: "First edition".')
+    dedication: str = option("", doc=(
+        'A dedication, set alone on its own page after the copyright page: "For my grandmother".'))
+    book_epigraph: str = option("", doc=(
+        "An epigraph for the whole book, on a right-hand page of its own before the contents: its lines, a blank line "
+        'between stanzas; a last line starting with "—" or "--" names its source.'))
+    base_url: str = option("", doc=(
+        'The address of the site, for the "first published" list (by default the base URL the site itself names).'))
+    also_at: list[str] = option([], doc=(
+        'Other addresses the site was served at ("https://old-host/blog"): links and pictures written with them are '
+        "the site's own, as with base_url (http or https, with or without www)."))
+    acknowledgements: str = option("", doc="Back matter: acknowledgements (blank lines separate paragraphs).")
+    about_author: str = option("", doc="Back matter: a note about the author (blank lines separate paragraphs).")
+    first_published: bool = option(True, doc=(
+        'A "First published" page at the back, listing the title, date and address of each essay.'))
+    cover: str = option("", doc=(
+        "A cover image in the book folder (JPEG or PNG, about 1600 x 2560; for print, 300 dpi at the trim and its "
+        "bleed); the EPUB's cover and the print cover's front. By default the theme draws one."))
+    pdf_variant: str = option("", doc=(
+        'The PDF standard to meet: "" (plain PDF 1.7), "pdf/x-4" (for the printer; needs output_profile), "pdf/a-2b" '
+        'or "pdf/a-3b" (an archival keepsake), "pdf/ua-1" (tagged).'))
+    output_profile: str = option("", doc=(
+        "The printer's CMYK ICC profile (a file in the book folder, such as the FOGRA39 or GRACoL one the printer "
+        "names): PDF/X-4's output intent, and what pictures are separated with."))
+    bleed: str = option("", doc=(
+        'Print bleed around the trim, for a printer who trims the pages: "0.125in" (KDP, IngramSpark). The print '
+        "cover always has bleed: this, or 0.125in."))
+    crop_marks: bool = option(False, doc="Crop marks in the bleed, where the printer cuts.")
+    paper: str = option("white", doc=(
+        'The paper the interior is printed on, "white" or "cream": it sets the spine width of the cover.'))
+    embed_fonts: bool = option(True, doc=(
+        "The EPUB carries the theme's fonts (subset to the book's characters), so every reader sees the book's "
+        "typeface; false leaves them out for a smaller file."))
+    page_count_multiple: int = option(2, doc=(
+        "Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves of a book), 4, or "
+        "the printer's signature size (16, 32)."))
+    language: str = option("en", doc="BCP 47 language tag: hyphenation, quotes and the EPUB's language follow it.")
+    trim: str = option("5.5x8.5in", doc=(
+        'Page size: a preset (5x8, 5.25x8, 5.5x8.5, 6x9, A5, pocket) or "WxH" in in, mm or cm.'))
+    theme: str = option("classic", doc=(
+        "A folder under styles/ (or the book's own styles/) holding the theme's CSS and fonts."))
+    stylesheet: str = option("", doc=(
+        "A CSS file of the book's own (relative to the book folder), applied on top of the theme."))
+    chapter_numbers: str = option("none", doc=(
+        'Chapter numbers above the titles: "none", "words" (Chapter One) or "figures" (1).'))
+    print_links: str = option("footnotes", doc=(
+        "In print, a web link's address is given as a note at the page foot "
+        '("footnotes"), in a numbered list at the end of its chapter ("chapter-end"), or not at all ("none").'))
+    verse_detection: bool = option(True, doc=(
+        "Blockquotes of hard-broken lines are set as verse and epigraphs; false keeps them quotations."))
+    epigraph_source: str = option("", doc=(
+        "Who the quoted lyrics are by, when all of them come from one source: cited under each epigraph."))
+    font_classes: dict[str, str] = option({}, doc=(
+        'The names essays give font_class in this book, mapped to those of the theme: { journal = "diary" }.'))
     # Choosing essays. Paths and globs are relative to where essays are read from: content/ in a
     # Zola or Hugo site, _posts/ in Jekyll, else the book folder; "*" matches across folders.
-    # The site's sections (folders) that make the book: ["essays", "travel"]; by default all.
-    sections: list[str] = field(default_factory=list)
-    # Only the essays matching these paths or globs: ["2023-*", "travel/*"].
-    include: list[str] = field(default_factory=list)
-    # Leave out the essays matching these paths or globs: ["notes/*"].
-    exclude: list[str] = field(default_factory=list)
-    # An explicit reading order: the essays matching these come first, in this order; the rest
-    # follow by weight, date and title.
-    order: list[str] = field(default_factory=list)
-    # The site's own shortcodes, each drawn by a Jinja template in the book folder:
-    # { note = "shortcodes/note.html" }. The template sees the shortcode's arguments by name, the
-    # positional ones as args[0], args[1]…, and body (its inner Markdown, rendered).
-    shortcodes: dict[str, str] = field(default_factory=dict)
-    # Parts grouping the chapters, each a [[parts]] table with a title and either a site section
-    # (section = "travel"; its _index.md gives the title and an opening text) or essays = [paths];
-    # or parts = "sections": every top-level section of the site a part, in its weight's order.
-    parts: tuple[PartSpec, ...] = ()
+    sections: list[str] = option([], doc=(
+        'The sections (folders) of the site that make the book: ["essays", "travel"]; by default all.'))
+    include: list[str] = option([], doc='Only the essays matching these paths or globs: ["2023-*", "travel/*"].')
+    exclude: list[str] = option([], doc='Leave out the essays matching these paths or globs: ["notes/*"].')
+    order: list[str] = option([], doc=(
+        "An explicit reading order: the essays matching these come first, in this order; the rest follow by weight, "
+        "date and title."))
+    shortcodes: dict[str, str] = option({}, doc=(
+        "The site's own shortcodes, each drawn by a Jinja template in the book folder: "
+        '{ note = "shortcodes/note.html" }. '
+        "The template sees the shortcode's arguments by name, the positional ones as args[0], args[1]…, and body "
+        "(its inner Markdown, rendered)."))
+    parts: tuple[PartSpec, ...] = option((), doc=(
+        "Parts grouping the chapters, each a [[parts]] table with a title and either a site section (section = "
+        '"travel"; its _index.md gives the title and an opening text) or essays = [paths]; or parts = "sections": '
+        "every top-level section of the site a part, in its weight's order."))
 
     @property
     def sortable_author(self) -> str:

@@ -42,9 +42,25 @@ class PartSpec:
     line: int | None = None  # where book.toml declares it, for messages
 
 
-def option(default: Any, *, doc: str) -> Any:
-    """Declare a book.toml option: its default and a one-line doc for the people who write one."""
-    metadata = {"doc": doc}
+CHAPTER_NUMBERS = ("none", "words", "figures")
+PAPERS = ("white", "cream")
+PDF_VARIANTS = ("", "pdf/x-4", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
+PRINT_LINKS = ("footnotes", "chapter-end", "none")
+SIGNATURES = (8, 12, 16, 24, 32, 48, 64)  # pages a printer folds from one sheet
+
+
+def _either(choices: tuple[str, ...]) -> str:
+    """List choices the way a message does: "a", "b" or "c"."""
+    *others, last = (f'"{choice}"' for choice in choices)
+    return f"{', '.join(others)} or {last}"
+
+
+def option(default: Any, *, doc: str, choices: tuple[Any, ...] = (), wanted: str = "") -> Any:
+    """Declare a book.toml option: its default, a one-line doc, and the values it may take.
+
+    wanted says the choices in a message ("must be {wanted}, got ..."); by default "one of" them.
+    """
+    metadata = {"doc": doc, "choices": choices, "wanted": wanted or f"one of {', '.join(map(str, choices))}"}
     if isinstance(default, (list, dict)):
         return field(default_factory=type(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -83,7 +99,8 @@ class BookConfig:
         "bleed); the EPUB's cover and the print cover's front. By default the theme draws one."))
     pdf_variant: str = option("", doc=(
         'The PDF standard to meet: "" (plain PDF 1.7), "pdf/x-4" (for the printer; needs output_profile), "pdf/a-2b" '
-        'or "pdf/a-3b" (an archival keepsake), "pdf/ua-1" (tagged).'))
+        'or "pdf/a-3b" (an archival keepsake), "pdf/ua-1" (tagged).'),
+        choices=PDF_VARIANTS, wanted=f"one of {', '.join(map(repr, PDF_VARIANTS))}")
     output_profile: str = option("", doc=(
         "The printer's CMYK ICC profile (a file in the book folder, such as the FOGRA39 or GRACoL one the printer "
         "names): PDF/X-4's output intent, and what pictures are separated with."))
@@ -92,13 +109,15 @@ class BookConfig:
         "cover always has bleed: this, or 0.125in."))
     crop_marks: bool = option(False, doc="Crop marks in the bleed, where the printer cuts.")
     paper: str = option("white", doc=(
-        'The paper the interior is printed on, "white" or "cream": it sets the spine width of the cover.'))
+        'The paper the interior is printed on, "white" or "cream": it sets the spine width of the cover.'),
+        choices=PAPERS, wanted=f"{_either(PAPERS)} (the spine's width depends on it)")
     embed_fonts: bool = option(True, doc=(
         "The EPUB carries the theme's fonts (subset to the book's characters), so every reader sees the book's "
         "typeface; false leaves them out for a smaller file."))
     page_count_multiple: int = option(2, doc=(
         "Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves of a book), 4, or "
-        "the printer's signature size (16, 32)."))
+        "the printer's signature size (16, 32)."),
+        choices=(1, 2, 4, *SIGNATURES), wanted=f"2, 4 or a signature size ({', '.join(map(str, SIGNATURES))})")
     language: str = option("en", doc="BCP 47 language tag: hyphenation, quotes and the EPUB's language follow it.")
     trim: str = option("5.5x8.5in", doc=(
         'Page size: a preset (5x8, 5.25x8, 5.5x8.5, 6x9, A5, pocket) or "WxH" in in, mm or cm.'))
@@ -107,10 +126,12 @@ class BookConfig:
     stylesheet: str = option("", doc=(
         "A CSS file of the book's own (relative to the book folder), applied on top of the theme."))
     chapter_numbers: str = option("none", doc=(
-        'Chapter numbers above the titles: "none", "words" (Chapter One) or "figures" (1).'))
+        'Chapter numbers above the titles: "none", "words" (Chapter One) or "figures" (1).'),
+        choices=CHAPTER_NUMBERS)
     print_links: str = option("footnotes", doc=(
         "In print, a web link's address is given as a note at the page foot "
-        '("footnotes"), in a numbered list at the end of its chapter ("chapter-end"), or not at all ("none").'))
+        '("footnotes"), in a numbered list at the end of its chapter ("chapter-end"), or not at all ("none").'),
+        choices=PRINT_LINKS, wanted=_either(PRINT_LINKS))
     verse_detection: bool = option(True, doc=(
         "Blockquotes of hard-broken lines are set as verse and epigraphs; false keeps them quotations."))
     epigraph_source: str = option("", doc=(
@@ -204,25 +225,10 @@ def load_config(folder: Path) -> BookConfig:
             raise ChapbookError(path, _line_of(text, key), f'unknown option "{key}"; the options are: {choices}')
         values[key] = _parts(path, text, value) if key == "parts" else _checked(path, text, key, value)
     config = BookConfig(**{**site, **values})
-    if config.pdf_variant not in PDF_VARIANTS:
-        raise ChapbookError(path, _line_of(text, "pdf_variant"),
-                            f'pdf_variant must be one of {", ".join(repr(v) for v in PDF_VARIANTS)}, got "{config.pdf_variant}"')
+    _validate(path, text, config, set(values))
     _check_output_profile(path, text, folder, config)
     if config.bleed and not re.fullmatch(r"\d+(\.\d+)?(in|mm|pt)", config.bleed):
         raise ChapbookError(path, _line_of(text, "bleed"), f'bleed must be a length such as "0.125in" or "3mm", got "{config.bleed}"')
-    if config.paper not in PAPERS:
-        raise ChapbookError(path, _line_of(text, "paper"),
-                            f'paper must be "white" or "cream" (the spine\'s width depends on it), got "{config.paper}"')
-    if config.print_links not in ("footnotes", "chapter-end", "none"):
-        raise ChapbookError(path, _line_of(text, "print_links"),
-                            f'print_links must be "footnotes", "chapter-end" or "none", got "{config.print_links}"')
-    if config.chapter_numbers not in CHAPTER_NUMBERS:
-        raise ChapbookError(path, _line_of(text, "chapter_numbers"),
-                            f'chapter_numbers must be one of {", ".join(CHAPTER_NUMBERS)}, got "{config.chapter_numbers}"')
-    if config.page_count_multiple not in (1, 2, 4, 8, 12, 16, 24, 32, 48, 64):
-        raise ChapbookError(path, _line_of(text, "page_count_multiple"),
-                            f"page_count_multiple must be 2, 4 or a signature size (8, 12, 16, 24, 32, 48, 64), "
-                            f"got {config.page_count_multiple}")
     if config.isbn and not valid_isbn(config.isbn):
         raise ChapbookError(path, _line_of(text, "isbn"),
                             f'isbn "{config.isbn}" is not a valid ISBN-13 or ISBN-10 (its check digit does not match)')
@@ -252,9 +258,18 @@ def load_config(folder: Path) -> BookConfig:
     return config
 
 
-CHAPTER_NUMBERS = ("none", "words", "figures")
-PAPERS = ("white", "cream")
-PDF_VARIANTS = ("", "pdf/x-4", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
+def _validate(path: Path, text: str, config: BookConfig, given: set[str]) -> None:
+    """Hold each option book.toml sets to the rules declared with it; the first broken one stops the load."""
+    for declared in fields(BookConfig):
+        name, rules = declared.name, declared.metadata
+        if name not in given:  # defaults and the site's own settings are not book.toml's mistakes
+            continue
+        value = getattr(config, name)
+        if rules["choices"] and value not in rules["choices"]:
+            shown = f'"{value}"' if isinstance(value, str) else value
+            raise ChapbookError(path, _line_of(text, name), f"{name} must be {rules['wanted']}, got {shown}")
+
+
 _KINDS = {"str": (str, "text in quotes"), "bool": (bool, "true or false"),
           "dict[str, str]": (dict, 'a table of names, like { journal = "diary" }'),
           "list[str]": (list, 'a list of texts, like ["Essays", "Memoir"]'),

@@ -5,14 +5,15 @@ from __future__ import annotations
 import io
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from PIL import ImageCms
 
 from .errors import ChapbookError, split_toml_error
-from .print_facts import TRIM_PRESETS, parse_bleed, parse_trim, valid_isbn
+from .print_facts import BLEED_LENGTH, TRIM_PRESETS, parse_bleed, parse_trim, valid_isbn
 from .sources.sites import site_defaults
 
 CONFIG_NAME = "book.toml"
@@ -30,101 +31,199 @@ class PartSpec:
     line: int | None = None  # where book.toml declares it, for messages
 
 
+CHAPTER_NUMBERS = ("none", "words", "figures")
+PAPERS = ("white", "cream")
+PDF_VARIANTS = ("", "pdf/x-4", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
+PRINT_LINKS = ("footnotes", "chapter-end", "none")
+SIGNATURES = (8, 12, 16, 24, 32, 48, 64)  # pages a printer folds from one sheet
+
+
+def _either(choices: tuple[str, ...]) -> str:
+    """List choices the way a message does: "a", "b" or "c"."""
+    *others, last = (f'"{choice}"' for choice in choices)
+    return f"{', '.join(others)} or {last}"
+
+
+# A rule no list of choices can say: an option's value and the book folder → what is wrong, or None.
+Check = Callable[[Any, Path], str | None]
+
+
+def option(default: Any, *, doc: str, choices: tuple[Any, ...] = (), wanted: str = "",
+           check: Check | None = None) -> Any:
+    """Declare a book.toml option: its default, a one-line doc, and the values it may take (choices, or a check).
+
+    wanted says the choices in a message ("must be {wanted}, got ..."); by default "one of" them.
+    """
+    metadata = {"doc": doc, "choices": choices, "wanted": wanted or f"one of {', '.join(map(str, choices))}",
+                "check": check}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=type(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+# The checks, each named in its option's declaration below.
+
+def _inside(folder: Path, name: str) -> bool:
+    """Whether a path book.toml gives is a file inside the book folder."""
+    where = folder / name
+    return where.resolve().is_relative_to(folder.resolve()) and where.is_file()
+
+
+def _check_isbn(isbn: str, folder: Path) -> str | None:
+    if not valid_isbn(isbn):
+        return f'isbn "{isbn}" is not a valid ISBN-13 or ISBN-10 (its check digit does not match)'
+    return None
+
+
+def _check_cover(cover: str, folder: Path) -> str | None:
+    if not _inside(folder, cover):
+        return f'cover "{cover}" is not a file inside the book folder'
+    if Path(cover).suffix.lower() not in {".jpg", ".jpeg", ".png"}:
+        return f"cover must be a JPEG or PNG image, got {cover}"
+    return None
+
+
+def _check_output_profile(name: str, folder: Path) -> str | None:
+    """PDF/X-4 names the press it was separated for: the profile must describe a CMYK printer."""
+    if not _inside(folder, name):
+        return f'output_profile "{name}" is not a file inside the book folder'
+    try:
+        profile = ImageCms.getOpenProfile(io.BytesIO((folder / name).read_bytes())).profile
+    except (OSError, ImageCms.PyCMSError):
+        return f'output_profile "{name}" is not an ICC profile'
+    if profile.xcolor_space.strip() != "CMYK" or profile.device_class != "prtr":
+        return (f'output_profile "{name}" describes a {profile.xcolor_space.strip()} {profile.device_class} device; '
+                'PDF/X-4 for a press wants a CMYK printer ("prtr") profile')
+    return None
+
+
+def _check_bleed(bleed: str, folder: Path) -> str | None:
+    if not BLEED_LENGTH.fullmatch(bleed):
+        return f'bleed must be a length such as "0.125in" or "3mm", got "{bleed}"'
+    return None
+
+
+def _check_trim(trim: str, folder: Path) -> str | None:
+    try:
+        parse_trim(trim)
+    except ValueError:
+        return f'trim "{trim}" is not a page size; use one of {", ".join(TRIM_PRESETS)} or "WxH" with in, mm or cm'
+    return None
+
+
+def _check_stylesheet(stylesheet: str, folder: Path) -> str | None:
+    if not (folder / stylesheet).resolve().is_relative_to(folder.resolve()):
+        return "stylesheet must be a file inside the book folder"
+    if not (folder / stylesheet).is_file():
+        return f'stylesheet "{stylesheet}" not found'
+    return None
+
+
+def _check_shortcodes(shortcodes: dict[str, str], folder: Path) -> str | None:
+    for name, template in shortcodes.items():
+        if not _inside(folder, template):
+            return f'the template for shortcode "{name}", "{template}", is not a file inside the book folder'
+    return None
+
+
 @dataclass(frozen=True)
 class BookConfig:
-    """Every book.toml option, with its default; the docstring of each is the comment above it."""
+    """Every book.toml option: its default, and its doc in the field's metadata."""
 
-    # The book's title; by default the name of the folder.
-    title: str = ""
-    # The author as printed on the title page.
-    author: str = ""
-    # The author as catalogues sort it ("Ellison, Mara"); by default the last word of author first.
-    author_sort: str = ""
-    # A sentence or two about the book: the EPUB's description, and the blurb on the print cover's back.
-    description: str = ""
-    # Subjects or genres for catalogues: ["Essays", "Memoir"].
-    subjects: list[str] = field(default_factory=list)
-    # The rights line: "© 2024 Mara Ellison. All rights reserved."
-    rights: str = ""
-    # The ISBN of this edition, if it has one; it becomes the EPUB's identifier.
-    isbn: str = ""
-    # The edition, printed on the copyright page: "First edition".
-    edition: str = ""
-    # A dedication, set alone on its own page after the copyright page: "For my grandmother".
-    dedication: str = ""
-    # An epigraph for the whole book, on a right-hand page of its own before the contents: its
-    # lines, a blank line between stanzas; a last line starting with "—" or "--" names its source.
-    book_epigraph: str = ""
-    # The site's address, for the "first published" list (by default the site's own base URL).
-    base_url: str = ""
-    # Other addresses the site was served at ("https://old-host/blog"): links and pictures written with
-    # them are the site's own, as with base_url (http or https, with or without www).
-    also_at: list[str] = field(default_factory=list)
-    # Back matter: acknowledgements and a note about the author (blank lines separate paragraphs).
-    acknowledgements: str = ""
-    about_author: str = ""
-    # A "First published" page at the back, listing each essay's title, date and address.
-    first_published: bool = True
-    # A cover image in the book folder (JPEG or PNG, about 1600 x 2560; for print, 300 dpi at the trim
-    # and its bleed); the EPUB's cover and the print cover's front. By default the theme draws one.
-    cover: str = ""
-    # The PDF standard to meet: "" (plain PDF 1.7), "pdf/x-4" (for the printer; needs
-    # output_profile), "pdf/a-2b" or "pdf/a-3b" (an archival keepsake), "pdf/ua-1" (tagged).
-    pdf_variant: str = ""
-    # The printer's CMYK ICC profile (a file in the book folder, such as the FOGRA39 or GRACoL one
-    # the printer names): PDF/X-4's output intent, and what pictures are separated with.
-    output_profile: str = ""
-    # Print bleed around the trim, for a printer who trims the pages: "0.125in" (KDP, IngramSpark).
-    # The print cover always has bleed: this, or 0.125in.
-    bleed: str = ""
-    # Crop marks in the bleed, where the printer cuts.
-    crop_marks: bool = False
-    # The paper the interior is printed on, "white" or "cream": it sets the cover's spine width.
-    paper: str = "white"
-    # The EPUB carries the theme's fonts (subset to the book's characters), so every reader sees
-    # the book's typeface; false leaves them out for a smaller file.
-    embed_fonts: bool = True
-    # Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves
-    # of a book), 4, or the printer's signature size (16, 32).
-    page_count_multiple: int = 2
-    # BCP 47 language tag: hyphenation, quotes and the EPUB's language follow it.
-    language: str = "en"
-    # Page size: a preset (5x8, 5.25x8, 5.5x8.5, 6x9, A5, pocket) or "WxH" in in, mm or cm.
-    trim: str = "5.5x8.5in"
-    # A folder under styles/ (or the book's own styles/) holding the theme's CSS and fonts.
-    theme: str = "classic"
-    # A CSS file of the book's own (relative to the book folder), applied on top of the theme.
-    stylesheet: str = ""
-    # Chapter numbers above the titles: "none", "words" (Chapter One) or "figures" (1).
-    chapter_numbers: str = "none"
-    # In print, a web link's address is given as a note at the page foot ("footnotes"), in a
-    # numbered list at the end of its chapter ("chapter-end"), or not at all ("none").
-    print_links: str = "footnotes"
-    # Blockquotes of hard-broken lines are set as verse and epigraphs; false keeps them quotations.
-    verse_detection: bool = True
-    # Who the quoted lyrics are by, when all of them come from one source: cited under each epigraph.
-    epigraph_source: str = ""
-    # The book's own names for essays' font_class, mapped to the theme's: { journal = "diary" }.
-    font_classes: dict[str, str] = field(default_factory=dict)
+    title: str = option("", doc="The book's title; by default the name of the folder.")
+    author: str = option("", doc="The author as printed on the title page.")
+    author_sort: str = option("", doc=(
+        'The author as catalogues sort it ("Ellison, Mara"); by default the last word of author first.'))
+    description: str = option("", doc=(
+        "A sentence or two about the book: the EPUB's description, and the blurb on the print cover's back."))
+    subjects: list[str] = option([], doc='Subjects or genres for catalogues: ["Essays", "Memoir"].')
+    rights: str = option("", doc='The rights line: "© 2024 Mara Ellison. All rights reserved."')
+    isbn: str = option("", doc=(
+        "The ISBN of this edition, if it has one; it becomes the EPUB's identifier."),
+        check=_check_isbn)
+    edition: str = option("", doc='The edition, printed on the copyright page: "First edition".')
+    dedication: str = option("", doc=(
+        'A dedication, set alone on its own page after the copyright page: "For my grandmother".'))
+    book_epigraph: str = option("", doc=(
+        "An epigraph for the whole book, on a right-hand page of its own before the contents: its lines, a blank line "
+        'between stanzas; a last line starting with "—" or "--" names its source.'))
+    base_url: str = option("", doc=(
+        'The address of the site, for the "first published" list (by default the base URL the site itself names).'))
+    also_at: list[str] = option([], doc=(
+        'Other addresses the site was served at ("https://old-host/blog"): links and pictures written with them are '
+        "the site's own, as with base_url (http or https, with or without www)."))
+    acknowledgements: str = option("", doc="Back matter: acknowledgements (blank lines separate paragraphs).")
+    about_author: str = option("", doc="Back matter: a note about the author (blank lines separate paragraphs).")
+    first_published: bool = option(True, doc=(
+        'A "First published" page at the back, listing the title, date and address of each essay.'))
+    cover: str = option("", doc=(
+        "A cover image in the book folder (JPEG or PNG, about 1600 x 2560; for print, 300 dpi at the trim and its "
+        "bleed); the EPUB's cover and the print cover's front. By default the theme draws one."),
+        check=_check_cover)
+    pdf_variant: str = option("", doc=(
+        'The PDF standard to meet: "" (plain PDF 1.7), "pdf/x-4" (for the printer; needs output_profile), "pdf/a-2b" '
+        'or "pdf/a-3b" (an archival keepsake), "pdf/ua-1" (tagged).'),
+        choices=PDF_VARIANTS, wanted=f"one of {', '.join(map(repr, PDF_VARIANTS))}")
+    output_profile: str = option("", doc=(
+        "The printer's CMYK ICC profile (a file in the book folder, such as the FOGRA39 or GRACoL one the printer "
+        "names): PDF/X-4's output intent, and what pictures are separated with."),
+        check=_check_output_profile)
+    bleed: str = option("", doc=(
+        'Print bleed around the trim, for a printer who trims the pages: "0.125in" (KDP, IngramSpark). The print '
+        "cover always has bleed: this, or 0.125in."),
+        check=_check_bleed)
+    crop_marks: bool = option(False, doc="Crop marks in the bleed, where the printer cuts.")
+    paper: str = option("white", doc=(
+        'The paper the interior is printed on, "white" or "cream": it sets the spine width of the cover.'),
+        choices=PAPERS, wanted=f"{_either(PAPERS)} (the spine's width depends on it)")
+    embed_fonts: bool = option(True, doc=(
+        "The EPUB carries the theme's fonts (subset to the book's characters), so every reader sees the book's "
+        "typeface; false leaves them out for a smaller file."))
+    page_count_multiple: int = option(2, doc=(
+        "Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves of a book), 4, or "
+        "the printer's signature size (16, 32)."),
+        choices=(1, 2, 4, *SIGNATURES), wanted=f"2, 4 or a signature size ({', '.join(map(str, SIGNATURES))})")
+    language: str = option("en", doc="BCP 47 language tag: hyphenation, quotes and the EPUB's language follow it.")
+    trim: str = option("5.5x8.5in", doc=(
+        'Page size: a preset (5x8, 5.25x8, 5.5x8.5, 6x9, A5, pocket) or "WxH" in in, mm or cm.'),
+        check=_check_trim)
+    theme: str = option("classic", doc=(
+        "A folder under styles/ (or the book's own styles/) holding the theme's CSS and fonts."))
+    stylesheet: str = option("", doc=(
+        "A CSS file of the book's own (relative to the book folder), applied on top of the theme."),
+        check=_check_stylesheet)
+    chapter_numbers: str = option("none", doc=(
+        'Chapter numbers above the titles: "none", "words" (Chapter One) or "figures" (1).'),
+        choices=CHAPTER_NUMBERS)
+    print_links: str = option("footnotes", doc=(
+        "In print, a web link's address is given as a note at the page foot "
+        '("footnotes"), in a numbered list at the end of its chapter ("chapter-end"), or not at all ("none").'),
+        choices=PRINT_LINKS, wanted=_either(PRINT_LINKS))
+    verse_detection: bool = option(True, doc=(
+        "Blockquotes of hard-broken lines are set as verse and epigraphs; false keeps them quotations."))
+    epigraph_source: str = option("", doc=(
+        "Who the quoted lyrics are by, when all of them come from one source: cited under each epigraph."))
+    font_classes: dict[str, str] = option({}, doc=(
+        'The names essays give font_class in this book, mapped to those of the theme: { journal = "diary" }.'))
     # Choosing essays. Paths and globs are relative to where essays are read from: content/ in a
     # Zola or Hugo site, _posts/ in Jekyll, else the book folder; "*" matches across folders.
-    # The site's sections (folders) that make the book: ["essays", "travel"]; by default all.
-    sections: list[str] = field(default_factory=list)
-    # Only the essays matching these paths or globs: ["2023-*", "travel/*"].
-    include: list[str] = field(default_factory=list)
-    # Leave out the essays matching these paths or globs: ["notes/*"].
-    exclude: list[str] = field(default_factory=list)
-    # An explicit reading order: the essays matching these come first, in this order; the rest
-    # follow by weight, date and title.
-    order: list[str] = field(default_factory=list)
-    # The site's own shortcodes, each drawn by a Jinja template in the book folder:
-    # { note = "shortcodes/note.html" }. The template sees the shortcode's arguments by name, the
-    # positional ones as args[0], args[1]…, and body (its inner Markdown, rendered).
-    shortcodes: dict[str, str] = field(default_factory=dict)
-    # Parts grouping the chapters, each a [[parts]] table with a title and either a site section
-    # (section = "travel"; its _index.md gives the title and an opening text) or essays = [paths];
-    # or parts = "sections": every top-level section of the site a part, in its weight's order.
-    parts: tuple[PartSpec, ...] = ()
+    sections: list[str] = option([], doc=(
+        'The sections (folders) of the site that make the book: ["essays", "travel"]; by default all.'))
+    include: list[str] = option([], doc='Only the essays matching these paths or globs: ["2023-*", "travel/*"].')
+    exclude: list[str] = option([], doc='Leave out the essays matching these paths or globs: ["notes/*"].')
+    order: list[str] = option([], doc=(
+        "An explicit reading order: the essays matching these come first, in this order; the rest follow by weight, "
+        "date and title."))
+    shortcodes: dict[str, str] = option({}, doc=(
+        "The site's own shortcodes, each drawn by a Jinja template in the book folder: "
+        '{ note = "shortcodes/note.html" }. '
+        "The template sees the shortcode's arguments by name, the positional ones as args[0], args[1]…, and body "
+        "(its inner Markdown, rendered)."),
+        check=_check_shortcodes)
+    parts: tuple[PartSpec, ...] = option((), doc=(
+        "Parts grouping the chapters, each a [[parts]] table with a title and either a site section (section = "
+        '"travel"; its _index.md gives the title and an opening text) or essays = [paths]; or parts = "sections": '
+        "every top-level section of the site a part, in its weight's order."))
 
     @property
     def sortable_author(self) -> str:
@@ -142,6 +241,24 @@ class BookConfig:
     def trim_inches(self) -> tuple[float, float]:
         """The page size in inches; validated at load, so it always parses."""
         return parse_trim(self.trim)
+
+
+class Between(NamedTuple):
+    """A rule between options: where holds(config) is false, the message, at the line that sets `at`."""
+
+    at: str
+    holds: Callable[[BookConfig], bool]
+    message: str
+
+
+# PDF/X-4 names the press it was separated for; a press's profile means nothing to the other variants.
+BETWEEN_OPTIONS = (
+    Between("pdf_variant", lambda config: config.pdf_variant != "pdf/x-4" or bool(config.output_profile),
+            "pdf/x-4 needs the printer's CMYK profile: add "
+            'output_profile = "profiles/<the .icc file your printer names>" (FOGRA39, GRACoL, SWOP…)'),
+    Between("output_profile", lambda config: not config.output_profile or config.pdf_variant == "pdf/x-4",
+            'output_profile is for pdf_variant = "pdf/x-4"; set that too, or remove it'),
+)
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -178,57 +295,30 @@ def load_config(folder: Path) -> BookConfig:
             raise ChapbookError(path, _line_of(text, key), f'unknown option "{key}"; the options are: {choices}')
         values[key] = _parts(path, text, value) if key == "parts" else _checked(path, text, key, value)
     config = BookConfig(**{**site, **values})
-    if config.pdf_variant not in PDF_VARIANTS:
-        raise ChapbookError(path, _line_of(text, "pdf_variant"),
-                            f'pdf_variant must be one of {", ".join(repr(v) for v in PDF_VARIANTS)}, got "{config.pdf_variant}"')
-    _check_output_profile(path, text, folder, config)
-    if config.bleed and not re.fullmatch(r"\d+(\.\d+)?(in|mm|pt)", config.bleed):
-        raise ChapbookError(path, _line_of(text, "bleed"), f'bleed must be a length such as "0.125in" or "3mm", got "{config.bleed}"')
-    if config.paper not in PAPERS:
-        raise ChapbookError(path, _line_of(text, "paper"),
-                            f'paper must be "white" or "cream" (the spine\'s width depends on it), got "{config.paper}"')
-    if config.print_links not in ("footnotes", "chapter-end", "none"):
-        raise ChapbookError(path, _line_of(text, "print_links"),
-                            f'print_links must be "footnotes", "chapter-end" or "none", got "{config.print_links}"')
-    if config.chapter_numbers not in CHAPTER_NUMBERS:
-        raise ChapbookError(path, _line_of(text, "chapter_numbers"),
-                            f'chapter_numbers must be one of {", ".join(CHAPTER_NUMBERS)}, got "{config.chapter_numbers}"')
-    if config.page_count_multiple not in (1, 2, 4, 8, 12, 16, 24, 32, 48, 64):
-        raise ChapbookError(path, _line_of(text, "page_count_multiple"),
-                            f"page_count_multiple must be 2, 4 or a signature size (8, 12, 16, 24, 32, 48, 64), "
-                            f"got {config.page_count_multiple}")
-    if config.isbn and not valid_isbn(config.isbn):
-        raise ChapbookError(path, _line_of(text, "isbn"),
-                            f'isbn "{config.isbn}" is not a valid ISBN-13 or ISBN-10 (its check digit does not match)')
-    for key in ("cover",):
-        chosen = getattr(config, key)
-        if chosen and not ((folder / chosen).resolve().is_relative_to(folder.resolve()) and (folder / chosen).is_file()):
-            raise ChapbookError(path, _line_of(text, key), f'{key} "{chosen}" is not a file inside the book folder')
-        if chosen and Path(chosen).suffix.lower() not in {".jpg", ".jpeg", ".png"}:
-            raise ChapbookError(path, _line_of(text, key), f"{key} must be a JPEG or PNG image, got {chosen}")
-    for name, template in config.shortcodes.items():
-        where = folder / template
-        if not (where.resolve().is_relative_to(folder.resolve()) and where.is_file()):
-            raise ChapbookError(path, _line_of(text, "shortcodes"),
-                                f'the template for shortcode "{name}", "{template}", is not a file inside the book folder')
-    if config.stylesheet and not (folder / config.stylesheet).resolve().is_relative_to(folder.resolve()):
-        raise ChapbookError(path, _line_of(text, "stylesheet"), "stylesheet must be a file inside the book folder")
-    if config.stylesheet and not (folder / config.stylesheet).is_file():
-        raise ChapbookError(path, _line_of(text, "stylesheet"), f'stylesheet "{config.stylesheet}" not found')
-    try:
-        parse_trim(config.trim)
-    except ValueError:
-        presets = ", ".join(TRIM_PRESETS)
-        raise ChapbookError(
-            path, _line_of(text, "trim"),
-            f'trim "{config.trim}" is not a page size; use one of {presets} or "WxH" with in, mm or cm',
-        ) from None
+    _validate(path, text, folder, config, set(values))
     return config
 
 
-CHAPTER_NUMBERS = ("none", "words", "figures")
-PAPERS = ("white", "cream")
-PDF_VARIANTS = ("", "pdf/x-4", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
+def _validate(path: Path, text: str, folder: Path, config: BookConfig, given: set[str]) -> None:
+    """Hold each option book.toml sets to the rules declared with it, then the options to the rules between them."""
+    for declared in fields(BookConfig):
+        name, rules, value = declared.name, declared.metadata, getattr(config, declared.name)
+        # Defaults are always allowed (an empty text is an option left unset), and the site's own settings are
+        # not book.toml's to answer for.
+        if name not in given or value == declared.default:
+            continue
+        if rules["choices"] and value not in rules["choices"]:
+            shown = f'"{value}"' if isinstance(value, str) else value
+            raise ChapbookError(path, _line_of(text, name), f"{name} must be {rules['wanted']}, got {shown}")
+        check = rules["check"]
+        problem = check(value, folder) if check else None
+        if problem:
+            raise ChapbookError(path, _line_of(text, name), problem)
+    for rule in BETWEEN_OPTIONS:
+        if not rule.holds(config):
+            raise ChapbookError(path, _line_of(text, rule.at), rule.message)
+
+
 _KINDS = {"str": (str, "text in quotes"), "bool": (bool, "true or false"),
           "dict[str, str]": (dict, 'a table of names, like { journal = "diary" }'),
           "list[str]": (list, 'a list of texts, like ["Essays", "Memoir"]'),
@@ -243,28 +333,6 @@ def _checked(path: Path, text: str, key: str, value: Any) -> Any:
     if wrong_kind or not all(isinstance(item, str) for item in items):
         raise ChapbookError(path, _line_of(text, key), f"{key} must be {wanted}, got {value!r}")
     return value.strip() if isinstance(value, str) else value
-
-
-def _check_output_profile(path: Path, text: str, folder: Path, config: BookConfig) -> None:
-    """PDF/X-4 names the press it was separated for: a CMYK output profile must come with it."""
-    if config.pdf_variant == "pdf/x-4" and not config.output_profile:
-        raise ChapbookError(path, _line_of(text, "pdf_variant"), 'pdf/x-4 needs the printer\'s CMYK profile: add '
-                            'output_profile = "profiles/<the .icc file your printer names>" (FOGRA39, GRACoL, SWOP…)')
-    if not config.output_profile:
-        return
-    line = _line_of(text, "output_profile")
-    where = folder / config.output_profile
-    if not (where.resolve().is_relative_to(folder.resolve()) and where.is_file()):
-        raise ChapbookError(path, line, f'output_profile "{config.output_profile}" is not a file inside the book folder')
-    try:
-        profile = ImageCms.getOpenProfile(io.BytesIO(where.read_bytes())).profile
-    except (OSError, ImageCms.PyCMSError):
-        raise ChapbookError(path, line, f'output_profile "{config.output_profile}" is not an ICC profile') from None
-    if profile.xcolor_space.strip() != "CMYK" or profile.device_class != "prtr":
-        raise ChapbookError(path, line, f'output_profile "{config.output_profile}" describes a {profile.xcolor_space.strip()} '
-                            f'{profile.device_class} device; PDF/X-4 for a press wants a CMYK printer ("prtr") profile')
-    if config.pdf_variant != "pdf/x-4":
-        raise ChapbookError(path, line, 'output_profile is for pdf_variant = "pdf/x-4"; set that too, or remove it')
 
 
 def _parts(path: Path, text: str, value: Any) -> tuple[PartSpec, ...]:

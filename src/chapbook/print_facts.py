@@ -19,7 +19,7 @@ TRIM_PRESETS: dict[str, tuple[float, float]] = {
 TRIM_UNITS = {"in": 1.0, "mm": 25.4, "cm": 2.54}
 BLEED_UNITS = {"in": 1.0, "mm": 25.4, "pt": 72.0}
 _TRIM_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(in|mm|cm)?\s*$", re.IGNORECASE)
-_BLEED_RE = re.compile(r"(\d+(?:\.\d+)?)(in|mm|pt)")
+BLEED_LENGTH = re.compile(r"(\d+(?:\.\d+)?)(in|mm|pt)")
 
 # Amazon KDP's minimum inside margin by page count (up to that many pages → inches).
 KDP_GUTTER = ((150, 0.375), (300, 0.5), (500, 0.625), (700, 0.75), (828, 0.875))
@@ -58,7 +58,7 @@ def parse_trim(value: str) -> tuple[float, float]:
 
 def parse_bleed(value: str) -> float:
     """A bleed such as "0.125in", "3mm" or "9pt" in inches; 0 for none (or for what is not a length)."""
-    match = _BLEED_RE.fullmatch(value)
+    match = BLEED_LENGTH.fullmatch(value)
     return float(match[1]) / BLEED_UNITS[match[2]] if match else 0.0
 
 

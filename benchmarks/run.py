@@ -14,8 +14,9 @@ For each book, every case is its own process, measured from outside:
 
 Wall time is the clock around the process. Peak memory is the largest sum of VmRSS over the process
 and all its descendants, sampled every 50 ms (chapbook may lay out chapters in worker processes), and
-never less than wait4's ru_maxrss, the largest single process, which is shown beside it. The books are copied to a
-temporary folder first: the edit changes the copy, and nothing is written beside the originals.
+never less than wait4's ru_maxrss, the largest single process, which is shown beside it. The books
+are copied to a temporary folder first: the edit changes the copy, nothing is written beside the
+originals.
 Books: sample (book/), zola-docs and rust-blog (../shared/corpora), generated (benchmarks/generate.py,
 560 essays, written afresh each run). rust-blog is large (754 posts) and runs only when asked for.
 """
@@ -221,7 +222,9 @@ def table(runs: list[Run]) -> str:
         lines.append(
             f"| {run.book} | {run.pages or '-'} | {run.case} | {'-' if run.seconds is None else f'{run.seconds:.1f}'} "
             f"| {run.peak_mib:.0f} | {run.maxrss_mib:.0f} "
-            f"| {ratio(run.seconds, naive and naive.seconds)} | {ratio(run.peak_mib, naive and naive.peak_mib)} "
+            f"| {ratio(run.seconds, naive and naive.seconds)} "
+            # A run stopped early had not reached its peak: no ratio for it.
+            f"| {ratio(run.peak_mib if run.seconds is not None else None, naive and naive.peak_mib)} "
             f"| {ratio(run.seconds, cold and cold.seconds) if run.case not in ('naive', 'cold') else '-'} "
             f"| {run.note} |")
     return "\n".join(lines)

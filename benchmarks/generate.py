@@ -5,11 +5,11 @@
 
 The text is made here from small word lists and sentence patterns, never copied from anywhere. Every
 essay has front matter (title, date, weight) and 950-1,400 words (1,130 on average) in paragraphs of
-varied length; most have `###` sections, some open (or open a section) with a verse epigraph (lines broken with `<br>`,
-stanzas, a `--` source line), some carry footnotes or a `---` break. The same seed writes the same
-bytes, so a benchmark's input does not change between runs. At 560 essays, on the 5.5 x 8.5 in trim,
-the naive render sets 2,259 pages and chapbook 2,488 (recto chapter openings, its wider gutter): about
-four pages an essay, the size of the 2,300-page book the targets speak of.
+varied length; most have `###` sections, some open (or open a section) with a verse epigraph (lines
+broken with `<br>`, stanzas, a `--` source line), some carry footnotes or a `---` break. The same seed
+writes the same bytes, so a benchmark's input does not change between runs. At 560 essays, on the 5.5 x
+8.5 in trim, the naive render sets 2,259 pages and chapbook 2,488 (recto chapter openings, its wider
+gutter): about four pages an essay, the size of the 2,300-page book the targets speak of.
 """
 
 from __future__ import annotations

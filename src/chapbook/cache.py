@@ -14,7 +14,6 @@ import functools
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -156,6 +155,3 @@ def build_cache(outdir: Path, use: bool) -> tuple[BuildCache, tempfile.Temporary
     scratch = tempfile.TemporaryDirectory(prefix="chapbook-")
     return BuildCache(Path(scratch.name), reuse=False), scratch
 
-
-def clear(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)

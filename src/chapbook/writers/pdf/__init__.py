@@ -19,7 +19,6 @@ How a book with folios, a contents and "see p. N" is set without laying it out t
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 
 import weasyprint
 
-from ...cache import BuildCache, content_key
+from ...cache import BuildCache, content_key, file_digest
 from ...errors import ChapbookError, log
 from ...media.fallbacks import with_fallbacks
 from .glyphs import report_fallbacks
@@ -84,7 +83,7 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
     all_pieces = pieces(book_html(book, theme))
     memory_key = content_key("book", str(book.root.resolve()), book.slug)
     memory = cache.get_json("book-memory", memory_key) or {}
-    gutter = gutter_for(memory.get("pages") or _estimated_pages(book, theme, all_pieces))
+    gutter = gutter_for(memory.get("pages") or _estimated_pages(book, all_pieces))
     folios_of_anchors: dict[str, int] = memory.get("anchors", {})
     with _Layouts(book, theme, cache, jobs, len(all_pieces), progress) as layouts:
         for _ in range(3):  # a gutter band crossed: once more with the gutter the count asks for
@@ -158,7 +157,7 @@ def _placement(results: list[dict], multiple: int) -> list[Placed]:
     return placed
 
 
-def _estimated_pages(book: Book, theme: Theme, all_pieces: list[Piece]) -> int:
+def _estimated_pages(book: Book, all_pieces: list[Piece]) -> int:
     """A first guess at the page count, from the text's length, for the first gutter."""
     width, height = book.config.trim_inches
     text_block = max(1.0, (width - 1.6) * (height - 1.45))
@@ -195,7 +194,7 @@ def _digest(path: Path) -> str:
 
 @lru_cache(maxsize=4096)
 def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return file_digest(path)
 
 
 @lru_cache(maxsize=1)

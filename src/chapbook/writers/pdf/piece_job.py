@@ -12,7 +12,6 @@ learns where it starts from the pieces before it (see `_late_folios`).
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import weasyprint.layout
 import weasyprint.pdf
 
 from ...cache import BuildCache
-from ...errors import log
+from ...errors import WarningLog, log
 from .glyphs import fallback_findings
 from ...model import Book
 from ..pagemap import first_lines
@@ -90,8 +89,7 @@ def lay_out_piece(job: PieceJob) -> dict:
     """Lay the piece out, store its PDF in the cache, and return what the book needs to know of it."""
     state = STATE
     started = time.perf_counter()
-    warnings: list[tuple[str, str]] = []
-    capture = _Capture(warnings)
+    capture = WarningLog()
     handlers, log.handlers = log.handlers, [capture]
     fonts = BookFonts()
     try:
@@ -126,7 +124,7 @@ def lay_out_piece(job: PieceJob) -> dict:
         "first_lines": first_lines(document),
         "bookmarks": [[list(mark[:2]) + list(mark[2]) + [mark[3]] for mark in page.bookmarks] for page in document.pages],
         "fonts": font_files,
-        "warnings": warnings,
+        "warnings": capture.warnings,
         "fallbacks": fallbacks,
         "pdf": hashlib.sha256(pdf).hexdigest(),
         "seconds": round(time.perf_counter() - started, 3),
@@ -231,14 +229,3 @@ def _set_metadata(document: weasyprint.Document, book: Book) -> None:
     document.metadata.lang = book.config.language
     document.metadata.created = document.metadata.modified = book.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-
-class _Capture(logging.Handler):
-    """A worker's warnings, kept as (place, message) to be reported by the build, in the book's order."""
-
-    def __init__(self, into: list[tuple[str, str]]):
-        super().__init__(logging.WARNING)
-        self.into = into
-
-    def emit(self, record: logging.LogRecord) -> None:
-        args = record.args if isinstance(record.args, tuple) and len(record.args) == 2 else ("", record.getMessage())
-        self.into.append((str(args[0]), str(args[1])))

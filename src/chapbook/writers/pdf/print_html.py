@@ -35,11 +35,6 @@ class Piece:
     name: str
     root: etree._Element  # the whole <html> of this piece
 
-    @property
-    def numbered(self) -> bool:
-        """Whether its folios continue the text's arabic numbers (all but the front matter)."""
-        return self.name != "front"
-
     def links(self) -> list[etree._Element]:
         """Links whose printed page number comes from the layout: the contents and cross-references."""
         return [a for a in self.root.iter("a") if PAGE_ATTRIBUTE in a.attrib]

@@ -98,6 +98,20 @@ class BuildCache:
             pass
         return payload
 
+    def verified_file(self, kind: str, key: str, sha256: str) -> Path | None:
+        """The file of an entry whose payload has this hash, checked without holding it in memory (a
+        reader such as qpdf skips the header line before `%PDF`); None if it is missing or not that."""
+        path = self.path(kind, key)
+        try:
+            with path.open("rb") as handle:
+                header = handle.readline().rstrip(b"\n").split(b" ")
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            return None
+        if header != [_MAGIC, __version__.encode(), digest.encode()] or digest != sha256:
+            return None
+        return path
+
     def put(self, kind: str, key: str, payload: bytes) -> Path:
         """Store an entry (atomically) and return the file that holds it."""
         target = self.path(kind, key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import resource
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -45,7 +46,8 @@ class Placed:
 def join(placed: list[Placed], pieces: list[dict], blank: bytes, cache: BuildCache, pdf_variant: str | None,
          target: Path) -> None:
     book = pikepdf.new()
-    sources = [pikepdf.open(io.BytesIO(_piece_pdf(cache, piece))) for piece in pieces]
+    _allow_open_files(len(pieces) + 64)
+    sources = [pikepdf.open(_piece_pdf(cache, piece)) for piece in pieces]
     blank_pdf = pikepdf.open(io.BytesIO(blank))
     front = sources[0]
     for key in _CATALOG_KEYS:
@@ -81,11 +83,22 @@ def _copy(book: pikepdf.Pdf, source: pikepdf.Pdf, value: object) -> object:
     return book.copy_foreign(value) if isinstance(value, pikepdf.Object) and value.is_indirect else value
 
 
-def _piece_pdf(cache: BuildCache, piece: dict) -> bytes:
-    data = cache.load("piece-pdf", piece["job"])
-    if data is None or hashlib.sha256(data).hexdigest() != piece["pdf"]:
+def _piece_pdf(cache: BuildCache, piece: dict) -> Path:
+    """The piece's PDF in the cache, read from its file as the join needs it (qpdf reads lazily: the
+    book's pieces are never all in memory)."""
+    path = cache.verified_file("piece-pdf", piece["job"], piece["pdf"])
+    if path is None:
         raise RuntimeError(f"the laid-out {piece['name']} changed in the cache while the book was joined")
-    return data
+    return path
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Each piece's PDF stays open until the book is saved: raise the soft limit on open files (often
+    1,024) toward the hard one for a book of many chapters."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
 
 
 def _named_places(book: pikepdf.Pdf, sources: list[pikepdf.Pdf]) -> dict[str, object]:

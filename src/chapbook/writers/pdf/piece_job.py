@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pydyf
 import weasyprint
 import weasyprint.layout
 import weasyprint.pdf
@@ -91,13 +92,11 @@ def lay_out_piece(job: PieceJob) -> dict:
     started = time.perf_counter()
     capture = WarningLog()
     handlers, log.handlers = log.handlers, [capture]
-    fonts = BookFonts()
     try:
         with weasyprint_warnings():
-            fetcher = BookFetcher(state.book, state.theme, state.cache)
-            profiles: dict = {}
-            stylesheets = [weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher,
-                                          color_profiles=profiles, base_url=base) for css, base in job.stylesheets]
+            styles = _styles_for(job, state)
+            capture.warnings.extend(styles.warnings)
+            fetcher, fonts, profiles, stylesheets = styles.fetcher, styles.fonts, styles.profiles, styles.sheets
             folios = _FolioPlan(job)
             with _late_folios(folios):
                 document = weasyprint.HTML(string=job.html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
@@ -133,6 +132,38 @@ def lay_out_piece(job: PieceJob) -> dict:
     state.cache.put_json("piece", job_key(job.key, folios.start), result)
     state.cache.put_json("piece-pages", job.key, len(document.pages))
     return result
+
+
+@dataclass
+class _Styles:
+    """The stylesheets parsed, their fonts loaded: the same for every piece of a book (parsing them and
+    loading the fallback fonts' faces cost a third of a chapter's layout), so once a worker."""
+
+    key: tuple
+    fetcher: BookFetcher
+    fonts: BookFonts
+    profiles: dict
+    sheets: list
+    warnings: list  # what parsing them said: every piece reports it, as if it had parsed them itself
+
+
+_STYLES: _Styles | None = None
+
+
+def _styles_for(job: PieceJob, state: WorkerState) -> _Styles:
+    global _STYLES
+    key = (id(state), job.stylesheets)
+    if _STYLES is None or _STYLES.key != key:
+        capture = WarningLog()
+        handlers, log.handlers = log.handlers, [capture]
+        try:
+            fetcher, fonts, profiles = BookFetcher(state.book, state.theme, state.cache), BookFonts(), {}
+            sheets = [weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher, color_profiles=profiles,
+                                     base_url=base) for css, base in job.stylesheets]
+        finally:
+            log.handlers = handlers
+        _STYLES = _Styles(key, fetcher, fonts, profiles, sheets, capture.warnings)
+    return _STYLES
 
 
 def job_key(content_key: str, start: int) -> str:
@@ -179,14 +210,15 @@ class _late_folios:
 
 
 class _fonts_recorded:
-    """Record each font WeasyPrint embeds (its whole file, and the glyphs and widths this piece used)
-    before it subsets the font: the join embeds each font once, with the glyphs of every piece."""
+    """Record each font WeasyPrint would embed (its whole file, and the glyphs and widths this piece
+    used) instead of embedding it: the join embeds each font once, with the glyphs of every piece, in
+    place of the piece's stand-in. Subsetting every font for every piece (and making a variable font
+    static) cost more than laying most chapters out."""
 
     original = staticmethod(weasyprint.pdf.build_fonts_dictionary)
 
     def __enter__(self) -> dict[str, tuple[bytes, dict]]:
         recorded: dict[str, tuple[bytes, dict]] = {}
-        original = self.original
 
         def build_fonts_dictionary(pdf, fonts, compress, subset, options):
             for font in fonts.values():
@@ -199,13 +231,24 @@ class _fonts_recorded:
                     for table in ("widths", "to_unicode", "missing"):
                         attributes[table] = {**previous[1][table], **attributes[table]}
                 recorded[font.hash] = (font.file_content, attributes)
-            return original(pdf, fonts, compress, subset, options)
+            return _stand_in_fonts(pdf, fonts)
 
         weasyprint.pdf.build_fonts_dictionary = build_fonts_dictionary
         return recorded
 
     def __exit__(self, *exc: object) -> None:
         weasyprint.pdf.build_fonts_dictionary = self.original
+
+
+def _stand_in_fonts(pdf: pydyf.PDF, fonts: dict) -> pydyf.Dictionary:
+    """The piece's font resources: one bare font dictionary a face, replaced by the join."""
+    stand_ins = pydyf.Dictionary()
+    for font in fonts.values():
+        if font.hash not in stand_ins:
+            stand_in = pydyf.Dictionary({"Type": "/Font", "Subtype": "/Type0", "BaseFont": font.name})
+            pdf.add_object(stand_in)
+            stand_ins[font.hash] = stand_in.reference
+    return stand_ins
 
 
 def _anchors(document: weasyprint.Document) -> dict[str, int]:

@@ -76,6 +76,30 @@ def test_an_edited_essay_is_the_only_piece_laid_out_again(serial_sample, tmp_pat
     assert " thy " in " ".join(pdf_page_texts(out / "small-hours.pdf"))
 
 
+def test_an_edit_to_an_undated_book_lays_out_only_that_essay(tmp_path: Path) -> None:
+    """Without dates (nor SOURCE_DATE_EPOCH) the book's date is its newest file's: an edit moves it,
+    and that must not make every chapter new."""
+    source = tmp_path / "book"
+    source.mkdir()
+    (source / "book.toml").write_text('title = "Undated"\nauthor = "A. Writer"\n', encoding="utf-8")
+    for number in range(1, 4):
+        (source / f"0{number}-essay.md").write_text(
+            f'+++\ntitle = "Essay {number}"\nweight = {number}\n+++\n\n' + " ".join(WORDS * 3) + ".\n",
+            encoding="utf-8")
+        os.utime(source / f"0{number}-essay.md", (1_600_000_000, 1_600_000_000))
+    out = tmp_path / "out"
+    env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
+    build = [sys.executable, "-m", "chapbook", "build", str(source), "-o", str(out), "--format", "pdf"]
+    assert subprocess.run(build, capture_output=True, text=True, env=env).returncode == 0
+    essay = source / "02-essay.md"
+    essay.write_text(essay.read_text(encoding="utf-8").replace("lamp", "lantern", 1), encoding="utf-8")
+    edited = subprocess.run(build, capture_output=True, text=True, env=env)
+    assert edited.returncode == 0, edited.stderr
+    assert laid_out(edited) == (2, 3)  # the essay, and the front matter, which prints the book's date
+    with pypdf.PdfReader(out / "undated.pdf") as pdf:
+        assert "lantern" in " ".join(page.extract_text() for page in pdf.pages)
+
+
 def test_a_longer_essay_moves_the_folios_after_it(tmp_path: Path) -> None:
     source = tmp_path / "book"
     shutil.copytree(SAMPLE, source)

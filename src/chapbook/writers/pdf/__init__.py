@@ -176,15 +176,17 @@ def _stylesheets(book: Book, theme: Theme, gutter: float) -> tuple[tuple[str, st
 
 def _job(book: Book, index: int, piece: Piece, stylesheets: tuple[tuple[str, str], ...], start: int | None) -> PieceJob:
     html = piece.html()
-    return PieceJob(index, piece.name, html, stylesheets, _content_key(book, html, stylesheets), start)
+    return PieceJob(index, piece.name, html, stylesheets, _content_key(book, index, html, stylesheets), start)
 
 
-def _content_key(book: Book, html: str, stylesheets: tuple[tuple[str, str], ...]) -> str:
-    """Everything a piece's pages depend on, but its folios."""
+def _content_key(book: Book, index: int, html: str, stylesheets: tuple[tuple[str, str], ...]) -> str:
+    """Everything a piece's pages depend on, but its folios. The book's date (its latest essay's, when
+    the essays have none) is the PDF's: only the front matter's metadata goes into the book, so
+    editing one essay does not make every chapter new."""
     pictures = [_digest(image.source) for image in book.images if f'"{image.name}"' in html]
     profile = _digest(book.root / book.config.output_profile) if book.config.output_profile else ""
-    return content_key("piece", html, stylesheets, pictures, profile, _fonts_identity(), book.config.pdf_variant,
-                       book.modified.isoformat())
+    date = book.modified.isoformat() if index == 0 else ""
+    return content_key("piece", html, stylesheets, pictures, profile, _fonts_identity(), book.config.pdf_variant, date)
 
 
 def _digest(path: Path) -> str:

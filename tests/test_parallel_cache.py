@@ -58,9 +58,37 @@ def test_parallel_cached_builds_equal_a_serial_build_from_nothing(serial_sample,
     cold = chapbook(SAMPLE, tmp_path, jobs=2)
     assert laid_out(cold) == (10, 0)  # the front matter, eight chapters, the back matter
     assert outputs(tmp_path) == serial_sample
+    unchanged = chapbook(SAMPLE, tmp_path, jobs=2)
+    assert "nothing changed since the last build" in unchanged.stderr
+    assert outputs(tmp_path) == serial_sample
+    (tmp_path / "small-hours.pdf").unlink()  # an output gone: built again, every piece from the cache
     warm = chapbook(SAMPLE, tmp_path, jobs=2)
     assert laid_out(warm) == (0, 10)
     assert outputs(tmp_path) == serial_sample
+
+
+def test_nothing_changed_is_said_and_the_book_stands(tmp_path: Path) -> None:
+    """A rebuild with nothing changed reports the book as the build that made it did; anything it read
+    changed (an essay touched, the date asked for, an output altered) builds again."""
+    source, out = tmp_path / "book", tmp_path / "out"
+    shutil.copytree(SAMPLE, source)
+    first = chapbook(source, out, "-v", jobs=2)
+    again = chapbook(source, out, "-v", jobs=2)
+    assert "nothing changed" in again.stderr and "laid out" not in again.stderr
+    warnings = [line for line in first.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings and warnings == [line for line in again.stderr.splitlines() if line.startswith("warning:")]
+    assert again.stdout == first.stdout  # the same files, named the same way
+    essay = source / "later" / "07-letters.md"
+    os.utime(essay, (essay.stat().st_atime, essay.stat().st_mtime + 5))
+    assert "nothing changed" not in chapbook(source, out, jobs=2).stderr
+    pdf = out / "small-hours.pdf"
+    pdf.write_bytes(pdf.read_bytes()[:-10])
+    assert "nothing changed" not in chapbook(source, out, jobs=2).stderr
+    assert "nothing changed" in chapbook(source, out, jobs=2).stderr
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1600000000"}
+    other_date = subprocess.run([sys.executable, "-m", "chapbook", "build", str(source), "-o", str(out)],
+                                capture_output=True, text=True, env=env)
+    assert other_date.returncode == 0 and "nothing changed" not in other_date.stderr
 
 
 def test_an_edited_essay_is_the_only_piece_laid_out_again(serial_sample, tmp_path: Path) -> None:
@@ -154,6 +182,8 @@ def test_two_builds_at_once_into_one_folder_both_give_the_book(serial_sample, tm
         _, stderr = process.communicate(timeout=600)
         assert process.returncode == 0, stderr
     assert outputs(tmp_path) == serial_sample
+    for output in tmp_path.glob("small-hours*"):
+        output.unlink()
     assert laid_out(chapbook(SAMPLE, tmp_path, jobs=2)) == (0, 10)  # and the cache they shared is whole
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -162,6 +164,30 @@ class BuildCache:
         return removed
 
 
+# Folders under a book that no build reads and that can hold many files.
+_NEVER_READ = {".git", ".hg", ".svn", "node_modules", CACHE_FOLDER}
+
+
+def inputs_fingerprint(folders: tuple[Path, ...], skip: Path, *settings: object) -> str:
+    """Everything a build can read, by name, size and time of change (as make judges), with the code
+    and packages that read it and the build's settings: the same fingerprint, the same book."""
+    digest = hashlib.sha256(code_identity())
+    installed = sorted(f"{dist.metadata['Name']}=={dist.version}" for dist in importlib.metadata.distributions())
+    digest.update(json.dumps([installed, settings], default=str).encode())
+    skip = skip.resolve()
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            here = Path(root)
+            dirs[:] = sorted(name for name in dirs if name not in _NEVER_READ and (here / name).resolve() != skip)
+            for name in sorted(files):
+                try:
+                    stat = (here / name).stat()
+                except OSError:
+                    continue
+                digest.update(f"{here / name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def build_cache(outdir: Path, use: bool) -> tuple[BuildCache, tempfile.TemporaryDirectory | None]:
     """The cache beside the outputs; with `use` off, a private folder that is removed after the build."""
     if use:
@@ -169,3 +195,33 @@ def build_cache(outdir: Path, use: bool) -> tuple[BuildCache, tempfile.Temporary
     scratch = tempfile.TemporaryDirectory(prefix="chapbook-")
     return BuildCache(Path(scratch.name), reuse=False), scratch
 
+
+
+class LastBuild:
+    """What the last build of a book into a folder read and wrote. When nothing it read has changed
+    and its outputs are still as it wrote them, the book is already built: a rebuild says so and
+    stops, instead of reading every essay and joining every page again."""
+
+    def __init__(self, source: Path, outdir: Path, formats: tuple[str, ...], folders: tuple[Path, ...]):
+        self.cache = BuildCache(outdir / CACHE_FOLDER)
+        self.key = content_key("last build", str(source.resolve()), str(outdir.resolve()), formats)
+        self.fingerprint = inputs_fingerprint(folders, outdir, formats, os.environ.get("SOURCE_DATE_EPOCH"),
+                                              sys.version)
+
+    def unchanged(self) -> dict | None:
+        """The last build's record (its outputs, chapters, pages and warnings) if it stands."""
+        record = self.cache.get_json("last-build", self.key)
+        if not isinstance(record, dict) or record.get("fingerprint") != self.fingerprint:
+            return None
+        for name, digest in record["outputs"]:
+            try:
+                if file_digest(Path(name)) != digest:
+                    return None
+            except OSError:
+                return None
+        return record
+
+    def remember(self, written: tuple[Path, ...], chapters: int, pages: int | None, warnings: list) -> None:
+        outputs = [[str(path), file_digest(path)] for path in written]  # in the order they were written
+        self.cache.put_json("last-build", self.key, {"fingerprint": self.fingerprint, "outputs": outputs,
+                                                     "chapters": chapters, "pages": pages, "warnings": warnings})

@@ -12,11 +12,11 @@ from pathlib import Path
 
 
 from .assemble import read_book
-from .cache import BuildCache, build_cache
+from .cache import BuildCache, LastBuild, build_cache
 from .config import CONFIG_NAME
 from .errors import WarningLog, log, warnings_report
 from .model import Book
-from .themes import Theme, check_font_classes, load_theme, read_coverage
+from .themes import BUILTIN_STYLES, Theme, check_font_classes, load_theme, read_coverage
 from .writers.cover import wrap_for, write_wrap
 from .writers.epub import write_epub
 from .writers.pdf import BookLayout, lay_out, write_pdf
@@ -67,6 +67,15 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
           use_cache: bool = True, jobs: int | None = None) -> BuildResult:
     """Read the essays and write the requested formats; a failure leaves earlier outputs untouched."""
     started = time.perf_counter()
+    last = LastBuild(source, outdir, formats, (source if source.is_dir() else source.parent, BUILTIN_STYLES)) \
+        if use_cache else None
+    kept = last.unchanged() if last is not None else None
+    if kept is not None:
+        for place, message in kept["warnings"]:  # said again, as the build that made the book said them
+            log.warning("%s: %s", place, message)
+        progress("nothing changed since the last build: the book is up to date")
+        return BuildResult(tuple(Path(name) for name, _ in kept["outputs"]), kept["chapters"], kept["pages"],
+                           time.perf_counter() - started)
     collected = WarningLog()
     log.addHandler(collected)
     try:
@@ -82,6 +91,8 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
             report = stage(f"{book.slug}-warnings.txt")
             report.write_text(warnings_report(collected.warnings), encoding="utf-8")
             written = stage.publish()
+            if last is not None:
+                last.remember(written, len(book.essays), pages, collected.warnings)
     finally:
         log.removeHandler(collected)
     return BuildResult(written, len(book.essays), pages, time.perf_counter() - started)

@@ -308,7 +308,9 @@ class _Layouts:
                           len(done), len(jobs))
 
         ready = (job() if callable(job) else job for job in jobs)
-        if self.jobs == 1 or len(jobs) == 1:
+        # One piece alone (the front matter, an edited essay) is laid out here unless workers are up:
+        # starting one costs more than the piece; a worker has the stylesheets parsed already.
+        if self.jobs == 1 or (len(jobs) == 1 and self.pool is None):
             for job in ready:
                 record(_guarded(job))
             return done

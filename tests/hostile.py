@@ -132,7 +132,8 @@ def check_oracle(outcome: Outcome, canary: Canary | None = None, *, must_succeed
         _assert_no_canary_in_epub(epub, canary)
         _assert_no_canary_in_pdf(pdf, canary)
     assert_pdf_is_inert(pdf)
-    assert epubcheck_messages(epub) == [], "epubcheck"
+    messages = epubcheck_messages(epub)
+    assert messages == [], "epubcheck:\n" + "\n".join(messages)
 
 
 def epub_entries(epub: Path) -> dict[str, bytes]:

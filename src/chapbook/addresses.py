@@ -14,7 +14,7 @@ from PIL import ImageFile
 
 from .errors import warn
 from .markdown.liquid import POST_URL, SITE_FILE
-from .model import Image
+from .model import COVER_PICTURE, Image
 from .media.pictures import CONVERTIBLE, CORE_TYPES, picture_type, report_unsafe_svg
 from .sources.essays import slugify
 from .sources import jekyll
@@ -221,7 +221,7 @@ class ImageRegistry:
             taken = {image.name for image in self._by_source.values()}
             name = f"images/{slugify(path.stem)}{suffix}"
             counter = 2
-            while name in taken:
+            while name in taken or name.removesuffix(suffix) == COVER_PICTURE:  # the cover is the book's own
                 name = f"images/{slugify(path.stem)}-{counter}{suffix}"
                 counter += 1
             self._by_source[path] = Image(name=name, source=path, media_type=media_type)

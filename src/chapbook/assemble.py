@@ -15,7 +15,7 @@ from .errors import ChapbookError, shown, warn
 from .markdown import RenderContext, render_body, render_title
 from .anchors import mend_anchor_links
 from .addresses import ID_SEPARATOR, ImageRegistry, LinkTargets, page_assets
-from .model import Book, Essay, Part
+from .model import Book, Essay, Part, reserved_slug
 from .markdown.shortcodes import Shortcode, book_shortcode
 from .sources import SourceEssay, find_essays, read_essay
 from .sources.essays import decode_utf8
@@ -124,7 +124,7 @@ def select(found: Found) -> Chosen:
 
 def resolve(found: Found, chosen: Chosen, addresses: AddressMap) -> Resolvers:
     part_slugs = [f"part-{number}" for number in range(1, len(chosen.plans) + 1)]  # reserved: parts' ids and files
-    slugs = unique_slugs(part_slugs + [e.slug for e in chosen.essays])[len(part_slugs):]
+    slugs = unique_slugs([e.slug for e in chosen.essays], taken=set(part_slugs))
     slug_of = {essay.path: slug for essay, slug in zip(chosen.essays, slugs)}
     targets = {path.resolve(): slug for path, slug in slug_of.items()}
     for slug, plan in zip(part_slugs, chosen.plans):  # a link to a section that is a part lands on the part's page
@@ -203,13 +203,14 @@ def last_modified(essays: list[SourceEssay]) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(max(essay.path.stat().st_mtime for essay in essays)), dt.timezone.utc)
 
 
-def unique_slugs(slugs: list[str]) -> list[str]:
-    """Two essays may share a slug; their file names and ids must not."""
-    taken: set[str] = set()
+def unique_slugs(slugs: list[str], taken: set[str] | None = None) -> list[str]:
+    """Two essays may share a slug, or have one the book's own pages have (`nav` becomes `nav-2`); their
+    file names and ids must not. Slugs are lower case, so `A.md` and `a.md` are `a` and `a-2`."""
+    taken = set(taken or ())
     result = []
     for slug in slugs:
         unique, counter = slug, 2
-        while unique in taken or (unique != slug and unique in slugs):
+        while unique in taken or reserved_slug(unique) or (unique != slug and unique in slugs):
             unique, counter = f"{slug}-{counter}", counter + 1
         taken.add(unique)
         result.append(unique)

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import BookConfig
 from .sources.essays import slugify
+
+# A chapter's slug is its file name in the EPUB and its id in the PDF, so it may not be a name the book
+# gives its own pages (cover.xhtml, nav.xhtml, ...) or the Markdown of book.toml (its ids begin
+# "acknowledgements--"); parts take "part-N" as they come.
+RESERVED_SLUGS = frozenset({"cover", "titlepage", "copyright", "dedication", "epigraph", "backmatter", "nav",
+                            "toc", "acknowledgements", "about-author", "book-epigraph"})
+# Nor an id a chapter's file holds besides its own: the markers where the print edition's pages begin.
+_PAGE_MARKER = re.compile(r"page-\d+")
+# The picture the book names for itself: the cover, images/cover.jpg (or .png...).
+COVER_PICTURE = "images/cover"
+
+
+def reserved_slug(slug: str) -> bool:
+    """Whether the book's own pages or marks have this name (a chapter with it would share their file or id)."""
+    return slug in RESERVED_SLUGS or bool(_PAGE_MARKER.fullmatch(slug))
 
 
 @dataclass(frozen=True)

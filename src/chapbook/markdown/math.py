@@ -15,7 +15,8 @@ its body is never unescaped, and it is display math only as a paragraph of its o
 
 Each formula becomes MathML (see media/formulas.py). The sanitiser that cleans the essay's raw HTML
 knows no MathML, so a formula is written as a placeholder that only this render knows, and
-to_xhtml puts the MathML in its place after cleaning. A formula that cannot be read is reported
+to_xhtml puts the MathML in its place after cleaning; the MathML was cleaned by an allow-list of its
+own when it was made (media/formulas.py). A formula that cannot be read is reported
 with its line and shown as its LaTeX in code.
 """
 

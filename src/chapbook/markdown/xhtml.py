@@ -77,6 +77,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
             _resolve_raw_link(link, resolve_link, line)
     _valid_web_links(root)
     _names_as_ids(root)
+    _unique_ids(root)
     for element in root.iter():
         if element.get("id"):
             element.set("id", id_prefix + element.get("id"))
@@ -357,6 +358,25 @@ def _names_as_ids(root: lxml.html.HtmlElement) -> None:
         if name and not anchor.get("id") and name not in taken:
             anchor.set("id", name)
             taken.add(name)
+
+
+def _unique_ids(root: lxml.html.HtmlElement) -> None:
+    """An id names one place: raw HTML may repeat one, or take the id Markdown gave a heading or a note.
+    The first keeps it, where links land; each later one gets a number ("intro-2"), and spaces, which
+    no id may hold, become hyphens (an id of nothing but spaces goes)."""
+    ids = [element for element in root.iter() if element.get("id") is not None]
+    written = {"-".join(element.get("id").split()) for element in ids}
+    taken: set[str] = set()
+    for element in ids:
+        unique = wanted = "-".join(element.get("id").split())
+        if not wanted:
+            del element.attrib["id"]
+            continue
+        counter = 2
+        while unique in taken or (unique != wanted and unique in written):
+            unique, counter = f"{wanted}-{counter}", counter + 1
+        element.set("id", unique)
+        taken.add(unique)
 
 
 def _escape_text(text: str) -> str:

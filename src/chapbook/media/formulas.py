@@ -1,5 +1,8 @@
 """LaTeX formulas: MathML for the EPUB, and the same MathML drawn as SVG paths for paper.
 
+The MathML keeps only what lays a formula out (MATHML_ELEMENTS, MATHML_ATTRIBUTES): the LaTeX is
+the essay writer's, and latex2mathml would carry its \\href, \\class and \\style into the book.
+
 WeasyPrint cannot lay out MathML, so the print HTML carries each formula as an inline SVG that
 ziamath draws with the STIX Two Math font's outlines (paths: no font to embed). Its size is in em,
 so a formula is set at the size of the text around it, and an inline one is lowered by its depth
@@ -31,6 +34,31 @@ MARGIN = 0.6
 # the ratio of the two, halfway (on a log scale) between matching the type size and matching the
 # x-height, so it neither shouts beside EB Garamond (0.92) nor whispers beside Literata (1.04).
 MATH_FONT = Path(ziamath.__file__).parent / "fonts" / "STIXTwoMath-Regular.ttf"
+# What a formula may hold: presentation MathML and the attributes that lay it out. An essay's LaTeX
+# is a stranger's: latex2mathml turns \\href, \\class and \\style into href, class and style, which
+# would link to javascript: or restyle the page, so none of those stays; nor mglyph (it fetches its
+# src), maction (it reacts to the reader) or anything outside MathML.
+MATHML_ELEMENTS = frozenset({
+    "math", "mrow", "mi", "mn", "mo", "mtext", "mspace", "ms", "mfrac", "msqrt", "mroot", "mstyle", "merror",
+    "mpadded", "mphantom", "mfenced", "menclose", "msub", "msup", "msubsup", "munder", "mover", "munderover",
+    "mmultiscripts", "mprescripts", "none", "mtable", "mtr", "mlabeledtr", "mtd", "mstack", "mlongdiv",
+    "msgroup", "msrow", "mscarries", "mscarry", "msline", "malignmark", "maligngroup",
+})
+MATHML_ATTRIBUTES = frozenset({
+    "accent", "accentunder", "align", "alttext", "bevelled", "charalign", "charspacing", "close", "columnalign",
+    "columnlines", "columnspacing", "columnspan", "columnwidth", "crossout", "decimalpoint", "denomalign", "depth",
+    "dir", "display", "displaystyle", "edge", "equalcolumns", "equalrows", "fence", "form", "frame", "framespacing",
+    "groupalign", "height", "largeop", "linebreak", "linebreakmultchar", "linebreakstyle", "lineleading",
+    "linethickness", "location", "longdivstyle", "lquote", "lspace", "mathbackground", "mathcolor", "mathsize",
+    "mathvariant", "maxsize", "minlabelspacing", "minsize", "movablelimits", "mslinethickness", "notation",
+    "numalign", "open", "position", "rowalign", "rowlines", "rowspacing", "rowspan", "rquote", "rspace",
+    "scriptlevel", "scriptminsize", "scriptsizemultiplier", "separator", "separators", "shift", "side",
+    "stackalign", "stretchy", "subscriptshift", "superscriptshift", "symmetric", "voffset", "width",
+})
+# A colour as the MathML schema (and so epubcheck) takes it: #rgb, #rrggbb or one of HTML 4's names.
+_COLOUR = re.compile(r"\s*(#[0-9a-f]{3}([0-9a-f]{3})?|aqua|black|blue|fuchsia|gray|green|lime|maroon|navy|olive|"
+                     r"purple|red|silver|teal|white|yellow)\s*", re.IGNORECASE)
+_COLOURS = {"mathcolor", "mathbackground"}
 # Attributes latex2mathml writes that the MathML schema (and so epubcheck) does not allow there.
 _NOT_ALLOWED = {"mi": {"stretchy"}}
 _UNKNOWN_COMMAND = re.compile(r"^\\[A-Za-z]+$")
@@ -64,16 +92,33 @@ def _mathml(latex: str, display: bool) -> str:
         root = etree.fromstring(mathml.encode("utf-8"))
     except Exception as error:  # latex2mathml raises many kinds, each for one way LaTeX can be wrong
         raise MathError(_reason(error)) from None
+    _only_allowed(root)
     for element in root.iter(etree.Element):
         local = etree.QName(element).localname
         if local in {"mi", "mo", "mtext"} and _UNKNOWN_COMMAND.match((element.text or "").strip()):
             raise MathError(f"{element.text.strip()} is not a command chapbook can set")
-        for attribute in _NOT_ALLOWED.get(local, ()):
-            element.attrib.pop(attribute, None)
     root.set("display", "block" if display else "inline")
     root.set("alttext", latex)
     _draw(etree.tostring(root, encoding="unicode"))  # a formula that cannot be drawn for paper is no formula
     return etree.tostring(root, encoding="unicode")
+
+
+def _only_allowed(root: etree._Element) -> None:
+    """Take out of the MathML every element and attribute a formula may not hold (see MATHML_ELEMENTS)."""
+    unwanted = [node for node in root.iter() if not isinstance(node.tag, str)
+                or etree.QName(node).namespace != MATHML_NS or etree.QName(node).localname not in MATHML_ELEMENTS]
+    if root in unwanted:
+        raise MathError("it is not MathML")
+    for node in unwanted:
+        node.getparent().remove(node)  # with what is inside it (an ancestor may have gone already)
+    for element in root.iter():
+        local = element.tag.split("}")[-1]
+        for name, value in list(element.attrib.items()):
+            if name not in MATHML_ATTRIBUTES or name in _NOT_ALLOWED.get(local, ()) \
+                    or (name in _COLOURS and not _COLOUR.fullmatch(value)):
+                del element.attrib[name]
+        if local == "mstyle" and not element.attrib:
+            element.tag = f"{{{MATHML_NS}}}mrow"  # it sets nothing now; ziamath cannot draw an mstyle of nothing
 
 
 # What latex2mathml's errors mean, in a writer's words.

@@ -1,5 +1,6 @@
 """An image's bytes as each format wants them: the original for print, sized and compressed for reading
-devices; its true type, read from its bytes; an SVG drawing without what a book may not run or fetch."""
+devices; its true type, read from its bytes; an SVG drawing without what a book may not run or fetch,
+and a GIF drawn again, frame by frame, without what rides along in its file."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import PIL
+import tinycss2
+from tinycss2.ast import IdentToken, Node as CssNode
 from lxml import etree
 from PIL import Image as Picture
 from PIL import ImageCms, features
@@ -89,10 +92,8 @@ def _separate(picture: Picture.Image, press_profile: Path) -> bytes:
 def epub_bytes(image: Image, long_side: int = EPUB_LONG_SIDE, cache: BuildCache | None = None) -> bytes:
     """The picture for a reading device: at most `long_side` pixels long, recompressed when that helps."""
     data = image.source.read_bytes()
-    if image.media_type == "image/svg+xml":
-        return _made(cache, ("epub drawing", data), lambda: clean_svg(data)[0])  # vector art needs no resizing
-    if image.media_type == "image/gif":
-        return data  # GIFs may be animated
+    if image.media_type in RIDDEN:  # vector art needs no resizing, and GIFs may be animated
+        return _made(cache, ("epub " + image.media_type, data), lambda: without_riders(data, image.media_type))
     with Picture.open(io.BytesIO(data)) as picture:
         if max(picture.size) <= long_side and _as_carried(picture, image):
             return data
@@ -126,6 +127,39 @@ def _digest(path: Path, size: int, mtime_ns: int) -> str:
     return file_digest(path)
 
 
+# Pixels (width x height x frames) a GIF is drawn again with; past that, its first frame alone is kept.
+GIF_PIXELS = 64 * 1024 * 1024
+# The formats whose files carry more than the picture: scripts and references in a drawing, comments,
+# application blocks and trailing bytes in a GIF.
+RIDDEN = {"image/svg+xml", "image/gif"}
+
+
+def without_riders(data: bytes, media_type: str) -> bytes:
+    """The picture as a book may carry it: a drawing cleaned, a GIF drawn again, any other as it is."""
+    if media_type == "image/svg+xml":
+        return clean_svg(data)[0]
+    if media_type == "image/gif":
+        return _redrawn_gif(data)
+    return data
+
+
+def _redrawn_gif(data: bytes) -> bytes:
+    """The GIF's frames (its animation: timings, disposal, loops) and nothing else: not its comments, its
+    application blocks or bytes after its end, where a stranger's file can carry a script or a whole archive."""
+    with Picture.open(io.BytesIO(data)) as picture:
+        try:
+            return _gif(picture, animated=getattr(picture, "n_frames", 1) * picture.width * picture.height <= GIF_PIXELS)
+        except (OSError, ValueError, EOFError):  # a later frame is damaged (the first was read with the essay)
+            picture.seek(0)
+            return _gif(picture, animated=False)
+
+
+def _gif(picture: Picture.Image, animated: bool) -> bytes:
+    out = io.BytesIO()
+    picture.save(out, "GIF", save_all=animated, comment=b"")  # an empty comment, or frame 1's is copied
+    return out.getvalue()
+
+
 def _encode(picture: Picture.Image, kind: str) -> bytes:
     out = io.BytesIO()
     if kind == "JPEG":
@@ -136,6 +170,9 @@ def _encode(picture: Picture.Image, kind: str) -> bytes:
 
 
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# Where relative references in the drawing resolve: a drawing's references are its own, or nothing.
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
 # What runs or shows another document inside a drawing: a book has no place for either.
 SVG_UNSAFE = {"script": "scripts", "foreignObject": "embedded web pages (foreignObject)",
               "iframe": "embedded web pages", "embed": "embedded content", "object": "embedded content",
@@ -145,8 +182,9 @@ SVG_LOADERS = {"image", "use", "feImage"}
 # A picture written into the drawing itself (data:) is kept when it is one of these, and not too big.
 SAFE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$")
 DATA_CAP = 2 * 1024 * 1024
-_CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
-_CSS_IMPORT = re.compile(r"@import[^;]*;?", re.IGNORECASE)
+# CSS functions whose argument is an address, and those whose strings are (image-set("a.png" 1x)).
+_CSS_ADDRESS = {"url", "src"}
+_CSS_ADDRESS_LISTS = {"image-set", "-webkit-image-set", "image", "cross-fade", "-webkit-cross-fade"}
 
 
 def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
@@ -172,6 +210,9 @@ def _keep(element: etree._Element, removed: list[str]) -> bool:
     if name in SVG_UNSAFE:
         removed.append(SVG_UNSAFE[name])
         return False
+    if etree.QName(element).namespace == XHTML_NS:  # <html:img src>, <html:link>: a web page's, in a drawing
+        removed.append("embedded web pages")
+        return False
     if name in ("set", "animate") and (element.get("attributeName") or "").lower().endswith("href"):
         removed.append("scripts")  # an animation can set a link to javascript:
         return False
@@ -182,8 +223,11 @@ def _keep(element: etree._Element, removed: list[str]) -> bool:
         elif attribute in ("href", XLINK_HREF) and not _safe_reference(name, value.strip()):
             removed.append("scripts" if value.strip().lower().startswith("javascript:") else "references to other files")
             del element.attrib[attribute]
-        elif "url(" in value.lower() or "@import" in value.lower() or "light-dark(" in value:
-            element.set(attribute, _clean_css(value, removed))  # fill="url(other.svg#paint)", style="…"
+        elif attribute == XML_BASE:
+            removed.append("references to other files")
+            del element.attrib[attribute]
+        elif "(" in value or "\\" in value:  # CSS that may name a file: fill="url(other.svg#paint)", style="…"
+            element.set(attribute, _clean_css(value, removed))
     if name in SVG_LOADERS and not (element.get("href") or element.get(XLINK_HREF)):
         return False  # it would show nothing
     if name == "style" and element.text:
@@ -212,32 +256,65 @@ def data_picture(url: str) -> tuple[str, bytes] | None:
 
 
 def _clean_css(css: str, removed: list[str]) -> str:
-    def local_only(match: re.Match) -> str:
-        if _safe_reference("", match[2].strip()):
-            return match[0]
-        removed.append("references to other files")
-        return "none"
-
-    if _CSS_IMPORT.search(css):
-        removed.append("references to other files")
-        css = _CSS_IMPORT.sub("", css)
-    return _light_colours(_CSS_URL.sub(local_only, css))
+    """The drawing's CSS (a <style>, a style="…", a fill="url(…)") reading nothing from outside it, tokenised
+    as a reading system reads it, so that no escape (\\75 rl(…)) hides an address; and light-dark(a, b) → a,
+    as paper is light (draw.io writes them; WeasyPrint, like many reading systems, paints them black).
+    CSS that needs neither change is kept as written."""
+    nodes = tinycss2.parse_component_value_list(css)
+    return tinycss2.serialize(nodes) if _local_css(nodes, removed) else css
 
 
-def _light_colours(css: str) -> str:
-    """light-dark(a, b) → a: paper is light, and WeasyPrint, like many reading systems, does not know
-    the function and paints such a drawing (draw.io writes them) black."""
-    out, position = [], 0
-    while (start := css.find("light-dark(", position)) >= 0:
-        depth, first, end = 0, None, start + len("light-dark(")
-        while end < len(css) and not (css[end] == ")" and depth == 0):
-            depth += {"(": 1, ")": -1}.get(css[end], 0)
-            if css[end] == "," and depth == 0 and first is None:
-                first = css[start + len("light-dark("):end]
-            end += 1
-        out += [css[position:start], (first if first is not None else css[start + len("light-dark("):end]).strip()]
-        position = end + 1
-    return "".join(out) + css[position:]
+def _local_css(nodes: list, removed: list[str]) -> bool:
+    """Rewrite the tokens in place: an outside address becomes `none`, @import goes. Whether anything changed."""
+    changed, kept, skipping = False, [], False
+    for node in nodes:
+        if skipping:  # the rest of an @import, to its semicolon
+            skipping = not (node.type == "literal" and node.value == ";")
+            continue
+        if node.type == "at-keyword" and node.lower_value == "import":
+            removed.append("references to other files")
+            changed = skipping = True
+            continue
+        addresses = _css_addresses(node)
+        if addresses and not all(_safe_reference("", address.strip()) for address in addresses):
+            removed.append("references to other files")
+            node, changed = IdentToken(node.source_line, node.source_column, "none"), True
+        elif node.type == "function" and node.lower_name == "light-dark":
+            first = _first_argument(node.arguments)
+            _local_css(first, removed)
+            kept += first
+            changed = True
+            continue
+        elif node.type == "function":
+            changed |= _local_css(node.arguments, removed)
+        elif node.type in ("() block", "[] block", "{} block"):
+            changed |= _local_css(node.content, removed)
+        kept.append(node)
+    nodes[:] = kept
+    return changed
+
+
+def _css_addresses(node: CssNode) -> list[str]:
+    """The addresses a CSS token names: url(a), url("a"), src("a"), image-set("a" 1x, url(b) 2x)."""
+    if node.type == "url":
+        return [node.value]
+    if node.type != "function" or node.lower_name not in _CSS_ADDRESS | _CSS_ADDRESS_LISTS:
+        return []
+    strings = [argument.value for argument in node.arguments if argument.type == "string"]
+    if node.lower_name in _CSS_ADDRESS:
+        return strings[:1] or [""]  # url() with no string: nothing a drawing of its own can mean
+    return strings + [address for argument in node.arguments for address in _css_addresses(argument)]
+
+
+def _first_argument(arguments: list) -> list:
+    """A CSS function's first argument (up to its first comma), without the spaces around it."""
+    commas = [index for index, token in enumerate(arguments) if token.type == "literal" and token.value == ","]
+    first = arguments[: commas[0]] if commas else list(arguments)
+    while first and first[0].type in ("whitespace", "comment"):
+        first.pop(0)
+    while first and first[-1].type in ("whitespace", "comment"):
+        first.pop()
+    return first
 
 
 def _remove(element: etree._Element) -> None:

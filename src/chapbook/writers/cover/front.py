@@ -10,8 +10,8 @@ import weasyprint
 from PIL import Image as Picture
 
 from ...media.fallbacks import with_fallbacks
-from ...media.pictures import CORE_TYPES, picture_type
-from ...model import Book
+from ...media.pictures import CORE_TYPES, picture_type, without_riders
+from ...model import COVER_PICTURE, Book
 from ...themes import Theme
 from ..pdf.fetcher import BookFetcher, BookFonts
 from ..pdf.glyphs import printable
@@ -35,8 +35,8 @@ def front_cover(book: Book, theme: Theme) -> CoverImage:
     if book.config.cover:
         path = book.root / book.config.cover
         suffix, media_type = picture_type(path, path.suffix.lower(), CORE_TYPES.get(path.suffix.lower(), ""))
-        return CoverImage(f"images/cover{suffix}", media_type, path.read_bytes())
-    return CoverImage("images/cover.jpg", "image/jpeg", draw_cover(book, theme))
+        return CoverImage(f"{COVER_PICTURE}{suffix}", media_type, without_riders(path.read_bytes(), media_type))
+    return CoverImage(f"{COVER_PICTURE}.jpg", "image/jpeg", draw_cover(book, theme))
 
 
 def cover_stylesheet(theme: Theme, fonts: BookFonts, fetcher: BookFetcher,

@@ -128,6 +128,25 @@ def test_an_edit_to_an_undated_book_lays_out_only_that_essay(tmp_path: Path) -> 
         assert "lantern" in " ".join(page.extract_text() for page in pdf.pages)
 
 
+def test_a_forward_reference_sets_one_piece_again_even_without_a_cache(tmp_path: Path) -> None:
+    """Essay 1 says "see p. N" of essay 4, whose page is not known when essay 1 is laid out: that one
+    piece is set again once it is, with the cache or without (--no-cache keeps this build's counts)."""
+    source = tmp_path / "book"
+    source.mkdir()
+    (source / "book.toml").write_text('title = "Ahead"\nauthor = "A. Writer"\n', encoding="utf-8")
+    for number in range(1, 5):
+        link = "As [the last essay](04-essay.md) says.\n\n" if number == 1 else ""
+        (source / f"0{number}-essay.md").write_text(
+            f'+++\ntitle = "Essay {number}"\nweight = {number}\n+++\n\n{link}' + " ".join(WORDS * 4) + ".\n",
+            encoding="utf-8")
+    without = laid_out(chapbook(source, tmp_path / "nocache", "--no-cache", "--format", "pdf", jobs=2))
+    cached_out = tmp_path / "cached"
+    first = laid_out(chapbook(source, cached_out, "--format", "pdf", jobs=2))
+    (cached_out / "ahead.pdf").unlink()
+    pieces = laid_out(chapbook(source, cached_out, "--format", "pdf", jobs=2))[1]
+    assert without == first == (pieces + 1, 0)
+
+
 def test_a_longer_essay_moves_the_folios_after_it(tmp_path: Path) -> None:
     source = tmp_path / "book"
     shutil.copytree(SAMPLE, source)

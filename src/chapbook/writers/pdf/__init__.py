@@ -227,6 +227,7 @@ class _Layouts:
         self.pool: ProcessPoolExecutor | None = None
         self.laid_out = 0  # layout jobs run (a piece set again for its page numbers counts again)
         self.made: dict[str, dict] = {}  # this build's layouts, by job key (with --no-cache, the only ones)
+        self.pages: dict[str, int] = {}  # this build's page counts, by content key (likewise)
 
     def __enter__(self) -> _Layouts:
         # The jobs carry the chapters' text: the workers' book need not.
@@ -250,7 +251,9 @@ class _Layouts:
         earlier chapter (most of a blog's) is right the first time."""
         jobs = [_job(self.book, index, piece, stylesheets, None) for index, piece in enumerate(body, start=1)]
         for job in jobs:
-            known = self.cache.get_json("piece-pages", job.key)
+            known = self.pages.get(job.key)
+            if known is None:
+                known = self.cache.get_json("piece-pages", job.key)
             self.counts[job.index] = known if isinstance(known, int) else -1
         folios = dict(folios)
 
@@ -301,6 +304,7 @@ class _Layouts:
 
         def record(result: dict) -> None:
             self.made[result["job"]] = result
+            self.pages[result["key"]] = result["pages"]
             self.laid_out += 1
             done.append(result)
             learn(result)

@@ -260,3 +260,18 @@ def test_a_book_that_grows_past_a_gutter_band_is_the_book_a_serial_build_makes(t
     opener = next(index for index, text in enumerate(pages) if "Walk 5 begins where" in text)
     text = " ".join(" ".join(pages).replace("\xa0", " ").split())
     assert f"walk 5 (see p. {folio_at[opener]})" in text
+
+
+def test_progress_is_told_in_lines_off_a_terminal_and_not_at_all_with_q(tmp_path: Path) -> None:
+    source = tmp_path / "book"
+    source.mkdir()
+    (source / "book.toml").write_text('title = "Told"\nauthor = "A. Writer"\n', encoding="utf-8")
+    for number in range(1, 3):
+        (source / f"0{number}.md").write_text(f'+++\ntitle = "Essay {number}"\nweight = {number}\n+++\n\n'
+                                              + " ".join(WORDS) + ".\n", encoding="utf-8")
+    told = chapbook(source, tmp_path / "out", jobs=1).stderr
+    assert re.search(r"laid out (\d+)/\1 chapters", told), told  # the chapters, to the last
+    assert re.search(r"prepared (\d+)/\1 fonts for the EPUB", told), told
+    assert "\r" not in told  # lines, not a bar redrawn in place, when stderr is not a terminal
+    quiet = chapbook(source, tmp_path / "quiet", "-q", jobs=1)
+    assert quiet.stderr == ""

@@ -83,7 +83,7 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
             book, pages = ready.book, None
             if "epub" in formats:
                 progress("writing EPUB")
-                write_epub(book, ready.theme, stage(f"{book.slug}.epub"), ready.layout.starts, ready.cache)
+                write_epub(book, ready.theme, stage(f"{book.slug}.epub"), ready.layout.starts, ready.cache, progress)
             if "pdf" in formats:
                 progress("writing PDF")
                 pages = write_pdf(ready.layout, book, stage(f"{book.slug}.pdf"), ready.cache)

@@ -30,24 +30,25 @@ STYLESHEET = "style/book.css"
 __all__ = ["write_epub"]
 
 
-def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], cache: BuildCache | None = None) -> None:
+def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], cache: BuildCache | None = None,
+               progress: Callable[..., None] = lambda *_: None) -> None:
     """Write the EPUB to target, with page-break markers where the print edition's pages begin
     (with a cache, the font subsets and converted pictures of an earlier build are used again)."""
     package = epub.EpubBook()
     describe(package, book, page_list=bool(starts))
-    style = add_fonts_and_stylesheet(package, book, theme, cache)
+    style = add_fonts_and_stylesheet(package, book, theme, cache, progress)
     front = add_cover_and_front_matter(package, book, theme, style)
     text = add_text(package, book, starts, style)
-    add_pictures(package, book, cache)
+    add_pictures(package, book, cache, progress)
     back = add_back_matter(package, book, style)
     nav = add_navigation(package, book, front, text, back)
     target.write_bytes(archive(package, book.modified, finishing_edits(book, nav, starts)))
 
 
-def add_fonts_and_stylesheet(package: epub.EpubBook, book: Book, theme: Theme,
-                             cache: BuildCache | None) -> epub.EpubItem:
+def add_fonts_and_stylesheet(package: epub.EpubBook, book: Book, theme: Theme, cache: BuildCache | None,
+                             progress: Callable[..., None] = lambda *_: None) -> epub.EpubItem:
     """Add the theme's fonts (subset to the book's text) and the stylesheet that names them."""
-    fonts = embedded_fonts(theme, book_text(book), cache) if book.config.embed_fonts else []
+    fonts = embedded_fonts(theme, book_text(book), cache, progress) if book.config.embed_fonts else []
     for font in fonts:
         package.add_item(epub.EpubItem(uid=Path(font.file_name).stem, file_name=font.file_name,
                                        media_type="font/ttf", content=font.data))
@@ -97,9 +98,11 @@ def add_text(package: epub.EpubBook, book: Book, starts: list[PageStart], style:
     return text
 
 
-def add_pictures(package: epub.EpubBook, book: Book, cache: BuildCache | None) -> None:
+def add_pictures(package: epub.EpubBook, book: Book, cache: BuildCache | None,
+                 progress: Callable[..., None] = lambda *_: None) -> None:
     """Add the essays' pictures, sized and compressed for reading devices."""
-    for image in book.images:
+    for done, image in enumerate(book.images, start=1):
+        progress(f"prepared {done}/{len(book.images)} pictures for the EPUB", done, len(book.images))
         package.add_item(epub.EpubImage(
             # The whole file name: a drawing's .svg and its .png beside it are two pictures, two ids.
             uid="img-" + re.sub(r"[^A-Za-z0-9_.-]", "-", Path(image.name).name), file_name=image.name,

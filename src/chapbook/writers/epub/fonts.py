@@ -6,6 +6,8 @@ book uses (with the OpenType features kept, so small capitals and ligatures stil
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import io
 from dataclasses import dataclass
 
@@ -36,21 +38,24 @@ class EmbeddedFont:
     data: bytes
 
 
-def embedded_fonts(theme: Theme, text: str, cache: BuildCache | None = None) -> list[EmbeddedFont]:
+def embedded_fonts(theme: Theme, text: str, cache: BuildCache | None = None,
+                   progress: Callable[..., None] = lambda *_: None) -> list[EmbeddedFont]:
     """Every face of the theme, at the weights the book uses, subset to the characters in text
     (with a cache, each subset made once for a font file, weight and set of characters)."""
     characters = sorted({ord(char) for char in text} | set(range(0x20, 0x7F)))
     fonts = []
     text_face = theme.families[0] if theme.families else None
-    for face in theme.faces:
-        for weight in _weights(face, face.family == text_face):
-            try:
-                data = _subset(face, weight, characters, cache)
-            except Exception as error:  # a damaged or unusual font file: the book reads on in the reader's fonts
-                warn(face.path, None, f"could not prepare {face.family} for the EPUB ({error}); readers use their own font")
-                continue
-            slug = face.family.lower().replace(" ", "-")
-            fonts.append(EmbeddedFont(face.family, weight, face.style, f"fonts/{slug}-{weight}-{face.style}.ttf", data))
+    wanted = [(face, weight) for face in theme.faces for weight in _weights(face, face.family == text_face)]
+    for done, (face, weight) in enumerate(wanted, start=1):
+        try:
+            data = _subset(face, weight, characters, cache)
+        except Exception as error:  # a damaged or unusual font file: the book reads on in the reader's fonts
+            warn(face.path, None, f"could not prepare {face.family} for the EPUB ({error}); readers use their own font")
+            continue
+        finally:
+            progress(f"prepared {done}/{len(wanted)} fonts for the EPUB", done, len(wanted))
+        slug = face.family.lower().replace(" ", "-")
+        fonts.append(EmbeddedFont(face.family, weight, face.style, f"fonts/{slug}-{weight}-{face.style}.ttf", data))
     return fonts
 
 

@@ -12,7 +12,7 @@ from lxml import etree
 from PIL import Image as Picture
 from PIL import ImageFile
 
-from .errors import warn
+from .errors import shortened, warn
 from .markdown.liquid import POST_URL, SITE_FILE
 from .model import Image
 from .media.pictures import CONVERTIBLE, CORE_TYPES, picture_type, report_unsafe_svg
@@ -192,6 +192,10 @@ class ImageRegistry:
     def resolve(self, src: str, essay_path: Path, display: Path, line: int | None) -> str | None:
         """Return the image's name in the book, or None (with a warning) if the book cannot show it."""
         parts = urlsplit(src)
+        if parts.scheme == "data":
+            warn(display, line, f'image "{shortened(src)}" is written into the page (a data: URL); the book carries '
+                 "only picture files, so its alt text is shown. Save it as a file in the book folder and link that")
+            return None
         if (parts.scheme or parts.netloc) and self.addresses.site_path(src) is None:
             warn(display, line, f'image "{src}" is on the web; a book cannot fetch it, so its alt text is shown. '
                  "Download it into the book folder and link the file")

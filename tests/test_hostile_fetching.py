@@ -25,8 +25,9 @@ and the PDF as a user would, and holds the build to the oracle (`check_oracle`).
   with a warning that does not repeat the megabytes.
 - Pictures that never end: `/dev/zero` by path and `file://` URL, a link to it, a pipe (FIFO) named
   x.png, a folder named y.png: the build finishes.
-- A pipe named like a section page (`_index.md`), and a pipe listed in a theme's theme.toml: the
-  build finishes (they would block reading forever).
+- A site's settings file (Zola's config.toml) linked to a file outside the book: not read, with a warning.
+- A pipe named like a section page (`_index.md`) or a site template, and a pipe listed in a theme's
+  theme.toml: the build finishes (reading one would block forever).
 - Remote addresses (`http://127.0.0.1:PORT` of a server the test runs, which answers every request
   with a redirect to the canary's `file://` URL, as in advisory GHSA-983w-rhvv-gwmv where redirects
   bypassed the URL fetcher), in Markdown, raw HTML, the book's stylesheet (`@import`, `url()`,
@@ -244,9 +245,20 @@ def test_pictures_that_never_end_do_not_hang_the_build(book: Path, canary: Canar
     check_oracle(build(book, seconds=HANG_LIMIT), canary, must_succeed=True)
 
 
-def test_a_pipe_named_like_a_section_page_does_not_hang_the_build(book: Path) -> None:
-    write_book(book, {"travel/trip.md": essay("Trip", "A trip."), "home.md": essay("Home", "Home.", weight=2)})
-    os.mkfifo(book / "travel" / "_index.md")
+def test_site_settings_linked_outside_the_book_are_not_read(book: Path, canary: Canary) -> None:
+    (canary.folder / "settings.toml").write_text(f'title = "{canary.token}"\n[extra]\nauthor = "{canary.token}"\n')
+    write_book(book, {"book.toml": "language = 'en'\n", "content/essay.md": essay("One", "Text.")})
+    (book / "config.toml").symlink_to(canary.folder / "settings.toml")
+    outcome = build(book)
+    check_oracle(outcome, canary, must_succeed=True)
+    assert "config.toml" in outcome.stderr
+
+
+def test_pipes_named_like_a_section_page_or_a_template_do_not_hang_the_build(book: Path) -> None:
+    write_book(book, {"config.toml": 'title = "Site"\n', "content/travel/trip.md": essay("Trip", "A trip."),
+                      "content/home.md": essay("Home", "Home.", weight=2), "templates/index.html": "<html></html>\n"})
+    os.mkfifo(book / "content" / "travel" / "_index.md")
+    os.mkfifo(book / "templates" / "page.html")
     check_oracle(build(book, seconds=HANG_LIMIT), must_succeed=True)
 
 

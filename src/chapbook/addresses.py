@@ -163,6 +163,10 @@ class LinkTargets:
         return next((slug for path, slug in self.slug_by_path.items() if path.is_relative_to(candidate.parent)), None)
 
 
+# What Pillow may read a picture as: the formats the book carries, and those it converts to PNG.
+PICTURE_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "TIFF", "BMP")
+
+
 def readable_picture(path: Path) -> bool:
     """Whether the file decodes as the picture it claims to be, whole (a cut-off JPEG does not)."""
     try:
@@ -172,7 +176,8 @@ def readable_picture(path: Path) -> bool:
         # WeasyPrint tells Pillow to load cut-off files quietly (grey to the end); here they must show.
         lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
         try:
-            with Picture.open(path) as picture:
+            # Only the formats a book carries: Pillow would hand a PostScript file to Ghostscript to draw.
+            with Picture.open(path, formats=PICTURE_FORMATS) as picture:
                 picture.load()
         finally:
             ImageFile.LOAD_TRUNCATED_IMAGES = lenient

@@ -164,7 +164,7 @@ class LinkTargets:
 
 
 # What Pillow may read a picture as: the formats the book carries, and those it converts to PNG.
-PICTURE_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "TIFF", "BMP")
+PICTURE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP")  # a phone's MPO opens as JPEG
 
 
 def readable_picture(path: Path) -> bool:

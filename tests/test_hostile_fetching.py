@@ -69,6 +69,13 @@ def build(book: Path, **limits: int) -> Outcome:
     return build_hostile(book, book.parent / "out", **limits)
 
 
+def own_picture() -> bytes:
+    """A picture of the book's own, which it must carry."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (40, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
 class _Recorder(http.server.BaseHTTPRequestHandler):
     """Answers every request with a redirect to the canary on the builder's disk, and remembers it."""
 
@@ -106,11 +113,15 @@ def test_pictures_outside_the_book_are_left_out(book: Path, canary: Canary, serv
              "away/secret.png", f"{address}/picture.png"]
     markdown = "\n\n".join(f"![the secret {number}]({name})" for number, name in enumerate(names))
     html = "\n\n".join(f'<p><img src="{name}" alt="the secret {number}"></p>' for number, name in enumerate(names))
-    write_book(book, {"markdown.md": essay("Markdown", markdown), "html.md": essay("HTML", html, weight=2)})
+    write_book(book, {"markdown.md": essay("Markdown", markdown + "\n\n![the book's own](own.png)"),
+                      "html.md": essay("HTML", html, weight=2), "own.png": own_picture()})
     (book / "linked.png").symlink_to(canary.picture)
     (book / "away").symlink_to(canary.folder, target_is_directory=True)
-    check_oracle(build(book), canary, must_succeed=True)
+    outcome = build(book)
+    check_oracle(outcome, canary, must_succeed=True)
     assert heard == [], f"the build fetched {heard}"
+    assert [name for name in epub_entries(outcome.epub) if "/images/" in name and "cover" not in name] == \
+        ["EPUB/images/own.png"]
 
 
 def test_essays_sections_and_settings_linked_outside_are_never_read(book: Path, canary: Canary) -> None:
@@ -188,9 +199,7 @@ def test_a_pipe_listed_in_a_theme_is_refused_at_once(book: Path) -> None:
 
 def huge_data_url() -> str:
     """A picture written into a data: URL, past the 2 MB a book carries."""
-    out = io.BytesIO()
-    Image.new("RGB", (8, 6), (40, 90, 160)).save(out, "PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue() + os.urandom(2 * 1024 * 1024)).decode()
+    return "data:image/png;base64," + base64.b64encode(own_picture() + os.urandom(2 * 1024 * 1024)).decode()
 
 
 def test_the_books_stylesheet_reads_nothing_outside_the_book(book: Path, canary: Canary,

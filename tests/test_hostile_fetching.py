@@ -113,8 +113,10 @@ def test_pictures_outside_the_book_are_left_out(book: Path, canary: Canary, serv
              "away/secret.png", f"{address}/picture.png"]
     markdown = "\n\n".join(f"![the secret {number}]({name})" for number, name in enumerate(names))
     html = "\n\n".join(f'<p><img src="{name}" alt="the secret {number}"></p>' for number, name in enumerate(names))
-    write_book(book, {"markdown.md": essay("Markdown", markdown + "\n\n![the book's own](own.png)"),
+    own = "\n\n![the book's own](own.png)\n\n![its own, through a link in the book](inside.png)"
+    write_book(book, {"markdown.md": essay("Markdown", markdown + own),
                       "html.md": essay("HTML", html, weight=2), "own.png": own_picture()})
+    (book / "inside.png").symlink_to(book / "own.png")  # a link that stays in the book is fine
     (book / "linked.png").symlink_to(canary.picture)
     (book / "away").symlink_to(canary.folder, target_is_directory=True)
     outcome = build(book)

@@ -118,3 +118,15 @@ def test_the_epub_stylesheet_names_no_file(tmp_path: Path, caplog: pytest.LogCap
     assert "a.css" in theme.book_css  # print keeps them: its fetcher decides what they may read
     assert len([m for m in caplog.messages if "left out of the EPUB's stylesheet" in m]) == 6
     assert epub_css("p { color: blue }\n") == "p { color: blue }\n"
+
+
+def test_links_that_stay_inside_the_book_are_fine(tmp_path: Path) -> None:
+    make_theme(tmp_path, ["EB Garamond"], "p { font-family: serif; }")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "house.css").write_text("h1 { color: teal; }\n")
+    folder = tmp_path / "styles" / "mine"
+    (folder / "linked.css").symlink_to(tmp_path / "shared" / "house.css")
+    (folder / "theme.toml").write_text('fonts = ["EB Garamond"]\nshared = ["book.css", "linked.css"]\n')
+    (tmp_path / "styles" / "alias").symlink_to(folder, target_is_directory=True)
+    theme = load_theme("alias", tmp_path, tmp_path / "book.toml")
+    assert "color: teal" in theme.shared_css

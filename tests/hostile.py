@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
+import pypdf
 from PIL import Image
 
 from epubcheck_helper import epubcheck_messages
@@ -176,6 +177,9 @@ def _assert_no_canary_in_pdf(pdf: Path, canary: Canary) -> None:
     assert token not in pdf.read_bytes(), "the canary's text is in the PDF"
     for name, data in pdf_streams(pdf):
         assert token not in data, f"the canary's text is in the PDF's {name}"
+    # Text drawn from the canary (a stylesheet's `content:`) is in the streams as glyphs, not as bytes.
+    drawn = "".join("".join(page.extract_text() or "" for page in pypdf.PdfReader(pdf).pages).split())
+    assert canary.token not in drawn, "the canary's text is drawn on a page of the PDF"
     with pikepdf.open(pdf) as document:
         for thing in document.objects:
             if isinstance(thing, pikepdf.Stream) and thing.get("/Subtype") == pikepdf.Name.Image:

@@ -11,6 +11,7 @@ import pytest
 from chapbook.assemble import read_book
 from chapbook.errors import ChapbookError
 from chapbook.sources import find_essays, read_essay
+from hostile import plant_canary
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -79,8 +80,8 @@ def test_same_slug_twice_gets_distinct_file_names(tmp_path: Path) -> None:
 
 
 def test_an_image_outside_the_book_is_never_read(tmp_path: Path) -> None:
-    (tmp_path / "secret.png").write_bytes(b"\x89PNG not really")
-    write(tmp_path, "book/essay.md", "![secret](../secret.png)\n\n![also](/../secret.png)\n")
+    plant_canary(tmp_path / "outside")  # a real picture: a damaged one would be refused for that alone
+    write(tmp_path, "book/essay.md", "![secret](../outside/secret.png)\n\n![also](/../outside/secret.png)\n")
     book = read_book(tmp_path / "book")
     assert book.images == ()
     assert book.essays[0].xhtml.count("missing-image") == 2

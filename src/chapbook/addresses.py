@@ -12,7 +12,7 @@ from lxml import etree
 from PIL import Image as Picture
 from PIL import ImageFile
 
-from .errors import warn
+from .errors import shortened, warn
 from .markdown.liquid import POST_URL, SITE_FILE
 from .model import COVER_PICTURE, Image
 from .media.pictures import CONVERTIBLE, CORE_TYPES, picture_type, report_unsafe_svg
@@ -163,6 +163,10 @@ class LinkTargets:
         return next((slug for path, slug in self.slug_by_path.items() if path.is_relative_to(candidate.parent)), None)
 
 
+# What Pillow may read a picture as: the formats the book carries, and those it converts to PNG.
+PICTURE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP")  # a phone's MPO opens as JPEG
+
+
 def readable_picture(path: Path) -> bool:
     """Whether the file decodes as the picture it claims to be, whole (a cut-off JPEG does not)."""
     try:
@@ -172,7 +176,8 @@ def readable_picture(path: Path) -> bool:
         # WeasyPrint tells Pillow to load cut-off files quietly (grey to the end); here they must show.
         lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
         try:
-            with Picture.open(path) as picture:
+            # Only the formats a book carries: Pillow would hand a PostScript file to Ghostscript to draw.
+            with Picture.open(path, formats=PICTURE_FORMATS) as picture:
                 picture.load()
         finally:
             ImageFile.LOAD_TRUNCATED_IMAGES = lenient
@@ -192,6 +197,10 @@ class ImageRegistry:
     def resolve(self, src: str, essay_path: Path, display: Path, line: int | None) -> str | None:
         """Return the image's name in the book, or None (with a warning) if the book cannot show it."""
         parts = urlsplit(src)
+        if parts.scheme == "data":
+            warn(display, line, f'image "{shortened(src)}" is written into the page (a data: URL); the book carries '
+                 "only picture files, so its alt text is shown. Save it as a file in the book folder and link that")
+            return None
         if (parts.scheme or parts.netloc) and self.addresses.site_path(src) is None:
             warn(display, line, f'image "{src}" is on the web; a book cannot fetch it, so its alt text is shown. '
                  "Download it into the book folder and link the file")

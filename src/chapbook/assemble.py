@@ -20,7 +20,7 @@ from .markdown.shortcodes import Shortcode, book_shortcode
 from .sources import SourceEssay, find_essays, read_essay
 from .sources.essays import decode_utf8
 from .selection import PartPlan, arrange, choose, group, in_language, main_sections
-from .sources.essays import SECTION_FILES, draft_sections, section_sort_by, title_from_name, slugify
+from .sources.essays import SECTION_FILES, draft_sections, in_book, section_file, section_sort_by, title_from_name, slugify
 from .sources import hugo, jekyll
 from .sources.sites import AddressMap, Site, SiteMarkdown, address_map, essay_folder, read_site, site_markdown
 
@@ -88,7 +88,7 @@ def discover(source: Path, exclude: tuple[Path, ...]) -> Found:
         raise ChapbookError(source, None, "does not exist; name a folder of essays or a Markdown file")
     root = source if source.is_dir() else source.parent
     base = essay_folder(root) if source.is_dir() else root
-    paths = find_essays(base, exclude) if source.is_dir() else [source]
+    paths = find_essays(base, exclude, book=root) if source.is_dir() else [source]
     if not paths:
         raise ChapbookError(
             source, None, "holds no Markdown essays (*.md); add some, or name the folder that has them"
@@ -97,12 +97,12 @@ def discover(source: Path, exclude: tuple[Path, ...]) -> Found:
     # A single essay is a book of its own title; a folder is configured by its book.toml.
     config = load_config(root) if source.is_dir() else BookConfig(title=essays[0].title)
     site = read_site(root, (config.base_url, *config.also_at))
-    return Found(source, root, base, site, config, essays, section_files(base) if source.is_dir() else [])
+    return Found(source, root, base, site, config, essays, section_files(base, root) if source.is_dir() else [])
 
 
 def select(found: Found) -> Chosen:
     source, root, base, config = found.source, found.root, found.base, found.config
-    hidden = draft_sections(base) if source.is_dir() else []
+    hidden = draft_sections(base, root) if source.is_dir() else []
     published = [e for e in found.essays if not e.draft and not any(e.path.is_relative_to(f) for f in hidden)]
     if not published:
         raise ChapbookError(source, None, "every essay here is a draft (draft = true); publish one to build a book")
@@ -117,8 +117,8 @@ def select(found: Found) -> Chosen:
     for essay in published:
         if weighted and essay.weight is None and not config.order:
             warn(shown(essay.path), None, "no weight in the front matter; it goes after the weighted essays")
-    ordered = arrange(published, base, root, config, lambda path: section_sort_by(path, base))
-    before_parts, plans = group(ordered, base, root, config.parts, _read_section)
+    ordered = arrange(published, base, root, config, lambda path: section_sort_by(path, base, root))
+    before_parts, plans = group(ordered, base, root, config.parts, lambda folder: _read_section(folder, root))
     return Chosen(before_parts + [essay for plan in plans for essay in plan.essays], before_parts, plans)
 
 
@@ -152,10 +152,10 @@ def render(found: Found, chosen: Chosen, resolvers: Resolvers) -> Book:
     return mend_anchor_links(book)  # only now are all the ids a link may name known
 
 
-def section_files(base: Path) -> list[Path]:
+def section_files(base: Path, book: Path) -> list[Path]:
     """The sections' own pages (Zola's and Hugo's _index.md), which have addresses but are not essays."""
     return sorted(path for name in SECTION_FILES for path in base.rglob(name)
-                  if not any(part.startswith(".") for part in path.relative_to(base).parts))
+                  if not any(part.startswith(".") for part in path.relative_to(base).parts) and in_book(path, book))
 
 
 def epigraph_markdown(text: str) -> str:
@@ -177,9 +177,9 @@ def _render_option(root: Path, key: str, text: str, resolvers: Resolvers) -> str
     return _render(option, key.replace("_", "-"), replace(resolvers, markdown=SiteMarkdown())).xhtml
 
 
-def _read_section(folder: Path) -> SourceEssay | None:
+def _read_section(folder: Path, book: Path) -> SourceEssay | None:
     """A section's _index.md (a Zola section, a Hugo branch bundle): the title and text that open a part."""
-    index = next((folder / name for name in SECTION_FILES if (folder / name).is_file()), None)
+    index = section_file(folder, book)
     if index is None:
         return None
     section = read_essay(index, shown(index))

@@ -111,6 +111,17 @@ def _check_trim(trim: str, folder: Path) -> str | None:
     return None
 
 
+# A theme is named, not pointed at: a built-in theme's name or a folder of the book's styles/.
+THEME_NAME = re.compile(r"\w[\w.-]*")
+
+
+def _check_theme(theme: str, folder: Path) -> str | None:
+    if not THEME_NAME.fullmatch(theme):
+        return (f'theme must be the name of a theme (classic, diary, or a folder in the book\'s styles/), not a path: '
+                f'got "{theme}"')
+    return None
+
+
 def _check_stylesheet(stylesheet: str, folder: Path) -> str | None:
     if not (folder / stylesheet).resolve().is_relative_to(folder.resolve()):
         return "stylesheet must be a file inside the book folder"
@@ -188,7 +199,8 @@ class BookConfig:
         'Page size: a preset (5x8, 5.25x8, 5.5x8.5, 6x9, A5, pocket) or "WxH" in in, mm or cm.'),
         check=_check_trim)
     theme: str = option("classic", doc=(
-        "A folder under styles/ (or the book's own styles/) holding the theme's CSS and fonts."))
+        "A folder under styles/ (or the book's own styles/) holding the theme's CSS and fonts: a name, not a path."),
+        check=_check_theme)
     stylesheet: str = option("", doc=(
         "A CSS file of the book's own (relative to the book folder), applied on top of the theme."),
         check=_check_stylesheet)

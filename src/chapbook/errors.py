@@ -24,6 +24,11 @@ def where(path: Path | str, line: int | None = None) -> str:
     return f"{path}:{line}" if line else f"{path}"
 
 
+def shortened(text: str, limit: int = 80) -> str:
+    """A quoted value as a message shows it: a data: URL can be megabytes long."""
+    return text if len(text) <= limit else text[: limit - 20] + "…"
+
+
 def warn(path: Path | str, line: int | None, message: str) -> None:
     """Report a problem the build can go on past."""
     log.warning("%s: %s", where(path, line), message)

@@ -10,12 +10,15 @@ from functools import lru_cache
 from pathlib import Path
 
 import fontpkg
+import tinycss2
 from fontTools.ttLib import TTFont
 
 from .cache import BuildCache, content_key
-from .errors import ChapbookError, shown, warn
+from .config import option_line
+from .errors import ChapbookError, shortened, shown, split_toml_error, warn
 from .media.fallbacks import FALLBACKS
 from .model import Book
+from .sources.essays import decode_utf8
 
 # Themes shipped with chapbook live in the repository's styles/; a book may bring its own.
 BUILTIN_STYLES = Path(__file__).resolve().parents[2] / "styles"
@@ -52,7 +55,7 @@ class Theme:
 
     @property
     def epub_stylesheet(self) -> str:
-        return "\n".join((self.shared_css, self.epub_css, self.book_css))
+        return epub_css("\n".join((self.shared_css, self.epub_css, self.book_css)))
 
     @property
     def families(self) -> tuple[str, ...]:
@@ -187,30 +190,167 @@ def fallback_faces() -> tuple[FontFace, ...]:
 
 
 def load_theme(name: str, book_root: Path, config_path: Path, stylesheet: str = "") -> Theme:
-    """Find the theme in the book's own styles/ first, then among chapbook's; add the book's own CSS."""
-    for base in (book_root / "styles", BUILTIN_STYLES):
+    """Find the theme in the book's own styles/ first, then among chapbook's; add the book's own CSS.
+
+    Nothing outside the book is read for it: a theme of the book's, and every file its theme.toml
+    names, must be inside the book folder once links are followed (a built-in theme's, inside
+    chapbook's styles/)."""
+    folder, home = _theme_folder(name, book_root, config_path)
+    settings = ThemeSettings.read(folder / THEME_FILE, home)
+    faces = tuple(face for family in settings.names("fonts") for face in _faces(family, settings.fallback, folder))
+    book_css_path = (book_root / stylesheet) if stylesheet else None
+    book_css = _read_css(book_css_path) if book_css_path else ""
+    theme = Theme(
+        name, folder, settings.css("shared"), settings.css("print"), settings.css("epub"), faces,
+        font_classes=settings.names("font_classes"),
+        cover_css=settings.css("cover"),
+        book_css=book_css,
+        book_css_folder=book_css_path.parent.resolve() if book_css_path else None,
+    )
+    if book_css_path:
+        _warn_of_references(book_css, book_css_path)
+    _check_named_families(theme)
+    return theme
+
+
+def _theme_folder(name: str, book_root: Path, config_path: Path) -> tuple[Path, Path]:
+    """The theme's folder, and the folder its files must stay in: the book, or chapbook's styles/."""
+    for base, home in ((book_root / "styles", book_root), (BUILTIN_STYLES, BUILTIN_STYLES)):
         folder = base / name
         if (folder / THEME_FILE).is_file():
             break
     else:
         available = sorted(p.parent.name for p in BUILTIN_STYLES.glob(f"*/{THEME_FILE}"))
-        raise ChapbookError(config_path, None, f'theme "{name}" not found; the themes are: {", ".join(available)}')
-    settings = tomllib.loads((folder / THEME_FILE).read_text(encoding="utf-8"))
+        raise ChapbookError(config_path, option_line(book_root, "theme"),
+                            f'theme "{name}" not found; the themes are: {", ".join(available)}')
+    if not (folder / THEME_FILE).resolve().is_relative_to(home.resolve()):
+        raise ChapbookError(config_path, option_line(book_root, "theme"),
+                            f'theme "{name}" is styles/{name}, which leads outside the book folder (a symbolic '
+                            "link?); a book's theme must be a folder inside it")
+    return folder.resolve(), home.resolve()
 
-    def css(key: str) -> str:
-        return "\n".join((folder / file).read_text(encoding="utf-8") for file in settings.get(key, []))
 
-    faces = tuple(face for family in settings.get("fonts", []) for face in _faces(family, settings, folder))
-    book_css_path = (book_root / stylesheet) if stylesheet else None
-    theme = Theme(
-        name, folder, css("shared"), css("print"), css("epub"), faces,
-        font_classes=tuple(settings.get("font_classes", [])),
-        cover_css=css("cover"),
-        book_css=book_css_path.read_text(encoding="utf-8") if book_css_path else "",
-        book_css_folder=book_css_path.parent.resolve() if book_css_path else None,
-    )
-    _check_named_families(theme)
-    return theme
+@dataclass(frozen=True)
+class ThemeSettings:
+    """A theme.toml read and checked: what it sets, and the line each setting is on, for messages."""
+
+    path: Path
+    home: Path  # every file the theme names must be inside this folder
+    text: str
+    data: dict
+
+    @classmethod
+    def read(cls, path: Path, home: Path) -> ThemeSettings:
+        text = decode_utf8(shown(path), path.read_bytes())
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            line, message = split_toml_error(error)
+            last = text.rstrip("\n").count("\n") + 1  # tomllib gives no line for what the end left open
+            raise ChapbookError(shown(path), line or last, f"{message}; fix the TOML syntax") from None
+        settings = cls(path, home, text, data)
+        for key in (*THEME_FILE_ROLES, "fonts", "font_classes"):
+            value = data.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise ChapbookError(shown(path), settings.line(key), f'{key} must be a list of names, like ["book.css"]')
+        if not isinstance(settings.fallback, str):
+            raise ChapbookError(shown(path), settings.line("fallback"), 'fallback must be a font family, like "serif"')
+        for role in THEME_FILE_ROLES:
+            settings.files(role)  # each file is checked now, before any is read
+        return settings
+
+    @property
+    def fallback(self) -> str:
+        return self.data.get("fallback", "serif")
+
+    def names(self, key: str) -> tuple[str, ...]:
+        return tuple(self.data.get(key, []))
+
+    def files(self, role: str) -> list[Path]:
+        """The files a stylesheet role lists, each a plain file inside the theme's home."""
+        files = []
+        for name in self.names(role):
+            path = self.path.parent / name
+            if not path.resolve().is_relative_to(self.home):
+                raise ChapbookError(shown(self.path), self.line(role, name),
+                                    f'"{name}" leads outside the {_home_name(self.home)}; a theme may use only '
+                                    "files inside it")
+            if not path.is_file():
+                raise ChapbookError(shown(self.path), self.line(role, name),
+                                    f'"{name}" is not a file (beside {THEME_FILE}, or on the path it gives); '
+                                    "fix the name or add the file")
+            files.append(path)
+        return files
+
+    def css(self, role: str) -> str:
+        texts = [_read_css(path) for path in self.files(role)]
+        if role in EPUB_ROLES:
+            for path, text in zip(self.files(role), texts):
+                _warn_of_references(text, path)
+        return "\n".join(texts)
+
+    def line(self, key: str, value: str | None = None) -> int | None:
+        """The line that names the value in quotes, else the line that sets the key."""
+        lines = self.text.splitlines()
+        if value is not None:
+            quoted = (f'"{value}"', f"'{value}'")
+            found = next((n for n, line in enumerate(lines, start=1) if any(q in line for q in quoted)), None)
+            if found:
+                return found
+        return next((n for n, line in enumerate(lines, start=1) if re.match(rf"\s*{re.escape(key)}\s*=", line)), 1)
+
+
+# The stylesheets a theme.toml lists, by the role each plays; and those the EPUB carries.
+THEME_FILE_ROLES = ("shared", "print", "epub", "cover")
+EPUB_ROLES = ("shared", "epub")
+
+
+def _home_name(home: Path) -> str:
+    return "styles folder of chapbook" if home == BUILTIN_STYLES.resolve() else "book folder"
+
+
+def _read_css(path: Path) -> str:
+    return decode_utf8(shown(path), path.read_bytes())
+
+
+# The CSS functions that name a file: the EPUB carries none of those a stylesheet names.
+_REFERENCES = {"url", "src", "image", "image-set", "-webkit-image-set"}
+
+
+def _without_references(nodes: list, found: list[tuple[int, str]]) -> list:
+    """The CSS nodes with each reference to a file `none` and each @import gone; found gets (line, reference)."""
+    kept = []
+    for node in nodes:
+        if node.type == "url" or (node.type == "function" and node.lower_name in _REFERENCES) \
+                or (node.type == "error" and node.kind == "bad-url"):
+            found.append((node.source_line, node.serialize()))
+            kept.append(tinycss2.ast.IdentToken(node.source_line, node.source_column, "none"))
+            continue
+        if node.type == "at-rule" and node.lower_at_keyword == "import":
+            found.append((node.source_line, tinycss2.serialize(node.prelude).strip()))
+            continue
+        for part in ("prelude", "content", "arguments"):
+            inner = getattr(node, part, None)
+            if isinstance(inner, list):
+                setattr(node, part, _without_references(inner, found))
+        kept.append(node)
+    return kept
+
+
+def epub_css(css: str) -> str:
+    """A stylesheet as the EPUB carries it: without the files it names (the EPUB holds none of them, and a
+    reading system would look for them on its reader's disk or the web)."""
+    found: list[tuple[int, str]] = []
+    kept = _without_references(tinycss2.parse_stylesheet(css), found)
+    return tinycss2.serialize(kept) if found else css  # written again only when it must change
+
+
+def _warn_of_references(css: str, path: Path) -> None:
+    found: list[tuple[int, str]] = []
+    _without_references(tinycss2.parse_stylesheet(css), found)
+    for line, reference in found:
+        warn(shown(path), line, f"{shortened(reference)} is left out of the EPUB's stylesheet: an EPUB carries no file a "
+             "stylesheet names (print reads it only from inside the book). Remove it to silence this")
 
 
 def check_font_classes(book: Book, theme: Theme) -> None:
@@ -237,11 +377,10 @@ def _check_named_families(theme: Theme) -> None:
                      "Add it to theme.toml's fonts")
 
 
-def _faces(family: str, settings: dict, folder: Path) -> list[FontFace]:
+def _faces(family: str, fallback: str, folder: Path) -> list[FontFace]:
     try:
         installed = fontpkg.family(family)
     except fontpkg.FontpkgError:
-        fallback = settings.get("fallback", "serif")
         warn(folder / THEME_FILE, None, f'font "{family}" is not installed; text set in it falls back to {fallback}. '
              "Install its fontpkg package or change the theme's fonts")
         return []

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ChapbookError
+from ..errors import ChapbookError, shown, warn
 from .frontmatter import FrontMatter, split_front_matter
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -39,8 +39,16 @@ class SourceEssay:
     front: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-def find_essays(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
-    """List the Markdown files under root in a stable order, leaving out hidden and excluded folders."""
+def in_book(path: Path, book: Path) -> bool:
+    """Whether the path is a plain file in the book folder, its symbolic links followed: a link may point
+    anywhere (~/.ssh), and a pipe or a device named like an essay would never finish reading."""
+    return path.is_file() and path.resolve().is_relative_to(book.resolve())
+
+
+def find_essays(root: Path, exclude: tuple[Path, ...] = (), book: Path | None = None) -> list[Path]:
+    """List the Markdown files under root in a stable order, leaving out hidden and excluded folders, and
+    (with a warning) links to files outside the book folder (by default, root)."""
+    book = book or root
     found = []
     for path in root.rglob("*"):
         relative = path.relative_to(root)
@@ -48,16 +56,26 @@ def find_essays(root: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
             continue
         if any(path.is_relative_to(folder) for folder in exclude):
             continue
-        if path.suffix.lower() in MARKDOWN_SUFFIXES and path.name not in SECTION_FILES and path.is_file():
+        if path.suffix.lower() not in MARKDOWN_SUFFIXES or not path.is_file():
+            continue
+        if not in_book(path, book):
+            warn(shown(book) / path.relative_to(book), None, "is a link to a file outside the book folder; it is left "
+                 "out. Copy the file into the book to make it part of it")
+        elif path.name not in SECTION_FILES:
             found.append(path)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def section_sort_by(essay_path: Path, root: Path) -> tuple[Path, str] | None:
+def section_file(folder: Path, book: Path) -> Path | None:
+    """The folder's section file (_index.md), when it has one in the book (find_essays warns of the others)."""
+    return next((folder / name for name in SECTION_FILES if in_book(folder / name, book)), None)
+
+
+def section_sort_by(essay_path: Path, root: Path, book: Path) -> tuple[Path, str] | None:
     """The nearest section (_index.md) holding the essay that sets sort_by (Zola), and its value."""
     folder = essay_path.parent.parent if essay_path.stem == "index" else essay_path.parent
     while folder.is_relative_to(root):
-        index = next((folder / name for name in SECTION_FILES if (folder / name).is_file()), None)
+        index = section_file(folder, book)
         value = _sort_by(index) if index is not None else None
         if value:
             return folder, value
@@ -72,11 +90,13 @@ def _sort_by(index: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def draft_sections(root: Path) -> list[Path]:
+def draft_sections(root: Path, book: Path) -> list[Path]:
     """The folders whose section file says draft = true: Zola and Hugo publish none of their pages."""
     folders = []
     for name in SECTION_FILES:
         for index in root.rglob(name):
+            if not in_book(index, book):
+                continue
             front = split_front_matter(index, decode_utf8(index, index.read_bytes()))
             if front.data.get("draft") is True:
                 folders.append(index.parent)

@@ -18,7 +18,7 @@ import yaml
 
 from ..errors import warn
 from . import hugo, jekyll, zola
-from .essays import SourceEssay
+from .essays import SourceEssay, in_book
 
 GENERATORS: dict[str, ModuleType] = {"zola": zola, "hugo": hugo, "jekyll": jekyll}
 
@@ -83,6 +83,10 @@ def site_settings(folder: Path) -> tuple[str | None, dict[str, Any]]:
     settings: dict[str, Any] = {}
     for path in _settings_files(folder, kind):
         if not path.is_file():
+            continue
+        if not in_book(path, folder):
+            warn(path, None, "is a link to a file outside the book folder, so the site's settings in it are not read; "
+                 "copy the file into the book")
             continue
         try:
             data = _read_settings_file(path)
@@ -160,7 +164,8 @@ def _templates_load_math(folder: Path) -> bool:
               *sorted(folder.glob("themes/*/templates"))]
     for place in places:
         for path in sorted(place.rglob("*.html")) if place.is_dir() else ():
-            if not {"shortcodes", "_shortcodes"} & set(path.relative_to(place).parts) and _MATH_READER.search(_text(path)):
+            if not {"shortcodes", "_shortcodes"} & set(path.relative_to(place).parts) and in_book(path, folder) \
+                    and _MATH_READER.search(_text(path)):
                 return True
     return False
 

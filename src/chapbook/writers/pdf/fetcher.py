@@ -15,7 +15,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ...cache import BuildCache
-from ...errors import warn
+from ...errors import shortened, warn
 from ...media.fallbacks import within_lines
 from ...model import Book
 from ...media.pictures import data_picture, print_bytes
@@ -79,8 +79,8 @@ class BookFetcher(URLFetcher):
             return URLFetcherResponse(url, body=inside[1], headers={"Content-Type": inside[0]})
         path = self._allowed_file(url)
         if path is None:
-            warn("pdf", None, f"refused to load {url}: a book may only use files inside it")
-            raise ValueError(f"not a file of this book: {url}")
+            warn("pdf", None, f"refused to load {shortened(url)}: a book may only use files inside it")
+            raise ValueError(f"not a file of this book: {shortened(url)}")
         if path in self.fallbacks and self.line_extent:
             return URLFetcherResponse(url, body=within_lines(path, *self.line_extent))
         return URLFetcherResponse(url, body=path.read_bytes())

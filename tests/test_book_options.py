@@ -257,6 +257,37 @@ def test_pdf_x4_names_the_press_and_prints_in_its_inks(tmp_path: Path) -> None:
     assert "ok       PDF/X output intent for a CMYK press, every colour in its space" in check.stdout
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_every_piece_of_a_pdf_x4_book_carries_the_press_profile_as_written(tmp_path: Path, monkeypatch, jobs) -> None:
+    """One process lays out many pieces with the stylesheets it parsed once: the colour profile must
+    still be the printer's file, not Little CMS's copy of it after converting the first piece's colours."""
+    from cmyk_profile import cmyk_profile
+
+    monkeypatch.setenv("CHAPBOOK_JOBS", jobs)
+    essays = {f"{n}.md": f'+++\ntitle = "Field {n}"\nweight = {n}\n+++\nA lamp.\n\n![A lamp](lamp.jpg)\n'
+              for n in range(1, 4)}
+    source = make_book(tmp_path / "src", 'title = "Press"\npdf_variant = "pdf/x-4"\noutput_profile = "press.icc"\n',
+                       essays)
+    (source / "lamp.jpg").write_bytes((Path(__file__).parents[1] / "book/images/lamp.jpg").read_bytes())
+    (source / "press.icc").write_bytes(cmyk_profile())
+    built = build_book(source, tmp_path / "out", "--format", "pdf")
+    reader = pypdf.PdfReader(built.pdf)
+    cmyk = {bytes(stream.get_data()) for stream in _icc_streams(reader) if stream["/N"] == 4}
+    assert cmyk == {cmyk_profile()}  # on every page, the printer's file as it is
+    intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
+    assert intent["/DestOutputProfile"].get_object().get_data() == cmyk_profile()
+
+
+def _icc_streams(reader: pypdf.PdfReader) -> list:
+    found = []
+    for page in reader.pages:
+        for space in (page["/Resources"].get("/ColorSpace") or {}).values():
+            space = space.get_object()
+            if isinstance(space, list) and len(space) == 2 and space[0] == "/ICCBased":
+                found.append(space[1].get_object())
+    return found
+
+
 def test_pdf_x4_without_the_printers_profile_is_refused(tmp_path: Path) -> None:
     source = make_book(tmp_path / "src", 'title = "Press"\npdf_variant = "pdf/x-4"\n', ESSAYS)
     result = run_chapbook("build", str(source), "-o", str(tmp_path / "out"), cwd=tmp_path)

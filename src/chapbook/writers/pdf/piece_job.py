@@ -12,6 +12,7 @@ learns where it starts from the pieces before it (see `_late_folios`).
 from __future__ import annotations
 
 import hashlib
+import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pydyf
 import weasyprint
 import weasyprint.layout
 import weasyprint.pdf
+from weasyprint.css import ColorProfile
 
 from ...cache import BuildCache
 from ...errors import WarningLog, log
@@ -96,7 +98,7 @@ def lay_out_piece(job: PieceJob) -> dict:
         with weasyprint_warnings():
             styles = _styles_for(job, state)
             capture.warnings.extend(styles.warnings)
-            fetcher, fonts, profiles, stylesheets = styles.fetcher, styles.fonts, styles.profiles, styles.sheets
+            fetcher, fonts, profiles, stylesheets = styles.fetcher, styles.fonts, styles.fresh_profiles(), styles.sheets
             folios = _FolioPlan(job)
             with _late_folios(folios):
                 document = weasyprint.HTML(string=job.html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
@@ -142,9 +144,14 @@ class _Styles:
     key: tuple
     fetcher: BookFetcher
     fonts: BookFonts
-    profiles: dict
+    profiles: dict[str, tuple]  # each colour profile the stylesheets name: its bytes as read, and its use
     sheets: list
     warnings: list  # what parsing them said: every piece reports it, as if it had parsed them itself
+
+    def fresh_profiles(self) -> dict[str, ColorProfile]:
+        """The colour profiles made again for one piece: Little CMS changes a profile it has converted
+        colours with (its bytes grow), and the next piece would embed the changed one."""
+        return {name: ColorProfile(io.BytesIO(content), *use) for name, (content, *use) in self.profiles.items()}
 
 
 _STYLES: _Styles | None = None
@@ -162,7 +169,9 @@ def _styles_for(job: PieceJob, state: WorkerState) -> _Styles:
                                      base_url=base) for css, base in job.stylesheets]
         finally:
             log.handlers = handlers
-        _STYLES = _Styles(key, fetcher, fonts, profiles, sheets, capture.warnings)
+        as_read = {name: (profile.content, profile.src, profile.rendering_intent, profile.components)
+                   for name, profile in profiles.items()}
+        _STYLES = _Styles(key, fetcher, fonts, as_read, sheets, capture.warnings)
     return _STYLES
 
 

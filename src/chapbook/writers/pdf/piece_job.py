@@ -159,8 +159,9 @@ _STYLES: _Styles | None = None
 
 def _styles_for(job: PieceJob, state: WorkerState) -> _Styles:
     global _STYLES
-    key = (id(state), job.stylesheets)
-    if _STYLES is None or _STYLES.key != key:
+    # The state itself, not its id: a later build in this process (serve, -j 1) may get a freed id.
+    key = (state, job.stylesheets)
+    if _STYLES is None or _STYLES.key[0] is not state or _STYLES.key[1] != job.stylesheets:
         capture = WarningLog()
         handlers, log.handlers = log.handlers, [capture]
         try:

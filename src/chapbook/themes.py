@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from collections.abc import Iterator
 from functools import lru_cache
@@ -13,9 +12,11 @@ import fontpkg
 from fontTools.ttLib import TTFont
 
 from .cache import BuildCache, content_key
-from .errors import ChapbookError, shown, warn
+from .errors import ChapbookError, parse_toml, shown, warn
 from .media.fallbacks import FALLBACKS
 from .model import Book
+from .sources.essays import decode_utf8
+from .stylesheets import read_stylesheet
 
 # Themes shipped with chapbook live in the repository's styles/; a book may bring its own.
 BUILTIN_STYLES = Path(__file__).resolve().parents[2] / "styles"
@@ -195,10 +196,10 @@ def load_theme(name: str, book_root: Path, config_path: Path, stylesheet: str = 
     else:
         available = sorted(p.parent.name for p in BUILTIN_STYLES.glob(f"*/{THEME_FILE}"))
         raise ChapbookError(config_path, None, f'theme "{name}" not found; the themes are: {", ".join(available)}')
-    settings = tomllib.loads((folder / THEME_FILE).read_text(encoding="utf-8"))
+    settings = _settings(folder / THEME_FILE)
 
     def css(key: str) -> str:
-        return "\n".join((folder / file).read_text(encoding="utf-8") for file in settings.get(key, []))
+        return "\n".join(read_stylesheet(folder / file) for file in settings.get(key, []))
 
     faces = tuple(face for family in settings.get("fonts", []) for face in _faces(family, settings, folder))
     book_css_path = (book_root / stylesheet) if stylesheet else None
@@ -206,11 +207,16 @@ def load_theme(name: str, book_root: Path, config_path: Path, stylesheet: str = 
         name, folder, css("shared"), css("print"), css("epub"), faces,
         font_classes=tuple(settings.get("font_classes", [])),
         cover_css=css("cover"),
-        book_css=book_css_path.read_text(encoding="utf-8") if book_css_path else "",
+        book_css=read_stylesheet(book_css_path) if book_css_path else "",
         book_css_folder=book_css_path.parent.resolve() if book_css_path else None,
     )
     _check_named_families(theme)
     return theme
+
+
+def _settings(path: Path) -> dict:
+    """theme.toml, read; a mistake in it is an error at its line, as in book.toml."""
+    return parse_toml(shown(path), decode_utf8(shown(path), path.read_bytes()))
 
 
 def check_font_classes(book: Book, theme: Theme) -> None:

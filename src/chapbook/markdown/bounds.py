@@ -44,7 +44,8 @@ def _flatten_deep_blocks(state: StateBlock, start: int, end: int, silent: bool) 
 # The HTML an HTML5 serializer writes (nh3's): every element but the void ones closed, no comments,
 # "<" in text escaped; only an attribute's quoted value may hold a ">". Read as tags, and as runs of
 # text with no space, from their start (an entity is one character of one).
-_PIECE = re.compile(r'<(/?)([A-Za-z][^\s/>]*)(?:"[^"]*"|[^">])*>|(?<![^\s>])(?P<run>(?:[^\s<&]|&#?\w+;){%d,})' % LONG_RUN)
+_PIECE = re.compile(r'<(/?)([A-Za-z][^\s/>]*)(?:"[^"]*"|[^">])*>'
+                    r"|(?<![^\s>])(?P<run>(?:[^\s<&]|&#?\w+;){%d,})" % LONG_RUN)
 _RUN_STEP = re.compile(r"(?:[^\s<&]|&#?\w+;){20}")  # within the few dozen characters WeasyPrint lays out at a time
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _INDENTING = {"blockquote", "ul", "ol", "dl", "dd", "figure", "table", "menu"}
@@ -82,7 +83,7 @@ def bounded_html(html: str, warn: Callable[[str, int | None], None]) -> str:
         else:
             if flat_from is None and _too_deep(open_, name):
                 flat_from = next((i for i in range(len(open_) - 1, -1, -1) if open_[i] not in _NO_TEXT), -1)
-                closers = "".join(f"</{name}>" for name in reversed(open_[flat_from + 1 :]))
+                closers = "".join(f"</{tag}>" for tag in reversed(open_[flat_from + 1 :]))
                 out.append(html[position : piece.start()] + closers)  # their own closing tags are dropped
                 position, flattened = piece.start(), True
             keep = flat_from is None

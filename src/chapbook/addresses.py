@@ -13,6 +13,7 @@ from PIL import Image as Picture
 from PIL import ImageFile
 
 from .errors import shortened, warn
+from .limits import SCALE_DOWN, picture_size, too_many_pixels
 from .markdown.liquid import POST_URL, SITE_FILE
 from .model import COVER_PICTURE, Image
 from .media.pictures import CONVERTIBLE, CORE_TYPES, picture_type, report_unsafe_svg
@@ -219,6 +220,10 @@ class ImageRegistry:
         if media_type is None:
             guessed = mimetypes.guess_type(path.name)[0] or "unknown type"
             warn(display, line, f'image "{src}" is {guessed}; use JPEG, PNG, GIF, SVG or WebP. Its alt text is shown')
+            return None
+        too_large = too_many_pixels(picture_size(path)) if path not in self._by_source else None
+        if too_large:
+            warn(display, line, f'image "{src}" {too_large}; its alt text is shown. {SCALE_DOWN}')
             return None
         if path not in self._by_source and not readable_picture(path):
             warn(display, line, f'image "{src}" cannot be read (the file is damaged, cut short or not the picture '

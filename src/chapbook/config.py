@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -12,8 +11,10 @@ from typing import Any, NamedTuple
 
 from PIL import ImageCms
 
-from .errors import ChapbookError, split_toml_error
+from .errors import ChapbookError, brief, parse_toml
+from .limits import SCALE_DOWN, picture_size, too_many_pixels
 from .print_facts import BLEED_LENGTH, TRIM_PRESETS, parse_bleed, parse_trim, valid_isbn
+from .sources.essays import decode_utf8
 from .sources.sites import site_defaults
 
 CONFIG_NAME = "book.toml"
@@ -80,7 +81,11 @@ def _check_cover(cover: str, folder: Path) -> str | None:
         return f'cover "{cover}" is not a file inside the book folder'
     if Path(cover).suffix.lower() not in {".jpg", ".jpeg", ".png"}:
         return f"cover must be a JPEG or PNG image, got {cover}"
-    return None
+    size = picture_size(folder / cover)
+    if size is None:
+        return f'cover "{cover}" is not a picture chapbook can read; export it again as a JPEG or PNG'
+    problem = too_many_pixels(size)
+    return f'cover "{cover}" {problem}. {SCALE_DOWN}' if problem else None
 
 
 def _check_output_profile(name: str, folder: Path) -> str | None:
@@ -289,15 +294,8 @@ def load_config(folder: Path) -> BookConfig:
     site = {"title": default_title, **site_defaults(folder)}
     if not path.is_file():
         return BookConfig(**site)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ChapbookError(path, None, f"is not UTF-8 ({error.reason}); save it as UTF-8") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        line, message = split_toml_error(error)
-        raise ChapbookError(path, line or text.rstrip("\n").count("\n") + 1, f"{message}; fix the TOML syntax") from None
+    text = decode_utf8(path, path.read_bytes())
+    data = parse_toml(path, text)
 
     known = {option.name for option in fields(BookConfig)}
     values: dict[str, Any] = {}
@@ -343,7 +341,7 @@ def _checked(path: Path, text: str, key: str, value: Any) -> Any:
     items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
     wrong_kind = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
     if wrong_kind or not all(isinstance(item, str) for item in items):
-        raise ChapbookError(path, _line_of(text, key), f"{key} must be {wanted}, got {value!r}")
+        raise ChapbookError(path, _line_of(text, key), f"{key} must be {wanted}, got {brief(value)}")
     return value.strip() if isinstance(value, str) else value
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import reprlib
 import tomllib
 from pathlib import Path
+from typing import Any
 
 # Stages warn here; the CLI is the only place that decides how warnings are shown.
 log = logging.getLogger("chapbook")
@@ -96,6 +98,37 @@ class UsageError(ChapbookError):
     """The command line itself is wrong."""
 
     exit_status = 2
+
+
+# A value a message quotes is cut short: front matter can hold a megabyte of text, or a list of lists.
+_SHORT = reprlib.Repr()  # Python 3.11's takes no arguments
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict = 2, 60, 60, 4, 4
+
+
+def brief(value: Any) -> str:
+    """A value as a message quotes it (repr), cut to a few dozen characters."""
+    return _SHORT.repr(value)
+
+
+def parse_toml(path: Path | str, text: str, *, first_line: int = 1, what: str = "") -> dict[str, Any]:
+    """tomllib.loads, every mistake an error at its line: text is the file's from first_line on, and
+    what names it in the message ("front matter"). Arrays nested so deep that tomllib recurses until
+    Python stops it (a = [[[[…]]]]) are one of those mistakes."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line, message = split_toml_error(error)
+    except RecursionError:
+        line, message = deepest_line(text), "arrays or tables are nested too deeply to read"
+    line = line or text.rstrip("\n").count("\n") + 1  # "at end of document": the last line
+    raise ChapbookError(path, first_line - 1 + line, f"{what + ' is not valid TOML: ' if what else ''}{message}; "
+                        "fix the TOML syntax") from None
+
+
+def deepest_line(text: str) -> int:
+    """The line (from 1) that opens the most brackets: where nesting too deep to read is written."""
+    lines = text.split("\n")
+    return max(range(len(lines)), key=lambda index: lines[index].count("[") + lines[index].count("{")) + 1
 
 
 def split_toml_error(error: tomllib.TOMLDecodeError) -> tuple[int | None, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from collections.abc import Iterator
 from functools import lru_cache
@@ -15,10 +14,11 @@ from fontTools.ttLib import TTFont
 
 from .cache import BuildCache, content_key
 from .config import option_line
-from .errors import ChapbookError, shortened, shown, split_toml_error, warn
+from .errors import ChapbookError, parse_toml, shortened, shown, warn
 from .media.fallbacks import FALLBACKS
 from .model import Book
 from .sources.essays import decode_utf8
+from .stylesheets import read_stylesheet
 
 # Themes shipped with chapbook live in the repository's styles/; a book may bring its own.
 BUILTIN_STYLES = Path(__file__).resolve().parents[2] / "styles"
@@ -199,7 +199,7 @@ def load_theme(name: str, book_root: Path, config_path: Path, stylesheet: str = 
     settings = ThemeSettings.read(folder / THEME_FILE, home)
     faces = tuple(face for family in settings.names("fonts") for face in _faces(family, settings.fallback, folder))
     book_css_path = (book_root / stylesheet) if stylesheet else None
-    book_css = _read_css(book_css_path) if book_css_path else ""
+    book_css = read_stylesheet(book_css_path) if book_css_path else ""
     theme = Theme(
         name, folder, settings.css("shared"), settings.css("print"), settings.css("epub"), faces,
         font_classes=settings.names("font_classes"),
@@ -242,12 +242,7 @@ class ThemeSettings:
     @classmethod
     def read(cls, path: Path, home: Path) -> ThemeSettings:
         text = decode_utf8(shown(path), path.read_bytes())
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            line, message = split_toml_error(error)
-            last = text.rstrip("\n").count("\n") + 1  # tomllib gives no line for what the end left open
-            raise ChapbookError(shown(path), line or last, f"{message}; fix the TOML syntax") from None
+        data = parse_toml(shown(path), text)
         settings = cls(path, home, text, data)
         for key in (*THEME_FILE_ROLES, "fonts", "font_classes"):
             value = data.get(key, [])
@@ -283,7 +278,7 @@ class ThemeSettings:
         return files
 
     def css(self, role: str) -> str:
-        texts = [_read_css(path) for path in self.files(role)]
+        texts = [read_stylesheet(path) for path in self.files(role)]
         if role in EPUB_ROLES:
             for path, text in zip(self.files(role), texts):
                 _warn_of_references(text, path)
@@ -309,8 +304,6 @@ def _home_name(home: Path) -> str:
     return "styles folder of chapbook" if home == BUILTIN_STYLES.resolve() else "book folder"
 
 
-def _read_css(path: Path) -> str:
-    return decode_utf8(shown(path), path.read_bytes())
 
 
 # The CSS functions that name a file: the EPUB carries none of those a stylesheet names.

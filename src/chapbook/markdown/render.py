@@ -16,6 +16,7 @@ from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .breaks import line_breaks_plugin
+from .bounds import depth_plugin
 from .epigraphs import epigraphs_plugin
 from .images import ImageResolver, images_plugin
 from .headings import heading_attributes_plugin
@@ -80,6 +81,7 @@ def _parser(language: str) -> MarkdownIt:
     md.use(heading_attributes_plugin)  # before the anchors: an id the writer gave is kept
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
     md.core.ruler.push("chapbook_shift_headings", _shift_headings)
+    md.use(depth_plugin)  # last, so that its rule comes before every container's
     return md
 
 
@@ -152,7 +154,7 @@ def render_body(markdown: str, context: RenderContext) -> RenderedBody:
     env: dict = {"resolve_image": context.resolve_image, "resolve_link": context.resolve_link,
                  "verse_detection": context.verse_detection, "epigraph_source": context.epigraph_source,
                  "page_assets": context.page_assets, "warn_shortcode": unknown_shortcode, "resolved_images": set(),
-                 "book_shortcodes": dict(context.book_shortcodes), "warn_template": warn, "warn_math": warn,
+                 "book_shortcodes": dict(context.book_shortcodes), "warn": warn, "warn_template": warn, "warn_math": warn,
                  "formulas": {}, "liquid": context.liquid, "kramdown": context.kramdown,
                  "math_after_markdown": context.math_after_markdown, "site_variables": dict(context.site_variables)}
     # A paired shortcode's body: Markdown inside the essay, not an essay's opening (no lead-in, no epigraph).

@@ -22,17 +22,22 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
 from ..errors import ChapbookError
+from ..limits import SHORTCODE_DEPTH, SHORTCODE_TAG
 from .images import missing_image_html
 from .math import formula_html
 from .tokens import inline_blocks
 
-_ESCAPED = re.compile(r"\{\{(<|%)?/\*\s*(.*?)\s*\*/(>|%)?\}\}", re.DOTALL)
-_ZOLA_CALL = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\((.*?)\)\s*\}\}", re.DOTALL)
-_HUGO_CALL = re.compile(r"\{\{([<%])\s*([\w-]+)(.*?)\s*[>%]\}\}", re.DOTALL)
+# What a tag holds between its braces is bounded (limits.py) and never runs past the next tag's
+# opening ({{ or {%), and no pattern ends in a run of spaces it could split many ways: a brace never
+# closed costs a look at the next few characters, not at the rest of the essay.
+_INSIDE = r"(?:[^{]|\{(?![{%%])){0,%d}?" % SHORTCODE_TAG
+_ESCAPED = re.compile(r"\{\{(<|%)?/\*(" + _INSIDE + r")\*/(>|%)?\}\}", re.DOTALL)
+_ZOLA_CALL = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\((" + _INSIDE + r")\)\s*\}\}", re.DOTALL)
+_HUGO_CALL = re.compile(r"\{\{([<%])\s*([\w-]+)(" + _INSIDE + r")[>%]\}\}", re.DOTALL)
 # A paired shortcode's opening tag, and its closing one (Zola's `{% end %}`, Hugo's `{{< /name >}}`).
-_ZOLA_OPEN = re.compile(r"\{%\s*([A-Za-z_]\w*)\s*\((.*?)\)\s*%\}", re.DOTALL)
-_ZOLA_TAGS = re.compile(r"\{%\s*(?:(end)|[A-Za-z_]\w*\s*\(.*?\))\s*%\}", re.DOTALL)
-_HUGO_OPEN = re.compile(r"\{\{([<%])\s*([\w-]+)(.*?)\s*[>%]\}\}")
+_ZOLA_OPEN = re.compile(r"\{%\s*([A-Za-z_]\w*)\s*\((" + _INSIDE + r")\)\s*%\}", re.DOTALL)
+_ZOLA_TAGS = re.compile(r"\{%\s*(?:(end)|[A-Za-z_]\w*\s*\(" + _INSIDE + r"\))\s*%\}", re.DOTALL)
+_HUGO_OPEN = re.compile(r"\{\{([<%])\s*([\w-]+)(" + _INSIDE + r")[>%]\}\}")
 _ARGUMENT = re.compile(r"""(?:(\w+)\s*=\s*)?("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,]+)""")
 
 Args = dict[str, str]
@@ -69,30 +74,50 @@ def _hugo_refs(state: StateCore) -> None:
         state.src = _HUGO_REF.sub(lambda m: "@ref/" + (m[1] or m[2] or m[3] or "").replace(" ", "%20"), state.src)
 
 
-def _closing(text: str, start: int, name: str | None) -> re.Match[str] | None:
-    """The tag closing a paired shortcode opened before start, past pairs nested in its body.
+class _TooDeep(Exception):
+    """Paired shortcodes nested deeper than SHORTCODE_DEPTH: the rules read them as the text they are."""
 
-    name None: Zola's, whose every `{% name() %}` has an `{% end %}`; else Hugo's `{{< /name >}}`."""
+
+def _closing(state: StateBlock | StateInline, text: str, start: int, name: str | None,
+             line: int | None = None, end: int | None = None) -> re.Match[str] | None:
+    """The tag closing a paired shortcode opened before start (and before end), past pairs nested in its body.
+
+    name None: Zola's, whose every `{% name() %}` has an `{% end %}`; else Hugo's `{{< /name >}}`.
+    Past SHORTCODE_DEPTH it warns, once an essay, and raises _TooDeep: that bounds both the search
+    (no opening tag costs a scan of the rest of the essay) and the bodies rendered inside bodies."""
     tags = _ZOLA_TAGS if name is None else re.compile(
-        r"\{\{[<%]\s*(/)?" + re.escape(name) + r"(?:\s.*?)?\s*[>%]\}\}", re.DOTALL)
+        r"\{\{[<%]\s*(/)?" + re.escape(name) + r"(?:\s" + _INSIDE + r")?[>%]\}\}", re.DOTALL)
     depth = 1
-    for tag in tags.finditer(text, start):
+    for tag in tags.finditer(text, start, len(text) if end is None else end):
         depth += -1 if tag[1] else 1
         if depth == 0:
             return tag
+        if depth > SHORTCODE_DEPTH:
+            if not state.env.get("warned_deep_shortcodes"):
+                state.env["warned_deep_shortcodes"] = True
+                state.env["warn"](f"paired shortcodes are nested more than {SHORTCODE_DEPTH} deep; the book shows "
+                                  "them as written. Nest fewer inside each other", line)
+            raise _TooDeep
     return None
 
 
 def _inline_shortcode(state: StateInline, silent: bool) -> bool:
-    if state.src.startswith("{%", state.pos):
+    src, pos = state.src, state.pos  # matched in place: a copy of the rest at every brace would be quadratic
+    if src.startswith("{%", pos):
         return _inline_paired_zola(state, silent)
-    if not state.src.startswith("{{", state.pos):
+    if not src.startswith("{{", pos):
         return False
-    rest = state.src[state.pos :]
-    escaped = _ESCAPED.match(rest)
-    match = escaped or _ZOLA_CALL.match(rest) or _HUGO_CALL.match(rest)
+    escaped = _ESCAPED.match(src, pos)
+    match = escaped or _ZOLA_CALL.match(src, pos) or _HUGO_CALL.match(src, pos)
     if not match:
         return False
+    end, closing = match.end(), None
+    if match.re is _HUGO_CALL:
+        # Hugo's paired shortcode inside a line: {{< katex >}}x^2{{< /katex >}}, {{< mark >}}*this*{{< /mark >}}.
+        try:
+            closing = _closing(state, src, end, match[2])
+        except _TooDeep:
+            return False
     if not silent:
         if escaped:
             token = state.push("text", "", 0)
@@ -103,15 +128,9 @@ def _inline_shortcode(state: StateInline, silent: bool) -> bool:
         else:
             token = state.push("shortcode", "", 0)
             token.meta = {"name": match[2], "args": parse_args(match[3]), "markdown": match[1] == "%"}
-    end = match.end()
-    if match.re is _HUGO_CALL:
-        # Hugo's paired shortcode inside a line: {{< katex >}}x^2{{< /katex >}}, {{< mark >}}*this*{{< /mark >}}.
-        closing = _closing(rest, end, match[2])
-        if closing:
-            if not silent:
-                token.meta["body"] = rest[end : closing.start()]
-            end = closing.end()
-    state.pos += end
+            if closing:
+                token.meta["body"] = src[end : closing.start()]
+    state.pos = closing.end() if closing else end
     return True
 
 
@@ -120,36 +139,43 @@ def _inline_paired_zola(state: StateInline, silent: bool) -> bool:
     Liquid, read before the Markdown; what is left there (inside `{% raw %}`) is text."""
     if state.env.get("liquid"):
         return False
-    rest = state.src[state.pos :]
-    opening = _ZOLA_OPEN.match(rest)
-    closing = _closing(rest, opening.end(), None) if opening else None
+    opening = _ZOLA_OPEN.match(state.src, state.pos)
+    try:
+        closing = _closing(state, state.src, opening.end(), None) if opening else None
+    except _TooDeep:
+        return False
     if not closing:
         return False
     if not silent:
         token = state.push("shortcode", "", 0)
-        token.meta = {"name": opening[1], "args": parse_args(opening[2]), "body": rest[opening.end() : closing.start()]}
-    state.pos += closing.end()
+        token.meta = {"name": opening[1], "args": parse_args(opening[2]),
+                      "body": state.src[opening.end() : closing.start()]}
+    state.pos = closing.end()
     return True
 
 
 def _block_shortcode(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """A paired shortcode that opens a line and whose closing tag ends one: the same line, or a later one."""
-    line = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    begin, stop = state.bMarks[start] + state.tShift[start], state.eMarks[end - 1]  # searched as written, in place
+    line = state.src[begin : state.eMarks[start]]
     zola = None if state.env.get("liquid") else _ZOLA_OPEN.match(line)  # a Jekyll post's {% %} is Liquid
     hugo = _HUGO_OPEN.match(line)
     if not (zola or hugo):
         return False
     opening = zola or hugo
     name = zola[1] if zola else hugo[2]
-    rest = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[end - 1]]  # searched as written
-    found = _closing(rest, opening.end(), None if zola else name)
+    try:
+        found = _closing(state, state.src, begin + opening.end(), None if zola else name, start + 1, stop)
+    except _TooDeep:
+        return False
     if found is None:
         return False  # not a paired shortcode here: the inline rule will read it
-    if rest[found.end() :].split("\n", 1)[0].strip():
+    line_end = state.src.find("\n", found.end(), stop)
+    if state.src[found.end() : stop if line_end < 0 else line_end].strip():
         return False  # text follows the closing tag: a shortcode inside a paragraph, the inline rule's
     if silent:
         return True
-    close = start + rest.count("\n", 0, found.end())
+    close = start + state.src.count("\n", begin, found.end())
     lines = state.getLines(start, close + 1, state.tShift[start], False)  # a quotation's `>` taken off
     body = lines[opening.end() : lines.rindex(found[0])]
     token = state.push("shortcode_block", "", 0)
@@ -169,7 +195,7 @@ def _give_lines(state: StateCore) -> None:
 
 
 def _unescape(text: str) -> str:
-    return _ESCAPED.sub(lambda m: "{{" + (m[1] or "") + " " + m[2] + " " + (m[3] or "") + "}}", text)
+    return _ESCAPED.sub(lambda m: "{{" + (m[1] or "") + " " + m[2].strip() + " " + (m[3] or "") + "}}", text)
 
 
 def _unescape_in_code(state: StateCore) -> None:

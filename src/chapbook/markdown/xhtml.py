@@ -12,6 +12,7 @@ import nh3
 from lxml import etree
 
 from ..urls import valid_url
+from .bounds import bounded_html
 from .images import ImageResolver, missing_image_html
 from .links import LinkResolver, between_pages
 from .rawhtml import RAW_LINE, raw_line
@@ -55,6 +56,7 @@ def to_xhtml(html: str, id_prefix: str, resolve_image: ImageResolver, resolved: 
         strip_comments=True,
         filter_style_properties={"text-align"},
     )
+    cleaned = bounded_html(cleaned, warn or _quiet)  # lxml drops what is past 255 levels, unsaid; print stalls on runs
     root = lxml.html.fragment_fromstring(cleaned, create_parent="div")
     _unwrap_inline_around_blocks(root)
     _valid_details(root)

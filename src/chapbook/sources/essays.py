@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ChapbookError, shown, warn
+from ..errors import ChapbookError, brief, shown, warn
+from ..limits import BLOCK_CHARACTERS, longest_block
 from .frontmatter import FrontMatter, split_front_matter
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -107,6 +108,7 @@ def read_essay(path: Path, display: Path) -> SourceEssay:
     """Read one essay; `display` is the path used in messages."""
     text = decode_utf8(display, path.read_bytes())
     front = split_front_matter(display, text)
+    _check_blocks(display, front)
     meta = front.data
     body, heading_title = take_title_heading(front.body) if "title" not in meta else (front.body, None)
     title = _string(display, front, "title") or heading_title or title_from_name(path)
@@ -128,6 +130,17 @@ def read_essay(path: Path, display: Path) -> SourceEssay:
         aliases=_texts(meta.get("aliases", meta.get("redirect_from"))),
         front=meta,
     )
+
+
+def _check_blocks(display: Path, front: FrontMatter) -> None:
+    """A paragraph, list or table too long to lay out (see limits.py) is refused before it is read."""
+    first, last, size = longest_block(front.body)
+    if size > BLOCK_CHARACTERS:
+        first, last = front.body_line - 1 + first, front.body_line - 1 + last
+        lines = f"line {first} holds" if first == last else f"lines {first} to {last} hold"
+        raise ChapbookError(display, first, f"{lines} {size:,} characters with no blank line between; chapbook sets "
+                            f"a paragraph, list or table of up to {BLOCK_CHARACTERS:,} (some 80 pages). Break it up, "
+                            "or split it across essays")
 
 
 def _unpublished(meta: dict[str, Any]) -> bool:
@@ -152,15 +165,27 @@ def _categories(value: Any) -> tuple[str, ...]:
 
 
 def decode_utf8(display: Path, data: bytes) -> str:
-    """Decode a file as UTF-8, pointing at the first bad byte's line if it is not."""
+    """Decode a file as UTF-8 with its lines ending in \\n (not Windows' \\r\\n, nor old Macs' \\r),
+    pointing at the first bad byte's line if it is not UTF-8, and saying what it looks like instead."""
     try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n")
+        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        line = data[: error.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
         byte = data[error.start]
         raise ChapbookError(
-            display, line, f"is not UTF-8 (byte 0x{byte:02X} here); save the file as UTF-8"
+            display, line, f"is not UTF-8 (byte 0x{byte:02X} here){_encoding_hint(data, byte)}; save the file as UTF-8"
         ) from None
+
+
+def _encoding_hint(data: bytes, byte: int) -> str:
+    """What text that is not UTF-8 most likely is, as editors name it in their "save as" menu."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ", it is UTF-16"
+    if 0x80 <= byte <= 0x9F:  # where Windows puts curly quotes and dashes, and other encodings nothing
+        return ", and looks like Windows-1252"
+    if byte >= 0xA0:
+        return ", and looks like Latin-1 or Windows-1252"
+    return ""
 
 
 def take_title_heading(body: str) -> tuple[str, str | None]:
@@ -187,11 +212,11 @@ def title_from_name(path: Path) -> str:
 
 
 def _string(display: Path, front: FrontMatter, key: str) -> str | None:
-    value = front.data.get(key)
+    value = front.text(key)
     if value is None:
         return None
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise ChapbookError(display, front.line_of(key), f"{key} must be text, got {value!r}")
+        raise ChapbookError(display, front.line_of(key), f"{key} must be text, got {brief(value)}")
     return str(value).strip() or None
 
 
@@ -202,7 +227,7 @@ def _weight(display: Path, front: FrontMatter) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return int(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not _is_whole(value):
-        shown = f'"{value}"' if isinstance(value, str) else repr(value)
+        shown = f'"{value}"' if isinstance(value, str) and len(value) < 60 else brief(value)
         raise ChapbookError(
             display, front.line_of("weight"), f"weight must be a whole number, got {shown}; write one such as 3"
         )
@@ -243,7 +268,7 @@ def _date(display: Path, front: FrontMatter) -> dt.date | None:
             except ValueError:
                 pass
     raise ChapbookError(
-        display, front.line_of("date"), f"date must be a date like 2024-03-09, got {value!r}"
+        display, front.line_of("date"), f"date must be a date like 2024-03-09, got {brief(value)}"
     )
 
 

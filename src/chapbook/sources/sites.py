@@ -19,6 +19,7 @@ import yaml
 from ..errors import warn
 from . import hugo, jekyll, zola
 from .essays import SourceEssay, in_book
+from .frontmatter import read_yaml
 
 GENERATORS: dict[str, ModuleType] = {"zola": zola, "hugo": hugo, "jekyll": jekyll}
 
@@ -70,7 +71,7 @@ def _read_settings_file(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     if path.suffix == ".json":
         return json.loads(text)
-    data = yaml.safe_load(text) or {}
+    data = read_yaml(text)[0] or {}  # aliases limited: a site's settings may be a stranger's too
     return data if isinstance(data, dict) else {}
 
 
@@ -90,7 +91,7 @@ def site_settings(folder: Path) -> tuple[str | None, dict[str, Any]]:
             continue
         try:
             data = _read_settings_file(path)
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError, ValueError) as error:
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError, ValueError, RecursionError) as error:
             warn(path, None, f"the site's settings could not be read ({error}); book.toml and defaults apply")
             return kind, {}
         data = hugo.lower_keys(data) if kind == "hugo" else data

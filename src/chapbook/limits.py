@@ -9,6 +9,8 @@ stylesheet holds; where the book can be made anyway (deep nesting), it is, with 
 
 from __future__ import annotations
 
+import re
+
 from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,15 +59,20 @@ PAGE_INCHES = 50.0
 FONT_INCHES = 10.0
 
 
+# A `data:` address is not text to set: it is decoded or dropped (over its own cap, 2 MB) before layout.
+_DATA_URL = re.compile(r"data:[^\s)\"'>]*")
+
+
 def longest_block(text: str) -> tuple[int, int, int]:
-    """The longest run of lines with no blank line between: its first and last line (from 1), its characters."""
+    """The longest run of lines with no blank line between: its first and last line (from 1), its
+    characters (those of the text to set: not the `data:` addresses in it)."""
     longest = (1, 1, 0)
     first, size = 1, 0
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             first, size = number + 1, 0
             continue
-        size += len(line) + 1
+        size += len(_DATA_URL.sub("", line) if "data:" in line else line) + 1
         if size > longest[2]:
             longest = (first, number, size)
     return longest

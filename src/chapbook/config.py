@@ -14,6 +14,7 @@ from PIL import ImageCms
 
 from .errors import ChapbookError, split_toml_error
 from .print_facts import BLEED_LENGTH, TRIM_PRESETS, parse_bleed, parse_trim, valid_isbn
+from .sources.characters import xml_values
 from .sources.sites import site_defaults
 
 CONFIG_NAME = "book.toml"
@@ -282,7 +283,7 @@ def load_config(folder: Path) -> BookConfig:
     except UnicodeDecodeError as error:
         raise ChapbookError(path, None, f"is not UTF-8 ({error.reason}); save it as UTF-8") from None
     try:
-        data = tomllib.loads(text)
+        data = xml_values(tomllib.loads(text))
     except tomllib.TOMLDecodeError as error:
         line, message = split_toml_error(error)
         raise ChapbookError(path, line or text.rstrip("\n").count("\n") + 1, f"{message}; fix the TOML syntax") from None

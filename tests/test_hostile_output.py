@@ -10,7 +10,7 @@ Cases, each a real build (tests/hostile.py):
 - a build killed (SIGKILL) while it writes the PDF: the previous book intact; the next build removes
   what the killed one left;
 - two builds of different versions of a book into one folder at once: both succeed, and the folder
-  holds one whole version (EPUB, PDF and warnings from the same build; epubcheck clean), never a mix,
+  holds one whole version (its EPUB and PDF from the same build; epubcheck clean), never a mix,
   and neither build removed what the other was writing.
 """
 
@@ -21,7 +21,6 @@ import os
 import random
 import resource
 import signal
-import subprocess
 import time
 import zipfile
 from pathlib import Path

@@ -28,6 +28,7 @@ by kind with its smallest example: CHAPBOOK_FUZZ_EXAMPLES=5000 pytest -n 0 tests
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import re
 import shutil
@@ -320,9 +321,13 @@ def time_limit(seconds: float) -> Iterator[None]:
 
     previous = signal.signal(signal.SIGALRM, stop)
     signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Should the Hang be lost (it was seen raised into a build and not come out of it), the run ends
+    # with every thread's stack on stderr rather than hanging the test suite.
+    faulthandler.dump_traceback_later(4 * seconds, exit=True)
     try:
         yield
     finally:
+        faulthandler.cancel_dump_traceback_later()
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
@@ -388,7 +393,10 @@ def test_essays_from_the_grammar_of_blogs(tmp_path: Path, monkeypatch: pytest.Mo
         except (Exception, Hang) as failure:
             if not BY_HAND:
                 raise
-            findings.setdefault(signature(failure), []).append(files)
+            kind = signature(failure)
+            if kind not in findings:
+                print(f"\nfinding: {kind}\n    {files!r}"[:3000], flush=True)  # seen at once with -s
+            findings.setdefault(kind, []).append(files)
         finally:
             shutil.rmtree(source)
 

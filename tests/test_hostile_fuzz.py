@@ -316,20 +316,24 @@ class Hang(BaseException):
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
+    """Raise Hang into the body after this many seconds, and again every half second until it is out:
+    C code that swallows an exception (a dict lookup does) can lose one."""
+    active = True
+
     def stop(_signal: int, _frame: object) -> None:
-        raise Hang(f"the build took more than {seconds} s: it hangs")
+        if active:
+            raise Hang(f"the build took more than {seconds} s: it hangs")
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    # Should the Hang be lost (it was seen raised into a build and not come out of it), the run ends
-    # with every thread's stack on stderr rather than hanging the test suite.
-    faulthandler.dump_traceback_later(4 * seconds, exit=True)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    faulthandler.dump_traceback_later(4 * seconds, exit=True)  # should every Hang be lost: stacks, not a hang
     try:
         yield
     finally:
-        faulthandler.cancel_dump_traceback_later()
+        active = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        faulthandler.cancel_dump_traceback_later()
 
 
 def quiet(*_args: object, **_kwargs: object) -> None:

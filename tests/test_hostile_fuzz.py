@@ -450,7 +450,7 @@ def bind(examples: list[dict[str, str | bytes]]) -> dict[str, str | bytes]:
         ("cover", "embed_fonts"))) + "\n"
     for number, example in enumerate(examples):
         for name, content in example.items():
-            if name.endswith(".md"):
+            if name.endswith(".md") and not name.startswith("_drafts/"):  # what the example's book left out
                 files[f"{number:04d}-{name}"] = content
     return files
 

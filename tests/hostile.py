@@ -24,6 +24,7 @@ import subprocess
 import sys
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,22 +88,43 @@ def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
+def start_hostile(source: Path, out: Path, *extra: str, env: dict[str, str] | None = None,
+                  preexec: Callable[[], None] | None = None) -> subprocess.Popen[str]:
+    """Start the build as build_hostile runs it, for a test that acts while it runs (kills it, starts another).
+
+    preexec: more to set in the build's process before it starts (another limit, say)."""
+    def limits() -> None:
+        _limits()
+        if preexec is not None:
+            preexec()
+
+    return subprocess.Popen([sys.executable, "-m", "chapbook", "build", str(source), "-o", str(out), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=limits,
+                            env={**os.environ, "CHAPBOOK_JOBS": "1", **(env or {})})
+
+
 def build_hostile(source: Path, out: Path, *extra: str, seconds: int = TIME_LIMIT,
-                  env: dict[str, str] | None = None) -> Outcome:
+                  env: dict[str, str] | None = None, preexec: Callable[[], None] | None = None) -> Outcome:
     """Build the book in a subprocess under the memory and time limits; never raises for the build's sake."""
-    before = {path.name: path.read_bytes() for path in out.glob("*") if path.is_file()} if out.is_dir() else {}
-    environment = {**os.environ, "CHAPBOOK_JOBS": "1", **(env or {})}
+    before = outputs_in(out)
+    process = start_hostile(source, out, *extra, env=env, preexec=preexec)
     try:
-        result = subprocess.run([sys.executable, "-m", "chapbook", "build", str(source), "-o", str(out), *extra],
-                                capture_output=True, text=True, timeout=seconds, preexec_fn=_limits,
-                                env=environment)
-    except subprocess.TimeoutExpired as stopped:
-        return Outcome(source, out, None, _text(stopped.stdout), _text(stopped.stderr), before)
-    return Outcome(source, out, result.returncode, result.stdout, result.stderr, before)
+        stdout, stderr = process.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+        return Outcome(source, out, None, stdout, stderr, before)
+    return Outcome(source, out, process.returncode, stdout, stderr, before)
 
 
-def _text(data: bytes | str | None) -> str:
-    return data.decode(errors="replace") if isinstance(data, bytes) else (data or "")
+def outputs_in(out: Path) -> dict[str, bytes]:
+    """The files in the output folder (not its cache), by name."""
+    return {path.name: path.read_bytes() for path in out.glob("*") if path.is_file()} if out.is_dir() else {}
+
+
+def leftovers(out: Path) -> list[str]:
+    """What builds left half-written in the output folder: .part files or staging folders."""
+    return sorted(path.name for path in out.glob("*.part")) if out.is_dir() else []
 
 
 def check_oracle(outcome: Outcome, canary: Canary | None = None, *, must_succeed: bool = False,
@@ -121,11 +143,10 @@ def check_oracle(outcome: Outcome, canary: Canary | None = None, *, must_succeed
         assert ERROR_LINE.search(outcome.stderr), f"no `path:line: message` in:\n{outcome.stderr[-4000:]}"
         if names is not None:
             assert names in outcome.stderr, outcome.stderr[-4000:]
-        now = {path.name: path.read_bytes() for path in outcome.out.glob("*") if path.is_file()} \
-            if outcome.out.is_dir() else {}
+        now = outputs_in(outcome.out)
         for name, data in outcome.before.items():
             assert now.get(name) == data, f"the failed build changed {name}"
-        assert not [name for name in now if name.endswith(".part")], "a .part file was left behind"
+        assert not leftovers(outcome.out), "a .part file was left behind"
         return
     epub, pdf = outcome.epub, outcome.pdf
     assert epub is not None and pdf is not None, f"the build made no EPUB or no PDF: {outcome.stdout}"

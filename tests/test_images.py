@@ -61,7 +61,7 @@ def test_a_damaged_or_cut_off_picture_is_a_warning_and_its_alt_text_shows(tmp_pa
     (tmp_path / "bad.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'><rect></svg>")
     (tmp_path / "a.md").write_text('+++\ntitle = "Pictures"\n+++\nText.\n\n![a cut-off field](cut.jpg)\n\n'
                                    "![noise](noise.png)\n\n![a bad drawing](bad.svg)\n")
-    built = build_book(tmp_path, tmp_path / "out")  # builds; epubcheck clean
+    built = build_book(tmp_path, tmp_path.parent / f"{tmp_path.name}-out")  # builds; epubcheck clean
     for line, name in ((6, "cut.jpg"), (8, "noise.png"), (10, "bad.svg")):
         assert f'a.md:{line}: image "{name}" cannot be read' in built.stderr
     with zipfile.ZipFile(built.epub) as archive:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
 import resource
 import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import ChapbookError, WarningLog, grouped
+from .errors import ChapbookError, UsageError, WarningLog, grouped, shown
 from .pipeline import FORMATS, build, cover
 from .preflight import check_pdf
 
@@ -24,7 +26,8 @@ Every Markdown file below the folder is an essay, except _index.md files and hid
 _drafts folders. book.toml sets title, author, language, trim (page size) and theme.
 
 Outputs are written as OUTDIR/<title-slug>.epub and .pdf; a failed build leaves the
-previous files as they were. Exit status: 0 built, 1 a problem in the book (the message
+previous files as they were. OUTDIR must lie outside the book folder: a build never
+writes into the book it reads. Exit status: 0 built, 1 a problem in the book (the message
 names the file and line), 2 a mistake on the command line."""
 
 COVER_HELP = """\
@@ -166,6 +169,36 @@ class Progress:
             self.bar_shown = False
 
 
+def check_output(source: Path, output: Path) -> None:
+    """Refuse an output folder in the book folder (or a link into it): a build never writes into a book."""
+    if source.is_dir():
+        book = {Path(os.path.abspath(source)), source.resolve()}
+        places = {Path(os.path.abspath(output)), output.resolve()}  # as written, and where its links lead
+        if any(place.is_relative_to(folder) for place in places for folder in book):
+            outside = os.path.relpath(source.resolve().parent / "dist")
+            leads = f" (it leads to {shown(output.resolve())})" if output.is_symlink() else ""
+            raise UsageError(None, None, f"-o {output}{leads} is inside the book folder {source}, and a build "
+                                         f"never writes into the book it reads; give a folder outside it, "
+                                         f"e.g. -o {outside}")
+    if output.exists() and not output.is_dir():
+        raise UsageError(None, None, f"-o {output} is a file, not a folder; give the folder to write the book into")
+
+
+def file_system_error(error: OSError, output: str) -> str:
+    """What to say when reading or writing a file failed, with what to do about it."""
+    if error.strerror is None:  # not the file system's: a library's own error in a file it read
+        return f"{error}; the previous book is untouched"
+    # Past a file size limit (ulimit -f) a write fails with EFBIG: Python ignores SIGXFSZ, which would kill.
+    if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return (f"{output}: {error.strerror} while writing the book; make room (or raise the file size limit) "
+                f"and build again; the previous book is untouched")
+    path = error.filename if isinstance(error.filename, (str, os.PathLike)) else None  # (pikepdf gives a file)
+    if path is not None and Path(os.path.abspath(path)).is_relative_to(os.path.abspath(output)):
+        return (f"{output}: {error.strerror}; the book cannot be written there: check the folder's permissions, "
+                f"or give another with -o")
+    return f"{path or output}: {error.strerror}; check the path and its permissions"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "check":
@@ -177,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress(quiet=args.quiet, terminal=sys.stderr.isatty())
     options = {"use_cache": not args.no_cache, "jobs": args.jobs}
     try:
+        check_output(Path(args.source), Path(args.output))
         if args.command == "cover":
             result = cover(Path(args.source), Path(args.output), progress, **options)
         else:
@@ -188,11 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_status
     except OSError as error:
-        if error.strerror is None:  # not the file system's: a library's own error in a file it read
-            print(f"error: {error}; the previous book is untouched", file=sys.stderr)
-        else:
-            print(f"error: {error.filename or args.output}: {error.strerror}; check the path and its permissions",
-                  file=sys.stderr)
+        progress.end_bar()
+        print(f"error: {file_system_error(error, args.output)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("chapbook: stopped; the previous book is untouched", file=sys.stderr)

@@ -14,6 +14,7 @@ from PIL import ImageCms
 from .errors import ChapbookError, brief, parse_toml
 from .limits import SCALE_DOWN, picture_size, too_many_pixels
 from .print_facts import BLEED_LENGTH, TRIM_PRESETS, parse_bleed, parse_trim, valid_isbn
+from .sources.characters import xml_values
 from .sources.essays import decode_utf8
 from .sources.sites import site_defaults
 
@@ -295,7 +296,7 @@ def load_config(folder: Path) -> BookConfig:
     if not path.is_file():
         return BookConfig(**site)
     text = decode_utf8(path, path.read_bytes())
-    data = parse_toml(path, text)
+    data = xml_values(parse_toml(path, text))
 
     known = {option.name for option in fields(BookConfig)}
     values: dict[str, Any] = {}

@@ -1,9 +1,8 @@
-"""The whole build, in order: read the book, then write each format beside the last good one."""
+"""The whole build, in order: read the book, then write each format beside the last good one
+(staging.py: written apart, moved into place only when every format is whole)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from .cache import BuildCache, LastBuild, build_cache
 from .config import CONFIG_NAME
 from .errors import WarningLog, log, warnings_report
 from .model import Book
+from .staging import staged
 from .themes import BUILTIN_STYLES, Theme, check_font_classes, load_theme, read_coverage
 from .writers.cover import wrap_for, write_wrap
 from .writers.epub import write_epub
@@ -42,16 +42,22 @@ class Prepared:
     layout: BookLayout
 
 
-@contextmanager
-def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cache: bool = True,
-             jobs: int | None = None) -> Iterator[Prepared]:
-    """Read the essays, load the theme and set the pages (even for an EPUB alone: its page list follows
-    the print edition). The cache lives beside the outputs; without it, only for this build."""
+def read(source: Path, outdir: Path, progress: Callable[..., None]) -> tuple[Book, Theme]:
+    """Read the essays and load the theme: all a build knows before it sets a page."""
     progress(f"reading essays in {source}")
     book = read_book(source, exclude=(outdir.resolve(),))
     theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet)
     check_font_classes(book, theme)
     progress(f"{len(book.essays)} chapters, {len(book.images)} images, theme {theme.name}")
+    return book, theme
+
+
+@contextmanager
+def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cache: bool = True,
+             jobs: int | None = None) -> Iterator[Prepared]:
+    """Read the book and set the pages (even for an EPUB alone: its page list follows the print
+    edition). The cache lives beside the outputs; without it, only for this build."""
+    book, theme = read(source, outdir, progress)
     cache, scratch = build_cache(outdir, use_cache)
     try:
         read_coverage(theme, cache)
@@ -79,7 +85,7 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
     collected = WarningLog()
     log.addHandler(collected)
     try:
-        with prepared(source, outdir, progress, use_cache, jobs) as ready, _staged(outdir) as stage:
+        with staged(outdir) as stage, prepared(source, outdir, progress, use_cache, jobs) as ready:
             book, pages = ready.book, None
             if "epub" in formats:
                 progress("writing EPUB")
@@ -103,7 +109,7 @@ def cover(source: Path, outdir: Path, progress: Callable[..., None], use_cache: 
     """Write the print cover wrap, its spine as wide as the interior `build` writes is thick."""
     started = time.perf_counter()
     # The same layout as the PDF's, blank pages and all: the page count decides the spine.
-    with prepared(source, outdir, progress, use_cache, jobs) as ready, _staged(outdir) as stage:
+    with staged(outdir) as stage, prepared(source, outdir, progress, use_cache, jobs) as ready:
         book, pages = ready.book, ready.layout.pages
         wrap = wrap_for(book, pages)
         progress(f"{pages} pages on {book.config.paper} paper: spine {wrap.spine:.4f} in, "
@@ -112,39 +118,3 @@ def cover(source: Path, outdir: Path, progress: Callable[..., None], use_cache: 
         write_wrap(book, ready.theme, wrap, stage(f"{book.slug}-cover.pdf"))
         written = stage.publish()
     return BuildResult(written, len(book.essays), pages, time.perf_counter() - started)
-
-
-class _Stage:
-    """Outputs are written under temporary names and renamed into place only when all succeeded."""
-
-    def __init__(self, outdir: Path):
-        self.outdir = outdir
-        self.pending: list[tuple[Path, Path]] = []
-
-    def __call__(self, name: str) -> Path:
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=self.outdir)
-        os.close(handle)
-        self.pending.append((Path(temporary), self.outdir / name))
-        return Path(temporary)
-
-    def publish(self) -> tuple[Path, ...]:
-        umask = os.umask(0)
-        os.umask(umask)
-        for temporary, target in self.pending:
-            os.chmod(temporary, 0o666 & ~umask)  # temporary files are private; the book is not
-            os.replace(temporary, target)
-        return tuple(target for _, target in self.pending)
-
-    def discard(self) -> None:
-        for temporary, _ in self.pending:
-            temporary.unlink(missing_ok=True)
-
-
-@contextmanager
-def _staged(outdir: Path) -> Iterator[_Stage]:
-    outdir.mkdir(parents=True, exist_ok=True)
-    stage = _Stage(outdir)
-    try:
-        yield stage
-    finally:
-        stage.discard()

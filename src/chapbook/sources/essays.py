@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import ChapbookError, brief, shown, warn
 from ..limits import BLOCK_CHARACTERS, longest_block
+from .characters import xml_text
 from .frontmatter import FrontMatter, split_front_matter
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -168,7 +169,7 @@ def decode_utf8(display: Path, data: bytes) -> str:
     """Decode a file as UTF-8 with its lines ending in \\n (not Windows' \\r\\n, nor old Macs' \\r),
     pointing at the first bad byte's line if it is not UTF-8, and saying what it looks like instead."""
     try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+        return xml_text(data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n"))
     except UnicodeDecodeError as error:
         line = data[: error.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n").count(b"\n") + 1
         byte = data[error.start]

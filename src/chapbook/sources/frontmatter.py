@@ -13,6 +13,7 @@ import yaml
 
 from ..errors import ChapbookError, deepest_line, parse_toml
 from ..limits import YAML_VALUES
+from .characters import xml_values
 
 _FENCES = {"+++": "TOML", "---": "YAML"}
 
@@ -62,6 +63,7 @@ def split_front_matter(path: Path, text: str) -> FrontMatter:
     # The final newline lets the parsers name the line of an error on the last line.
     source = "\n".join(lines[1:end]) + "\n"
     data, written = _parse(path, fence, source)
+    data = xml_values(data)
     key_lines = {}
     for offset, line in enumerate(lines[1:end], start=2):
         match = re.match(r"([A-Za-z_][\w-]*)\s*[=:]", line)
@@ -88,7 +90,7 @@ def _json_front_matter(path: Path, text: str) -> FrontMatter:
         if match and match[1] not in key_lines:
             key_lines[match[1]] = number
     body = text[end:].removeprefix("\n")
-    return FrontMatter(data, key_lines, body, head.count("\n") + 2)
+    return FrontMatter(xml_values(data), key_lines, body, head.count("\n") + 2)
 
 
 class TooMuchYAML(yaml.MarkedYAMLError):

@@ -24,7 +24,8 @@ def archive(package: epub.EpubBook, modified: dt.datetime, edits: dict[str, Call
 def repack(zipped: bytes, modified: dt.datetime, edits: dict[str, Callable[[bytes], bytes]] | None = None) -> bytes:
     """Rewrite the zip with fixed timestamps and attributes, `mimetype` first and stored, so that
     the same book always gives the same bytes (ebooklib stamps every entry with the clock)."""
-    stamp = max(modified.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # the earliest time a zip can hold
+    # A zip holds times from 1980 to 2107 only: an essay dated 0001-01-01 or 9999-12-31 is stamped at the edge.
+    stamp = min(max(modified.timetuple()[:6], (1980, 1, 1, 0, 0, 0)), (2107, 12, 31, 23, 59, 58))
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(zipped)) as source, zipfile.ZipFile(out, "w") as result:
         names = source.namelist()

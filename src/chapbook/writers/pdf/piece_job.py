@@ -85,7 +85,9 @@ def folio_of(index: int, pages: int) -> int:
         if all(count >= 0 for count in before):
             return 1 + sum(count + count % 2 for count in before)
         time.sleep(0.005)
-_FONT_FILES_STORED: set[str] = set()  # font files this process has found whole in the cache, or stored
+# Font files this process has found whole in a cache, or stored there: (cache folder, digest), as one
+# process may build several books (serve, -j 1) each with its own cache.
+_FONT_FILES_STORED: set[tuple[str, str]] = set()
 
 
 def lay_out_piece(job: PieceJob) -> dict:
@@ -114,9 +116,10 @@ def lay_out_piece(job: PieceJob) -> dict:
     font_files = {}
     for name, (content, attributes) in used_fonts.items():
         digest = hashlib.sha256(content).hexdigest()
-        if digest not in _FONT_FILES_STORED and state.cache.load("font-file", digest) is None:
+        stored = (str(state.cache.folder), digest)
+        if stored not in _FONT_FILES_STORED and state.cache.load("font-file", digest) is None:
             state.cache.put("font-file", digest, content)
-        _FONT_FILES_STORED.add(digest)
+        _FONT_FILES_STORED.add(stored)
         font_files[name] = {"file": digest, **attributes}
     result = {
         "name": job.name, "key": job.key, "job": job_key(job.key, folios.start), "start": folios.start, "pages": len(document.pages),

@@ -35,6 +35,12 @@ def page_assets(essay_path: Path) -> tuple[str, ...]:
                         if p.suffix.lower() in CORE_TYPES or p.suffix.lower() in CONVERTIBLE))
 
 
+def url_path(path: str) -> str:
+    """An address's path as a file name: decoded, and a NUL (`%00`), which no file name holds and the
+    system refuses to look up, made a character that names nothing."""
+    return unquote(path).replace("\x00", "\N{REPLACEMENT CHARACTER}")
+
+
 class LinkTargets:
     """Where a link from one essay to another lands in the book."""
 
@@ -47,7 +53,7 @@ class LinkTargets:
         """Return "#chapter" or "#chapter-anchor", a web address, or None (with a warning) when the book
         has no such page and its address on the web is unknown."""
         parts = urlsplit(href)
-        path = unquote(parts.path)
+        path = url_path(parts.path)
         if path.startswith((POST_URL, SITE_FILE)) and not parts.scheme:
             slug = self._jekyll_target(path, essay_path)
             if slug:
@@ -245,7 +251,7 @@ class ImageRegistry:
         """The file beside the essay (as an editor previews it); else the file the site serves at the
         address the page's reader would fetch; else, for a bare name as shortcodes give, one in content/
         or static/ of a folder above."""
-        relative = unquote(urlsplit(src).path)
+        relative = url_path(urlsplit(src).path)
         beside = ((self.root if relative.startswith("/") else essay_path.parent.resolve()) / relative.lstrip("/")).resolve()
         address = self.addresses.address_of(src, essay_path)
         served = self.addresses.file(address) if address else None

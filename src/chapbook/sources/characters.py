@@ -6,6 +6,7 @@ read, so every stage after reading, and every output, can take any text it is gi
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -29,3 +30,9 @@ def xml_values(value: Any, _within: frozenset[int] = frozenset()) -> Any:
     if isinstance(value, list):
         return [xml_values(item, inner) for item in value]
     return value
+
+
+def shows(text: str | None) -> bool:
+    """Whether the text has a character that shows: spaces, joiners, controls and marks alone do not (a
+    title or heading of them is a contents entry with nothing to read, which an EPUB's nav refuses)."""
+    return bool(text) and any(unicodedata.category(char)[0] not in "ZC" for char in text)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import ChapbookError, brief, shown, warn
 from ..limits import BLOCK_CHARACTERS, longest_block
-from .characters import xml_text
+from .characters import shows, xml_text
 from .frontmatter import FrontMatter, split_front_matter
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -112,7 +112,8 @@ def read_essay(path: Path, display: Path) -> SourceEssay:
     _check_blocks(display, front)
     meta = front.data
     body, heading_title = take_title_heading(front.body) if "title" not in meta else (front.body, None)
-    title = _string(display, front, "title") or heading_title or title_from_name(path)
+    title = next((name for name in (_string(display, front, "title"), heading_title) if shows(name)), None) \
+        or title_from_name(path)
     extra = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
     font_class = extra.get("font_class", meta.get("font_class"))
     return SourceEssay(

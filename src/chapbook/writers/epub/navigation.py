@@ -6,6 +6,7 @@ from __future__ import annotations
 from ebooklib import epub
 from lxml import etree
 
+from ...sources.characters import shows
 from ...model import Book, Essay
 from ..pagemap import PageStart
 from .documents import EPUB_TYPE, XHTML_NS, fragment, serialized
@@ -22,7 +23,8 @@ def contents(book: Book) -> list:
 
 def _toc_entry(essay: Essay) -> epub.Link | tuple[epub.Section, list[epub.Link]]:
     """A chapter in the contents, with its sections (its h2 headings) under it."""
-    sections = [(h.get("id"), "".join(h.itertext()).strip()) for h in fragment(essay.xhtml).iter("h2") if h.get("id")]
+    sections = [(h.get("id"), "".join(h.itertext()).strip()) for h in fragment(essay.xhtml).iter("h2")
+                if h.get("id") and shows("".join(h.itertext()))]
     if not sections:
         return epub.Link(essay.file_name, essay.title, f"toc-{essay.slug}")
     return (epub.Section(essay.title, href=essay.file_name),

@@ -41,6 +41,11 @@ def needs_glyph(char: str) -> bool:
                 or any(low <= code <= high for low, high in _IGNORABLE))
 
 
+# Unicode's line and paragraph separators (U+2028, U+2029) stop WeasyPrint's line breaking with an
+# error; a line break says what they mean (a space in running text, a new line in verse and code).
+_SEPARATORS = {0x2028: "\n", 0x2029: "\n"}
+
+
 def replace_unprintable(root: etree._Element, book: Book, theme: Theme) -> None:
     """Put U+FFFD in place of each character no font has, and say which, essay by essay."""
     _source.cache_clear()
@@ -51,6 +56,7 @@ def replace_unprintable(root: etree._Element, book: Book, theme: Theme) -> None:
     def fix(text: str | None, where: Iterator[etree._Element]) -> str | None:
         if not text:
             return text
+        text = text.translate(_SEPARATORS)
         lacking = [char for char in set(text) if char not in unprintable and _unprintable(char, covered, unprintable)
                    or unprintable[char]]
         if not lacking:

@@ -230,3 +230,17 @@ def test_formulas_are_sized_to_the_text_faces_x_height() -> None:
     assert math_scale(garamond) == pytest.approx(0.92, abs=0.01)
     assert math_scale(literata) == pytest.approx(1.035, abs=0.01)
     assert math_scale(None) == pytest.approx(0.92) and math_scale(0.9) == 1.15  # no wild sizes
+
+
+def test_groups_nested_deep_are_set_at_once_and_formulas_too_deep_are_refused() -> None:
+    """ziamath's time doubled with each group of one group: {{{…x…}}} thirty deep never finished (the
+    fuzzer found it). Such groups are one group; a formula that truly nests past the limit is refused."""
+    import time
+
+    from chapbook.media.formulas import MathError, latex_to_mathml
+
+    started = time.perf_counter()
+    assert "<mi>x</mi>" in latex_to_mathml("{" * 30 + "x" + "}" * 30, display=False)
+    assert time.perf_counter() - started < 5
+    with pytest.raises(MathError, match="nests more than"):
+        latex_to_mathml("\\sqrt{" * 25 + "x" + "}" * 25, display=True)

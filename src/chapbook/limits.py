@@ -109,3 +109,7 @@ def _unguarded() -> Iterator[None]:
         yield
     finally:
         Picture.MAX_IMAGE_PIXELS = guard
+
+# A formula's MathML may nest this deep (a continued fraction four levels down is 11): ziamath's time
+# grows with each level, and past 20 a formula takes longer to draw than a book to lay out.
+FORMULA_DEPTH = 20

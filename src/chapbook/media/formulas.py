@@ -25,6 +25,8 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 from ziamath.tex import tex2mml
 
+from ..limits import FORMULA_DEPTH
+
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 # ziamath draws in units of its own font size; every length handed to CSS is divided by it (→ em).
 DRAW_SIZE = 20.0
@@ -93,6 +95,9 @@ def _mathml(latex: str, display: bool) -> str:
     except Exception as error:  # latex2mathml raises many kinds, each for one way LaTeX can be wrong
         raise MathError(_reason(error)) from None
     _only_allowed(root)
+    _without_empty_groups(root)
+    if _depth(root) > FORMULA_DEPTH:
+        raise MathError(f"it nests more than {FORMULA_DEPTH} levels deep; chapbook sets formulas up to that")
     for element in root.iter(etree.Element):
         local = etree.QName(element).localname
         if local in {"mi", "mo", "mtext"} and _UNKNOWN_COMMAND.match((element.text or "").strip()):
@@ -101,6 +106,28 @@ def _mathml(latex: str, display: bool) -> str:
     root.set("alttext", latex)
     _draw(etree.tostring(root, encoding="unicode"))  # a formula that cannot be drawn for paper is no formula
     return etree.tostring(root, encoding="unicode")
+
+
+def _without_empty_groups(root: etree._Element) -> None:
+    """A group of one group ({{x}}) is that group: ziamath's time doubles with each level of them."""
+    row = f"{{{MATHML_NS}}}mrow"
+    for element in root.iter(row):
+        while len(element) == 1 and element[0].tag == row and not element.attrib \
+                and not (element.text or "").strip() and not (element[0].tail or "").strip():
+            inner = element[0]
+            element.attrib.update(inner.attrib)
+            element.text = inner.text
+            element[:] = list(inner)
+
+
+def _depth(root: etree._Element) -> int:
+    """How deep the elements nest (counted without recursion: a formula can nest thousands deep)."""
+    deepest, level = 0, {root: 1}
+    for element in root.iter(etree.Element):
+        here = level.get(element.getparent(), 0) + 1 if element is not root else 1
+        level[element] = here
+        deepest = max(deepest, here)
+    return deepest
 
 
 def _only_allowed(root: etree._Element) -> None:

@@ -52,6 +52,19 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return build_book(SAMPLE, tmp_path_factory.mktemp("sample-dist"))
 
 
+def write_files(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Write files (text, or raw bytes) into folder, by their paths under it, and return the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for relative, content in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
 def epub_files(epub: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(epub) as archive:
         return {name: archive.read(name) for name in archive.namelist()}

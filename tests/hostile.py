@@ -32,6 +32,7 @@ import pikepdf
 import pypdf
 from PIL import Image
 
+from conftest import write_files
 from epubcheck_helper import epubcheck_messages
 
 MEMORY_LIMIT = 3 * 1024 ** 3  # bytes of address space each process of the build may map
@@ -229,16 +230,7 @@ def digest(path: Path) -> str:
 
 def write_book(folder: Path, files: dict[str, str | bytes]) -> Path:
     """A book folder from {relative path: text or bytes}; a book.toml is added when none is given."""
-    folder.mkdir(parents=True, exist_ok=True)
-    files = {"book.toml": 'title = "Hostile Book"\nauthor = "A. Stranger"\n', **files}
-    for name, content in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return folder
+    return write_files(folder, {"book.toml": 'title = "Hostile Book"\nauthor = "A. Stranger"\n', **files})
 
 
 def essay(title: str, body: str, weight: int = 1) -> str:

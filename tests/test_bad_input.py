@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write_files
 from epubcheck_helper import epubcheck_messages
 
 GOOD_ESSAY = """\
@@ -38,16 +39,7 @@ Every flat I have lived in was smaller than the last, and every one held more bo
 
 def write_book(tmp_path: Path, files: dict[str, str | bytes], name: str = "book") -> Path:
     """Write files (text, or raw bytes) into tmp_path/name and return that folder."""
-    folder = tmp_path / name
-    folder.mkdir(parents=True, exist_ok=True)
-    for relative, content in files.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return folder
+    return write_files(tmp_path / name, files)
 
 
 def chapbook(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

@@ -230,9 +230,9 @@ def test_the_first_sheet_says_how_to_print_fold_and_bind_this_book(tmp_path: Pat
     document = pdfium.PdfDocument(booklet)
     words = " ".join(document[0].get_textpage().get_text_range().split())
     assert "How to print Fold Test as a booklet" in words
-    assert "8 sheets of A4" in words and "30 pages and 2 blank pages" in words
+    assert "8 sheets of A4" in words and "30 pages (and 2 blank pages at its end)" in words
     assert "flip on short edge" in words and "actual size" in words
-    assert "2 signatures" in words and "1, sheets 1–4; 2, sheets 5–8." in words
+    assert "2 signatures of up to 16 pages" in words and "Signature 1 is sheets 1–4, signature 2 is sheets 5–8: each is folded on its own" in words
     assert "upside down" in document[1].get_textpage().get_text_range()
     assert len(document) == INSTRUCTION_SIDES + 16
 

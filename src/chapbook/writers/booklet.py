@@ -200,11 +200,11 @@ def _instructions(book: Book, theme: Theme, layout: Imposition, paper: str, shee
     html = printable(render(
         "booklet.html.j2", config=book.config, paper=SHEET_NAMES[paper], sheets=len(sheets), pages=pages,
         blanks=4 * len(sheets) - pages, signatures=signatures, percent=round(layout.scale * 100),
-        folded=f"{layout.fold / 72:.2f} x {layout.sheet_height / 72:.2f} in" if paper == "letter"
-        else f"{round(layout.fold / 72 * 25.4)} x {round(layout.sheet_height / 72 * 25.4)} mm",
+        folded=f"{layout.fold / 72:g} × {layout.sheet_height / 72:g} in" if paper == "letter"
+        else f"{round(layout.fold / 72 * 25.4)} × {round(layout.sheet_height / 72 * 25.4)} mm",
         creep=book.config.creep), theme)
     face = f"'{theme.families[0]}', " if theme.families else ""
-    sizes = (f"@page {{ size: {layout.sheet_width:.2f}pt {layout.sheet_height:.2f}pt; }}\n"
+    sizes = (f"@page {{ size: {layout.sheet_width:.3f}pt {layout.sheet_height:.3f}pt; }}\n"
              f"body {{ font-family: {face}serif; }}")
     fonts, fetcher = BookFonts(), BookFetcher(book, theme)
     stylesheet = weasyprint.CSS(string="\n".join([theme.font_face_css(), BOOKLET_CSS.read_text(encoding="utf-8"), sizes]),

@@ -137,7 +137,7 @@ def impose(tmp_path: Path, count: int, *options: str, bleed: float = 0.0) -> Pat
     book = read_book(folder)
     theme = load_theme(book.config.theme, book.root, folder / CONFIG_NAME)
     target = tmp_path / "booklet.pdf"
-    write_booklet(book, theme, numbered_pdf(tmp_path / "numbered.pdf", count, bleed), target)
+    write_booklet(book, theme, numbered_pdf(tmp_path / "numbered.pdf", count, bleed), target, lambda *_: None)
     return target
 
 

@@ -98,7 +98,7 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
                 pages = write_pdf(ready.layout, book, pdf, ready.cache)
                 if BOOKLET in formats or book.config.booklet:
                     progress("imposing the booklet")
-                    write_booklet(book, ready.theme, pdf, stage(f"{book.slug}-booklet.pdf"))
+                    write_booklet(book, ready.theme, pdf, stage(f"{book.slug}-booklet.pdf"), progress)
             # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
             report = stage(f"{book.slug}-warnings.txt")
             report.write_text(warnings_report(collected.warnings), encoding="utf-8")

@@ -18,6 +18,7 @@ the front's right half.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,15 +68,15 @@ def booklet_order(page_count: int, signature: int = 0) -> list[Sheet]:
         raise ValueError(f"a signature is a multiple of 4 pages, not {signature}")
     padded = -(-page_count // 4) * 4
     size = signature or padded
+
+    def page(index: int) -> int | None:
+        return index if index < page_count else None
+
     sheets = []
     for number, first in enumerate(range(0, padded, size)):
         pages = min(size, padded - first)
         for depth in range(pages // 4):
             outer, inner = first + 2 * depth, first + pages - 1 - 2 * depth  # a sheet's pages, from each end
-
-            def page(index: int) -> int | None:
-                return index if index < page_count else None
-
             sheets.append(Sheet(front=(page(inner), page(outer)), back=(page(outer + 1), page(inner - 1)),
                                 signature=number, depth=depth))
     return sheets
@@ -133,8 +134,8 @@ class Signature:
     pages: int
 
 
-def write_booklet(book: Book, theme: Theme, pdf: Path, target: Path) -> int:
-    """Impose the book's PDF as a booklet after a sheet of instructions; return the sheets it takes."""
+def write_booklet(book: Book, theme: Theme, pdf: Path, target: Path, progress: Callable[..., None]) -> None:
+    """Impose the book's PDF as a booklet after a sheet of instructions."""
     config = book.config
     paper = sheet_paper(config)
     with pikepdf.open(pdf) as source:
@@ -150,7 +151,9 @@ def write_booklet(book: Book, theme: Theme, pdf: Path, target: Path) -> int:
                     out.pages.append(_side(out, layout, side, sheet.depth, forms))
             out.docinfo["/Title"] = f"{config.title}: a booklet to print at home"
             out.save(target, deterministic_id=True, compress_streams=True)
-    return len(sheets)
+    signatures = sheets[-1].signature + 1
+    progress(f"booklet: {len(sheets)} sheets of {SHEET_NAMES[paper]} after its instructions, "
+             f"{signatures} {'signature' if signatures == 1 else 'signatures'}, pages at {layout.scale:.0%}")
 
 
 def _trim_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
@@ -193,6 +196,12 @@ def _signatures(sheets: list[Sheet]) -> list[Signature]:
     return [Signature(signature + 1, numbers[0], numbers[-1], 4 * len(numbers)) for signature, numbers in found.items()]
 
 
+def _folded_size(layout: Imposition, paper: str) -> str:
+    """The folded booklet's size as its paper is measured where it is sold: 5.5 × 8.5 in, 149 × 210 mm."""
+    width, height = layout.fold / 72, layout.sheet_height / 72
+    return f"{width:g} × {height:g} in" if paper == "letter" else f"{width * 25.4:.0f} × {height * 25.4:.0f} mm"
+
+
 def _instructions(book: Book, theme: Theme, layout: Imposition, paper: str, sheets: list[Sheet],
                   pages: int) -> bytes:
     """The first sheet: how to print, fold and bind this booklet (front), and a check of the duplex setting (back)."""
@@ -200,9 +209,7 @@ def _instructions(book: Book, theme: Theme, layout: Imposition, paper: str, shee
     html = printable(render(
         "booklet.html.j2", config=book.config, paper=SHEET_NAMES[paper], sheets=len(sheets), pages=pages,
         blanks=4 * len(sheets) - pages, signatures=signatures, percent=round(layout.scale * 100),
-        folded=f"{layout.fold / 72:g} × {layout.sheet_height / 72:g} in" if paper == "letter"
-        else f"{round(layout.fold / 72 * 25.4)} × {round(layout.sheet_height / 72 * 25.4)} mm",
-        creep=book.config.creep), theme)
+        folded=_folded_size(layout, paper), creep=book.config.creep), theme)
     face = f"'{theme.families[0]}', " if theme.families else ""
     sizes = (f"@page {{ size: {layout.sheet_width:.3f}pt {layout.sheet_height:.3f}pt; }}\n"
              f"body {{ font-family: {face}serif; }}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ChapbookError, UsageError, WarningLog, grouped, shown
-from .pipeline import FORMATS, build, cover
+from .pipeline import BOOKLET, FORMATS, build, cover
 from .preflight import check_pdf
 
 DESCRIPTION = """\
@@ -65,6 +65,9 @@ def make_parser() -> argparse.ArgumentParser:
                               help="folder to write the book into (default: ./dist)")
     build_parser.add_argument("--format", choices=("epub", "pdf", "all"), default="all",
                               help="which formats to write (default: all)")
+    build_parser.add_argument("--booklet", action="store_true",
+                              help="also write OUTDIR/<title-slug>-booklet.pdf, the PDF imposed to print at home "
+                                   "and fold (as booklet = true in book.toml)")
     build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     build_parser.add_argument("-v", "--verbose", action="store_true",
                               help="print every warning as it comes (else the first few of each kind)")
@@ -200,7 +203,10 @@ def file_system_error(error: OSError, output: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "booklet", False) and args.format == "epub":
+        parser.error("--booklet imposes the PDF's pages; drop --format epub, or give --format pdf")
     if args.command == "check":
         return check(args.pdf)
     warnings = _WarningPrinter(verbose=getattr(args, "verbose", False))
@@ -214,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "cover":
             result = cover(Path(args.source), Path(args.output), progress, **options)
         else:
-            formats = FORMATS if args.format == "all" else (args.format,)
+            formats = (FORMATS if args.format == "all" else (args.format,)) + ((BOOKLET,) if args.booklet else ())
             result = build(Path(args.source), Path(args.output), formats, progress, **options)
     except ChapbookError as error:
         progress.end_bar()

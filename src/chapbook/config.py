@@ -38,6 +38,9 @@ PAPERS = ("white", "cream")
 PDF_VARIANTS = ("", "pdf/x-4", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
 PRINT_LINKS = ("footnotes", "chapter-end", "none")
 SIGNATURES = (8, 12, 16, 24, 32, 48, 64)  # pages a printer folds from one sheet
+# A booklet printed at home: the pages folded together, 0 for all in one fold (saddle stitch), else a multiple of 4.
+BOOKLET_SIGNATURES = (0, *range(4, 129, 4))
+BOOKLET_PAPERS = ("", "letter", "a4")  # "": by the book's language and region
 
 
 def _either(choices: tuple[str, ...]) -> str:
@@ -106,6 +109,12 @@ def _check_output_profile(name: str, folder: Path) -> str | None:
 def _check_bleed(bleed: str, folder: Path) -> str | None:
     if not BLEED_LENGTH.fullmatch(bleed):
         return f'bleed must be a length such as "0.125in" or "3mm", got "{bleed}"'
+    return None
+
+
+def _check_creep(creep: str, folder: Path) -> str | None:
+    if not BLEED_LENGTH.fullmatch(creep):
+        return f'creep must be a length such as "0.1mm" or "0.004in", got "{creep}"'
     return None
 
 
@@ -200,6 +209,21 @@ class BookConfig:
         "Blank pages are added at the end until the page count is a multiple of this: 2 (the leaves of a book), 4, or "
         "the printer's signature size (16, 32)."),
         choices=(1, 2, 4, *SIGNATURES), wanted=f"2, 4 or a signature size ({', '.join(map(str, SIGNATURES))})")
+    booklet: bool = option(False, doc=(
+        "Also write <slug>-booklet.pdf: the PDF's pages two to a side of Letter or A4, in the order that folds into "
+        "a booklet (as chapbook build --booklet does)."))
+    booklet_paper: str = option("", doc=(
+        'The booklet\'s sheets, "letter" or "a4"; by default Letter for English without a region and the Americas\' '
+        "Letter countries, A4 elsewhere."),
+        choices=BOOKLET_PAPERS, wanted=_either(BOOKLET_PAPERS[1:]))
+    signature: int = option(0, doc=(
+        "The booklet's pages folded together (a multiple of 4: 16 is four sheets), each signature folded and sewn "
+        "on its own; 0 folds the whole book as one, to staple (saddle stitch)."),
+        choices=BOOKLET_SIGNATURES, wanted="0 (one fold) or a multiple of 4 up to 128")
+    creep: str = option("", doc=(
+        'How far each sheet nested inside another in a booklet signature is shifted toward the fold ("0.1mm", about '
+        "a sheet's thickness): inner sheets stick out at the fore-edge when folded."),
+        check=_check_creep)
     language: str = option("en", doc="BCP 47 language tag: hyphenation, quotes and the EPUB's language follow it.")
     trim: str = option("5.5x8.5in", doc=(
         'Page size: a preset (5x8, 5.25x8, 5.5x8.5, 6x9, A5, pocket) or "WxH" in in, mm or cm.'),

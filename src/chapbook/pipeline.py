@@ -17,11 +17,13 @@ from .errors import WarningLog, log, warnings_report
 from .model import Book
 from .staging import staged
 from .themes import BUILTIN_STYLES, Theme, check_font_classes, load_theme, read_coverage
+from .writers.booklet import write_booklet
 from .writers.cover import wrap_for, write_wrap
 from .writers.epub import write_epub
 from .writers.pdf import BookLayout, lay_out, write_pdf
 
 FORMATS = ("epub", "pdf")
+BOOKLET = "booklet"  # asked for beside the formats (chapbook build --booklet): the PDF imposed to print at home
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,11 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
                 write_epub(book, ready.theme, stage(f"{book.slug}.epub"), ready.layout.starts, ready.cache, progress)
             if "pdf" in formats:
                 progress("writing PDF")
-                pages = write_pdf(ready.layout, book, stage(f"{book.slug}.pdf"), ready.cache)
+                pdf = stage(f"{book.slug}.pdf")
+                pages = write_pdf(ready.layout, book, pdf, ready.cache)
+                if BOOKLET in formats or book.config.booklet:
+                    progress("imposing the booklet")
+                    write_booklet(book, ready.theme, pdf, stage(f"{book.slug}-booklet.pdf"), progress)
             # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
             report = stage(f"{book.slug}-warnings.txt")
             report.write_text(warnings_report(collected.warnings), encoding="utf-8")

@@ -67,8 +67,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"chapbook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    # --help lists the commands in the order they are added: keep it the writer's loop,
-    # new, serve, build, proof, check, cover.
+    # --help lists the commands in the order they are added here: keep it the writer's loop,
+    # new, serve, build, proof, check, cover (tests/test_new.py holds it to that order).
     new_parser = commands.add_parser(
         "new", help="start a book: book.toml for a site or folder of essays, or a starter book",
         description=NEW_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -90,6 +90,13 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     build_parser.add_argument("-v", "--verbose", action="store_true",
                               help="print every warning as it comes (else the first few of each kind)")
+    check_parser = commands.add_parser(
+        "check", help="preflight a built PDF as a print shop would",
+        description="Read a built PDF and report what a printer checks: trim and bleed, every font "
+                    "embedded, images below 300 dpi at their printed size, the inside margin against the "
+                    "page count (KDP's table), text too close to the trim. Exit status 1 if anything fails.",
+    )
+    check_parser.add_argument("pdf", metavar="PDF", help="the PDF to check, e.g. dist/small-hours.pdf")
     cover_parser = commands.add_parser(
         "cover", help="write the print cover wrap (back, spine, front) as a PDF", description=COVER_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -104,13 +111,6 @@ def make_parser() -> argparse.ArgumentParser:
                              help="lay out every page anew, neither reading nor keeping OUTDIR/.chapbook-cache")
         command.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
                              help="lay out N chapters at once (default: one a core; 1: in one process)")
-    check_parser = commands.add_parser(
-        "check", help="preflight a built PDF as a print shop would",
-        description="Read a built PDF and report what a printer checks: trim and bleed, every font "
-                    "embedded, images below 300 dpi at their printed size, the inside margin against the "
-                    "page count (KDP's table), text too close to the trim. Exit status 1 if anything fails.",
-    )
-    check_parser.add_argument("pdf", metavar="PDF", help="the PDF to check, e.g. dist/small-hours.pdf")
     return parser
 
 

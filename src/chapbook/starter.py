@@ -62,6 +62,8 @@ def new_book(site: Path | None, book: Path | None) -> Started:
     root = site or book or Path(".")
     if site is not None and not site.is_dir():
         raise ChapbookError(site, None, "is not a folder; name a site's folder (Zola, Hugo, Jekyll) or a folder of essays")
+    if root.exists() and not root.is_dir():
+        raise UsageError(None, None, f"-o {root} is a file, not a folder; give the folder to start the book in")
     config_path = root / CONFIG_NAME
     if config_path.exists() or config_path.is_symlink():
         raise ChapbookError(shown(config_path), None, "already exists, and chapbook new never overwrites a file; "

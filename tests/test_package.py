@@ -84,3 +84,8 @@ def test_the_installed_chapbook_builds_the_sample_book(installed: Path, tmp_path
     pages = pypdf.PdfReader(pdf).pages
     assert len(pages) > 10
     assert "Night Walks" in "".join(page.extract_text() or "" for page in pages)
+
+    # The cover wrap reads the shared wrap.css from the installed styles/ too.
+    wrap = _run(installed / "chapbook", "cover", SAMPLE, "-o", where / "dist", "-j", "1", cwd=where)
+    assert wrap.returncode == 0, wrap.stderr
+    assert len(pypdf.PdfReader(next((where / "dist").glob("*-cover.pdf"))).pages) == 1

@@ -19,6 +19,7 @@ from lxml import etree
 from conftest import ROOT, build_book, epub_files, run_chapbook
 from chapbook.config import CONFIG_NAME, BookConfig, load_config
 from chapbook.errors import WarningLog
+from chapbook.starter import toml_value
 
 FIXTURES = ROOT / "tests" / "fixtures"
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -138,6 +139,12 @@ def test_every_other_option_is_there_at_its_default_under_its_doc(tmp_path: Path
     assert len(tomllib.loads(uncommented)) == len(fields(BookConfig))
     (site / CONFIG_NAME).write_text(uncommented, encoding="utf-8")
     assert loaded_quietly(site) == BookConfig(**{**written, "stylesheet": "styles/book.css"})
+
+
+@pytest.mark.parametrize("value", ['say "when"', "back\\slash", "two\nlines\tand a tab", "del\x7fete", "bell\x07",
+                                   "line\u2028separator", "ünïcödé ✶ 🌙", ["a", 'b"c'], {"journal": "diary"}, True, 16])
+def test_values_are_written_as_toml_reads_them(value) -> None:
+    assert tomllib.loads(f"key = {toml_value(value)}\n")["key"] == value
 
 
 def test_an_existing_book_toml_is_never_touched(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """`chapbook new`: start a book. A site (Zola, Hugo, Jekyll) or a folder of essays gets a book.toml that
-says what chapbook found in it, with every other option commented out at its default under its doc; an
-empty folder gets a starter book of two essays first. Both get styles/book.css for the book's own CSS.
+says what chapbook found in it, with every other option commented out at its default under its doc; a
+folder of no essays gets a starter book of two essays first. Both get styles/book.css for the book's own CSS.
 
 A book of a site is the site's folder with a book.toml in it (read_book reads book.toml from the root
 it reads essays under), so the book.toml is written into the site. Nothing that exists is overwritten:
@@ -20,8 +20,8 @@ from .assemble import discover, select
 from .config import CONFIG_NAME, BookConfig
 from .errors import ChapbookError, UsageError, shown
 from .sources import SourceEssay
-from .sources.essays import SECTION_FILES, draft_sections, read_essay
-from .sources.sites import GENERATORS, _settings_files, site_settings
+from .sources.essays import SECTION_FILES, draft_sections, find_essays, read_essay
+from .sources.sites import GENERATORS, _settings_files, essay_folder
 
 STYLESHEET = "styles/book.css"
 GENERATOR_NAMES = {"zola": "Zola", "hugo": "Hugo", "jekyll": "Jekyll"}
@@ -80,13 +80,9 @@ def new_book(site: Path | None, book: Path | None) -> Started:
 
 
 def _holds_essays(folder: Path) -> bool:
-    if not folder.exists():
-        return False
-    try:
-        discover(folder, ())
-    except ChapbookError:
-        return False
-    return True
+    """Whether the folder has Markdown files where the build reads essays (read or not: a broken one is
+    the survey's to report, not a reason to write a starter book beside it)."""
+    return folder.is_dir() and bool(find_essays(essay_folder(folder), book=folder))
 
 
 def _write_new(root: Path, files: dict[str, str]) -> list[Path]:
@@ -125,7 +121,7 @@ def survey(root: Path) -> Survey:
     settings_file = next((path for path in _settings_files(root, found.site.kind) if path.is_file()), None) \
         if found.site.kind else None
     return Survey(root, found.site.kind, settings_file.relative_to(root).as_posix() if settings_file else None,
-                  found.base, _detected(root, found.config, found.site.kind, settings_file),
+                  found.base, _detected(root, found.config, found.site.kind, found.site.settings, settings_file),
                   dict(sorted(sections.items())), left_out)
 
 
@@ -149,11 +145,12 @@ def _why_left_out(essay: SourceEssay, base: Path, hidden: list[Path], kept_secti
     return f"a translation into another language than the book's ({language})"
 
 
-def _detected(root: Path, config: BookConfig, kind: str | None, settings_file: Path | None) -> dict[str, tuple[Any, str]]:
+def _detected(root: Path, config: BookConfig, kind: str | None, settings: dict[str, Any],
+              settings_file: Path | None) -> dict[str, tuple[Any, str]]:
     """The options chapbook can say from the folder itself, each with where its value came from."""
     from_site = {}
     if kind is not None:
-        from_site = {key: value for key, value in GENERATORS[kind].book_defaults(site_settings(root)[1]).items()
+        from_site = {key: value for key, value in GENERATORS[kind].book_defaults(settings).items()
                      if isinstance(value, str) and value.strip()}
     origin = f"from {settings_file.relative_to(root).as_posix()}" if settings_file else ""
     detected: dict[str, tuple[Any, str]] = {}
@@ -162,23 +159,26 @@ def _detected(root: Path, config: BookConfig, kind: str | None, settings_file: P
         if key in from_site:
             detected[key] = (value, origin)
     if "title" not in detected:
-        detected["title"] = _title_elsewhere(root, kind, config.title)
+        detected["title"] = _title_elsewhere(root, kind, settings, config.title)
     detected.setdefault("language", (config.language, "chapbook's default; the site names none"))
     return detected
 
 
-def _title_elsewhere(root: Path, kind: str | None, folder_title: str) -> tuple[str, str]:
+def _title_elsewhere(root: Path, kind: str | None, settings: dict[str, Any], folder_title: str) -> tuple[str, str]:
     """A site whose settings name no title: its home page's title (Zola's and Hugo's content/_index.md,
     Jekyll's `name`), else the folder's name."""
     if kind in ("zola", "hugo"):
         for name in SECTION_FILES:
             home = root / "content" / name
             if home.is_file():
-                title = read_essay(home, shown(home)).title
+                try:
+                    title = read_essay(home, shown(home)).title
+                except ChapbookError:  # the home page is the site's, not the book's: a broken one names nothing
+                    continue
                 if title and title.casefold() not in ("index", "home"):  # a home page's usual names say nothing
                     return title, f"from content/{name}"
     if kind == "jekyll":
-        name = site_settings(root)[1].get("name")
+        name = settings.get("name")
         if isinstance(name, str) and name.strip():
             return name.strip(), "from _config.yml's name"
     return folder_title, "the folder's name"

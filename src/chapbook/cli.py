@@ -14,6 +14,7 @@ from . import __version__
 from .errors import ChapbookError, UsageError, WarningLog, grouped, shown
 from .pipeline import BOOKLET, FORMATS, build, cover
 from .preflight import check_pdf
+from .starter import new_book
 
 DESCRIPTION = """\
 Compile a folder of Markdown essays (a blog's posts, with TOML +++ or YAML --- front
@@ -38,6 +39,17 @@ interior that `chapbook build` writes is thick on the book's paper (KDP's figure
 pages or more get the title and author on it."""
 
 
+NEW_HELP = """\
+Start a book. Given SITE (a Zola, Hugo or Jekyll site, or a folder of essays), write SITE/book.toml:
+a book of a site is the site's folder with a book.toml in it. It sets what chapbook found (title,
+author, language, address) and lists, as comments, the generator, the sections and how many essays
+each holds, and the pages left out and why; every other option is there, commented out at its
+default under its doc. Without SITE, in an empty folder (-o BOOK, default: the current folder),
+write a starter book of two essays first. Both get styles/book.css for the book's own CSS.
+
+Nothing is ever overwritten: a folder with a book.toml already is left as it is (exit status 1).
+Then: chapbook build SITE -o OUTDIR, with OUTDIR outside the book folder (e.g. SITE/../dist)."""
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 already; keep its wording, add the hint
         self.print_usage(sys.stderr)
@@ -55,6 +67,16 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"chapbook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
+    # --help lists the commands in the order they are added here: keep it the writer's loop,
+    # new, serve, build, proof, check, cover (tests/test_new.py holds it to that order).
+    new_parser = commands.add_parser(
+        "new", help="start a book: book.toml for a site or folder of essays, or a starter book",
+        description=NEW_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    new_parser.add_argument("site", nargs="?", default=None, metavar="SITE",
+                            help="a site's folder or a folder of essays to write book.toml into")
+    new_parser.add_argument("-o", "--output", default=None, metavar="BOOK",
+                            help="folder for a starter book (default: the current folder)")
     build_parser = commands.add_parser(
         "build", help="build the EPUB and the PDF", description=BUILD_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -71,6 +93,13 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     build_parser.add_argument("-v", "--verbose", action="store_true",
                               help="print every warning as it comes (else the first few of each kind)")
+    check_parser = commands.add_parser(
+        "check", help="preflight a built PDF as a print shop would",
+        description="Read a built PDF and report what a printer checks: trim and bleed, every font "
+                    "embedded, images below 300 dpi at their printed size, the inside margin against the "
+                    "page count (KDP's table), text too close to the trim. Exit status 1 if anything fails.",
+    )
+    check_parser.add_argument("pdf", metavar="PDF", help="the PDF to check, e.g. dist/small-hours.pdf")
     cover_parser = commands.add_parser(
         "cover", help="write the print cover wrap (back, spine, front) as a PDF", description=COVER_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -85,13 +114,6 @@ def make_parser() -> argparse.ArgumentParser:
                              help="lay out every page anew, neither reading nor keeping OUTDIR/.chapbook-cache")
         command.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
                              help="lay out N chapters at once (default: one a core; 1: in one process)")
-    check_parser = commands.add_parser(
-        "check", help="preflight a built PDF as a print shop would",
-        description="Read a built PDF and report what a printer checks: trim and bleed, every font "
-                    "embedded, images below 300 dpi at their printed size, the inside margin against the "
-                    "page count (KDP's table), text too close to the trim. Exit status 1 if anything fails.",
-    )
-    check_parser.add_argument("pdf", metavar="PDF", help="the PDF to check, e.g. dist/small-hours.pdf")
     return parser
 
 
@@ -202,6 +224,32 @@ def file_system_error(error: OSError, output: str) -> str:
     return f"{path or output}: {error.strerror}; check the path and its permissions"
 
 
+def new(site: str | None, book: str | None) -> int:
+    warnings = _WarningPrinter(verbose=True)  # what reading the essays noticed, as it comes
+    logger = logging.getLogger("chapbook")
+    logger.addHandler(warnings)
+    try:
+        started = new_book(Path(site) if site else None, Path(book) if book else None)
+    except ChapbookError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_status
+    except OSError as error:
+        print(f"error: {file_system_error(error, book or site or '.')}", file=sys.stderr)
+        return 1
+    finally:
+        logger.removeHandler(warnings)
+    for path in started.written:
+        print(path)
+    for path in started.kept:
+        print(f"chapbook: {path} was there already; left as it was", file=sys.stderr)
+    found = started.survey
+    print(f"chapbook: {sum(found.sections.values())} essays in {len(found.sections)} "
+          f"section{'s' if len(found.sections) != 1 else ''}, {len(found.left_out)} left out (see book.toml); "
+          f"build with: chapbook build {os.path.relpath(started.book)} -o {os.path.relpath(started.book.resolve().parent / 'dist')}",
+          file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
@@ -209,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--booklet imposes the PDF's pages; drop --format epub, or give --format pdf")
     if args.command == "check":
         return check(args.pdf)
+    if args.command == "new":
+        return new(args.site, args.output)
     warnings = _WarningPrinter(verbose=getattr(args, "verbose", False))
     logger = logging.getLogger("chapbook")
     logger.addHandler(warnings)

@@ -20,8 +20,8 @@ from .model import Book
 from .sources.essays import decode_utf8
 from .stylesheets import read_stylesheet
 
-# Themes shipped with chapbook live in the repository's styles/; a book may bring its own.
-BUILTIN_STYLES = Path(__file__).resolve().parents[2] / "styles"
+# Themes shipped with chapbook live in its package (src/chapbook/styles/, package data); a book may bring its own.
+BUILTIN_STYLES = Path(__file__).resolve().parent / "styles"
 THEME_FILE = "theme.toml"
 
 

@@ -38,6 +38,7 @@ PAPERS = ("white", "cream")
 PDF_VARIANTS = ("", "pdf/x-4", "pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
 PRINT_LINKS = ("footnotes", "chapter-end", "none")
 SIGNATURES = (8, 12, 16, 24, 32, 48, 64)  # pages a printer folds from one sheet
+THEME_SIZES = ("regular", "large")
 
 
 def _either(choices: tuple[str, ...]) -> str:
@@ -207,6 +208,10 @@ class BookConfig:
     theme: str = option("classic", doc=(
         "A folder under styles/ (or the book's own styles/) holding the theme's CSS and fonts: a name, not a path."),
         check=_check_theme)
+    theme_size: str = option("regular", doc=(
+        '"regular", or "large" for a large-print edition: text of 16 to 18 pt, ragged right and unhyphenated, with '
+        "running heads, folios and notes to match (see Large print)."),
+        choices=THEME_SIZES, wanted=_either(THEME_SIZES))
     stylesheet: str = option("", doc=(
         "A CSS file of the book's own (relative to the book folder), applied on top of the theme."),
         check=_check_stylesheet)

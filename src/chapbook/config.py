@@ -21,6 +21,7 @@ from .sources.sites import site_defaults
 CONFIG_NAME = "book.toml"
 
 EVERY_SECTION = "*"  # parts = "sections": each top-level section becomes a part
+EVERY_YEAR = "*year"  # parts = "years": the essays of each year a part (no section can be named so)
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,8 @@ class BookConfig:
     parts: tuple[PartSpec, ...] = option((), doc=(
         "Parts grouping the chapters, each a [[parts]] table with a title and either a site section (section = "
         '"travel"; its _index.md gives the title and an opening text) or essays = [paths]; or parts = "sections": '
-        "every top-level section of the site a part, in its weight's order."))
+        "every top-level section of the site a part, in its weight's order; or parts = \"years\": each year's essays a part, "
+        "oldest first."))
 
     @property
     def sortable_author(self) -> str:
@@ -353,12 +355,12 @@ def _checked(path: Path, text: str, key: str, value: Any) -> Any:
 
 def _parts(path: Path, text: str, value: Any) -> tuple[PartSpec, ...]:
     """Read the [[parts]] tables; each needs a section or a list of essays."""
-    if value == "sections":  # every top-level section of the site a part: resolved when the essays are read
-        return (PartSpec(section=EVERY_SECTION, line=_line_of(text, "parts")),)
+    if value in ("sections", "years"):  # resolved when the essays are read
+        return (PartSpec(section=EVERY_SECTION if value == "sections" else EVERY_YEAR, line=_line_of(text, "parts")),)
     lines = [number for number, line in enumerate(text.splitlines(), start=1) if re.match(r"\s*\[\[\s*parts\s*\]\]", line)]
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise ChapbookError(path, _line_of(text, "parts"), 'parts must be "sections" or [[parts]] tables, each with '
-                            'title = "..." and section = "..." or essays = ["..."]')
+        raise ChapbookError(path, _line_of(text, "parts"), 'parts must be "sections", "years" or [[parts]] tables, '
+                            'each with title = "..." and section = "..." or essays = ["..."]')
     specs = []
     for index, item in enumerate(value):
         line = lines[index] if index < len(lines) else _line_of(text, "parts")

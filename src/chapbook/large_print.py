@@ -48,13 +48,16 @@ def page_scale(theme: Theme, size: str) -> float:
 
 
 def _sizes_css(theme: Theme) -> str:
-    """The text's size, and the running heads' and folios', in the text's face (a theme may set a head in
-    a script face: large print keeps to the face made for reading)."""
+    """The text's size, and the running heads' and folios'; those and the headings in the text's face (a
+    theme may set them in a script: large print keeps to the face made for reading, and the chapter's
+    title to the theme's voice)."""
     text = text_size(theme)
     margin = max(SMALLEST_MARGIN_TEXT_PT, round(text * MARGIN_TEXT_SHARE, 1))
-    face = f'"{theme.families[0]}", ' if theme.families else ""
-    head = f"font-family: {face}serif; font-size: {margin}pt;"
+    face = f'"{theme.families[0]}", serif' if theme.families else "serif"
+    family = f"font-family: {face};"
+    head = f"{family} font-size: {margin}pt;"
     return (f"html {{ font-size: {text}pt; }}\n"
+            f".chapter h2, .chapter h3, .chapter h4, .chapter h5, .chapter h6 {{ {family} }}\n"
             f"@page {{ @bottom-center {{ {head} }} }}\n"
             f"@page :left {{ @top-left {{ {head} }} }}\n"
             f"@page :right {{ @top-right {{ {head} }} }}\n")

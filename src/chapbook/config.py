@@ -247,8 +247,8 @@ class BookConfig:
     parts: tuple[PartSpec, ...] = option((), doc=(
         "Parts grouping the chapters, each a [[parts]] table with a title and either a site section (section = "
         '"travel"; its _index.md gives the title and an opening text) or essays = [paths]; or parts = "sections": '
-        "every top-level section of the site a part, in its weight's order; or parts = \"years\": each year's essays a part, "
-        "oldest first."))
+        "every top-level section of the site a part, in its weight's order; or parts = \"years\": each year's essays "
+        "a part, oldest first."))
 
     @property
     def sortable_author(self) -> str:

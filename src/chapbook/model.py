@@ -112,8 +112,8 @@ class Book:
     @property
     def brief_contents(self) -> bool:
         """Whether the printed contents names the parts alone: a long book whose years list their own chapters."""
-        return len(self.essays) > NESTED_CONTENTS_LIMIT and all(part.year is not None for part in self.parts) \
-            and bool(self.parts)
+        in_years = bool(self.parts) and all(part.year is not None for part in self.parts)
+        return in_years and len(self.essays) > NESTED_CONTENTS_LIMIT
 
     def contents(self) -> list[tuple[Part | None, list[Essay]]]:
         """The chapters grouped as the contents lists them: those before any part, then each part's."""

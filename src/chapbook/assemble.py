@@ -138,11 +138,13 @@ def resolve(found: Found, chosen: Chosen, addresses: AddressMap) -> Resolvers:
 def render(found: Found, chosen: Chosen, resolvers: Resolvers) -> Book:
     config, root = found.config, found.root
     chapters = [_render(essay, resolvers.slug_of[essay.path], resolvers) for essay in chosen.essays]
+    title_of = {chapter.slug: chapter.title for chapter in chapters}
     parts = tuple(
         Part(title=render_title(_fix_line(plan.title), language=config.language), slug=f"part-{number}",
              number=number, chapters=tuple(resolvers.slug_of[e.path] for e in plan.essays),
              opening=_render(plan.opening, f"part-{number}", resolvers).xhtml if plan.opening else "",
-             source=plan.opening.path if plan.opening else None)
+             source=plan.opening.path if plan.opening else None, year=plan.year,
+             titles=tuple(title_of[resolvers.slug_of[e.path]] for e in plan.essays))
         for number, plan in enumerate(chosen.plans, start=1))
     back = {key: _render_option(root, key, getattr(config, key), resolvers)
             for key in ("acknowledgements", "about_author")}

@@ -21,6 +21,7 @@ from .sources.sites import site_defaults
 CONFIG_NAME = "book.toml"
 
 EVERY_SECTION = "*"  # parts = "sections": each top-level section becomes a part
+EVERY_YEAR = "*year"  # parts = "years": the essays of each year a part (no section can be named so)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ SIGNATURES = (8, 12, 16, 24, 32, 48, 64)  # pages a printer folds from one sheet
 # A booklet printed at home: the pages folded together, 0 for all in one fold (saddle stitch), else a multiple of 4.
 BOOKLET_SIGNATURES = (0, *range(4, 129, 4))
 BOOKLET_PAPERS = ("", "letter", "a4")  # "": by the book's language and region
+THEME_SIZES = ("regular", "large")
 
 
 def _either(choices: tuple[str, ...]) -> str:
@@ -231,6 +233,10 @@ class BookConfig:
     theme: str = option("classic", doc=(
         "A folder under styles/ (or the book's own styles/) holding the theme's CSS and fonts: a name, not a path."),
         check=_check_theme)
+    theme_size: str = option("regular", doc=(
+        '"regular", or "large" for a large-print edition: text of 16 to 18 pt, ragged right and unhyphenated, with '
+        "running heads, folios and notes to match (see Large print)."),
+        choices=THEME_SIZES, wanted=_either(THEME_SIZES))
     stylesheet: str = option("", doc=(
         "A CSS file of the book's own (relative to the book folder), applied on top of the theme."),
         check=_check_stylesheet)
@@ -265,7 +271,8 @@ class BookConfig:
     parts: tuple[PartSpec, ...] = option((), doc=(
         "Parts grouping the chapters, each a [[parts]] table with a title and either a site section (section = "
         '"travel"; its _index.md gives the title and an opening text) or essays = [paths]; or parts = "sections": '
-        "every top-level section of the site a part, in its weight's order."))
+        "every top-level section of the site a part, in its weight's order; or parts = \"years\": each year's essays "
+        "a part, oldest first."))
 
     @property
     def sortable_author(self) -> str:
@@ -372,12 +379,12 @@ def _checked(path: Path, text: str, key: str, value: Any) -> Any:
 
 def _parts(path: Path, text: str, value: Any) -> tuple[PartSpec, ...]:
     """Read the [[parts]] tables; each needs a section or a list of essays."""
-    if value == "sections":  # every top-level section of the site a part: resolved when the essays are read
-        return (PartSpec(section=EVERY_SECTION, line=_line_of(text, "parts")),)
+    if value in ("sections", "years"):  # resolved when the essays are read
+        return (PartSpec(section=EVERY_SECTION if value == "sections" else EVERY_YEAR, line=_line_of(text, "parts")),)
     lines = [number for number, line in enumerate(text.splitlines(), start=1) if re.match(r"\s*\[\[\s*parts\s*\]\]", line)]
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise ChapbookError(path, _line_of(text, "parts"), 'parts must be "sections" or [[parts]] tables, each with '
-                            'title = "..." and section = "..." or essays = ["..."]')
+        raise ChapbookError(path, _line_of(text, "parts"), 'parts must be "sections", "years" or [[parts]] tables, '
+                            'each with title = "..." and section = "..." or essays = ["..."]')
     specs = []
     for index, item in enumerate(value):
         line = lines[index] if index < len(lines) else _line_of(text, "parts")

@@ -17,6 +17,9 @@ RESERVED_SLUGS = frozenset({"cover", "titlepage", "copyright", "dedication", "ep
                             "toc", "acknowledgements", "about-author", "book-epigraph"})
 # Nor an id a chapter's file holds besides its own: the markers where the print edition's pages begin.
 _PAGE_MARKER = re.compile(r"page-\d+")
+# Past this many chapters (about two pages of contents), a book in years prints only the years in its
+# contents, and each year's page lists its chapters.
+NESTED_CONTENTS_LIMIT = 40
 # The picture the book names for itself: the cover, images/cover.jpg (or .png...).
 COVER_PICTURE = "images/cover"
 
@@ -63,6 +66,15 @@ class Part:
     chapters: tuple[str, ...]  # the slugs of its essays, in reading order
     opening: str = ""  # XHTML set under the part's title
     source: Path | None = None  # the section's _index.md the opening comes from
+    # parts = "years": the year its chapters were written in. Such a part is named by its year alone (no
+    # "Part One"), and its page lists its chapters: a blog of 400 posts is browsed a year at a time.
+    year: int | None = None
+    titles: tuple[str, ...] = ()  # its chapters' titles, as chapters
+
+    @property
+    def entries(self) -> list[tuple[str, str]]:
+        """Its chapters' slugs and titles, for the list on a year's page."""
+        return list(zip(self.chapters, self.titles))
 
     @property
     def file_name(self) -> str:
@@ -96,6 +108,12 @@ class Book:
 
     def part_of(self, essay: Essay) -> Part | None:
         return next((part for part in self.parts if essay.slug in part.chapters), None)
+
+    @property
+    def brief_contents(self) -> bool:
+        """Whether the printed contents names the parts alone: a long book whose years list their own chapters."""
+        in_years = bool(self.parts) and all(part.year is not None for part in self.parts)
+        return in_years and len(self.essays) > NESTED_CONTENTS_LIMIT
 
     def contents(self) -> list[tuple[Part | None, list[Essay]]]:
         """The chapters grouped as the contents lists them: those before any part, then each part's."""

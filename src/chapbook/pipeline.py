@@ -14,6 +14,7 @@ from .assemble import read_book
 from .cache import BuildCache, LastBuild, build_cache
 from .config import CONFIG_NAME
 from .errors import WarningLog, log, warnings_report
+from .large_print import sized
 from .model import Book
 from .staging import staged
 from .themes import BUILTIN_STYLES, Theme, check_font_classes, load_theme, read_coverage
@@ -48,7 +49,8 @@ def read(source: Path, outdir: Path, progress: Callable[..., None]) -> tuple[Boo
     """Read the essays and load the theme: all a build knows before it sets a page."""
     progress(f"reading essays in {source}")
     book = read_book(source, exclude=(outdir.resolve(),))
-    theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet)
+    theme = sized(load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet),
+                  book.config.theme_size)
     check_font_classes(book, theme)
     progress(f"{len(book.essays)} chapters, {len(book.images)} images, theme {theme.name}")
     return book, theme

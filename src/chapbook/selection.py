@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CONFIG_NAME, EVERY_SECTION, BookConfig, PartSpec, option_line
+from .config import CONFIG_NAME, EVERY_SECTION, EVERY_YEAR, BookConfig, PartSpec, option_line
 from .errors import warn
 from .model import reading_order_key
 from .sources import SourceEssay
@@ -23,6 +23,7 @@ class PartPlan:
     title: str
     opening: SourceEssay | None  # a section's _index.md: its body is set on the part's page
     essays: tuple[SourceEssay, ...]
+    year: int | None = None  # parts = "years": the year its essays were written in
 
 
 def matches(pattern: str, relative: str) -> bool:
@@ -146,6 +147,8 @@ def group(essays: list[SourceEssay], base: Path, root: Path, parts: tuple[PartSp
           read_section: Callable[[Path], SourceEssay | None]) -> tuple[list[SourceEssay], list[PartPlan]]:
     """Split the ordered essays into those before any part and the parts, each essay in the first part
     that claims it; the order inside a part is the book's order."""
+    if parts and parts[0].section == EVERY_YEAR:
+        return by_year(essays)
     claimed: set[Path] = set()
     plans = []
     automatic = bool(parts) and parts[0].section == EVERY_SECTION
@@ -166,3 +169,26 @@ def group(essays: list[SourceEssay], base: Path, root: Path, parts: tuple[PartSp
         title = spec.title or (opening.title if opening else "") or spec.section.rsplit("/", 1)[-1].replace("-", " ").title()
         plans.append(PartPlan(title, opening, members))
     return [e for e in essays if e.path not in claimed], plans
+
+
+def by_year(essays: list[SourceEssay]) -> tuple[list[SourceEssay], list[PartPlan]]:
+    """parts = "years": a part for each year the essays were written in, oldest first, each in the book's
+    order; an essay of no known year comes before the parts, as one no part claims (a blog's "About")."""
+    year_of = {essay.path: written_in(essay) for essay in essays}
+    years = sorted({year for year in year_of.values() if year is not None})
+    plans = [PartPlan(str(year), None, tuple(e for e in essays if year_of[e.path] == year), year)
+             for year in years]
+    return [essay for essay in essays if year_of[essay.path] is None], plans
+
+
+# A year and month at the head of an address, or after its categories: "2019/05/14/title" (Zola's path,
+# a Jekyll permalink, WordPress): many blogs date their posts there and nowhere else.
+_DATED_ADDRESS = re.compile(r"(?:^|/)((?:19|20)\d\d)/(?:0[1-9]|1[0-2])/")
+
+
+def written_in(essay: SourceEssay) -> int | None:
+    """The year an essay was written: its date's, else the one its address is filed under."""
+    if essay.date:
+        return essay.date.year
+    match = _DATED_ADDRESS.search(essay.site_path or "")
+    return int(match[1]) if match else None

@@ -37,6 +37,7 @@ from ...cache import BuildCache, content_key, file_digest
 from ...errors import ChapbookError, log
 from ...media.fallbacks import with_fallbacks
 from .glyphs import report_fallbacks
+from ...large_print import page_scale
 from ...model import Book
 from ..pagemap import PageStart, page_starts
 from ...print_facts import gutter_for
@@ -83,7 +84,7 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
     all_pieces = pieces(book_html(book, theme))
     memory_key = content_key("book", str(book.root.resolve()), book.slug)
     memory = cache.get_json("book-memory", memory_key) or {}
-    gutter = gutter_for(memory.get("pages") or _estimated_pages(book, all_pieces))
+    gutter = gutter_for(memory.get("pages") or _estimated_pages(book, theme, all_pieces))
     folios_of_anchors: dict[str, int] = memory.get("anchors", {})
     with _Layouts(book, theme, cache, jobs, len(all_pieces), progress) as layouts:
         for _ in range(3):  # a gutter band crossed: once more with the gutter the count asks for
@@ -157,12 +158,13 @@ def _placement(results: list[dict], multiple: int) -> list[Placed]:
     return placed
 
 
-def _estimated_pages(book: Book, all_pieces: list[Piece]) -> int:
+def _estimated_pages(book: Book, theme: Theme, all_pieces: list[Piece]) -> int:
     """A first guess at the page count, from the text's length, for the first gutter."""
     width, height = book.config.trim_inches
     text_block = max(1.0, (width - 1.6) * (height - 1.45))
     characters = sum(len("".join(piece.root.itertext())) for piece in all_pieces)
-    return int(characters / (CHARS_PER_SQUARE_INCH * text_block)) + 2 * len(all_pieces)
+    pages = characters * page_scale(theme, book.config.theme_size) / (CHARS_PER_SQUARE_INCH * text_block)
+    return int(pages) + 2 * len(all_pieces)
 
 
 def _stylesheets(book: Book, theme: Theme, gutter: float) -> tuple[tuple[str, str], ...]:

@@ -60,7 +60,9 @@ def book_html(book: Book, theme: Theme) -> etree._Element:
 
 
 def _in_contents(link: etree._Element) -> bool:
-    return any("contents" in (parent.get("class") or "").split() for parent in link.iterancestors("nav"))
+    """A link of the contents, or of a year's list of its chapters."""
+    return any("contents" in (parent.get("class") or "").split() for parent in link.iterancestors("nav")) \
+        or any("part-contents" in (parent.get("class") or "").split() for parent in link.iterancestors("ol"))
 
 
 def pieces(root: etree._Element) -> list[Piece]:

@@ -14,6 +14,7 @@ from . import __version__
 from .errors import ChapbookError, UsageError, WarningLog, grouped, shown
 from .pipeline import FORMATS, build, cover
 from .preflight import check_pdf
+from .proof import parse_pages, proof_book
 
 DESCRIPTION = """\
 Compile a folder of Markdown essays (a blog's posts, with TOML +++ or YAML --- front
@@ -36,6 +37,20 @@ with the back (the book's description, and room for the barcode), the spine and 
 theme's cover, or the book's cover picture), with bleed all round. The spine is as wide as the
 interior that `chapbook build` writes is thick on the book's paper (KDP's figures); books of 80
 pages or more get the title and author on it."""
+
+
+PROOF_HELP = """\
+Write contact sheets of the print edition as PNG pictures: its spreads as the book opens (the
+first page alone on the right), several to a sheet, each page's folio under it, at 100 dpi so the
+text reads on a screen at 100 %. A book folder is built first into OUTDIR as `build --format pdf`
+would (an unchanged book is not built again); a PDF is proofed as it is. Sheets go to
+OUTDIR/<title-slug>-proof/sheet-NN.png, replacing the last proof's.
+
+With --changed, the sheets (changed-NN.png) show only the spreads whose pixels differ from the last
+proof without --changed, before and after, what changed outlined in red: for checking a reprint
+before ordering proof copies. The last proof stays the one to compare with until a proof without
+--changed replaces it. An edit that changes an essay's page count moves the pages after it: they
+are shown as changed, as on paper they are."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,6 +83,28 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     build_parser.add_argument("-v", "--verbose", action="store_true",
                               help="print every warning as it comes (else the first few of each kind)")
+    proof_parser = commands.add_parser(
+        "proof", help="contact sheets of the print pages (PNG), spread by spread", description=PROOF_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    proof_parser.add_argument("source", nargs="?", default=".", metavar="SOURCE",
+                              help="book folder, Markdown file or a built PDF (default: the current folder)")
+    proof_parser.add_argument("-o", "--output", default="dist", metavar="OUTDIR",
+                              help="folder the book is built into; the sheets go to OUTDIR/<title-slug>-proof "
+                                   "(default: ./dist)")
+    proof_parser.add_argument("--pages", metavar="RANGE", help='only the spreads touching these pages of the PDF, '
+                              'counted from 1 as a PDF viewer counts them: "5-20" or "7"')
+    proof_parser.add_argument("--changed", action="store_true",
+                              help="only the spreads that differ from the last proof, before and after, "
+                                   "what changed outlined in red")
+    proof_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    check_parser = commands.add_parser(
+        "check", help="preflight a built PDF as a print shop would",
+        description="Read a built PDF and report what a printer checks: trim and bleed, every font "
+                    "embedded, images below 300 dpi at their printed size, the inside margin against the "
+                    "page count (KDP's table), text too close to the trim. Exit status 1 if anything fails.",
+    )
+    check_parser.add_argument("pdf", metavar="PDF", help="the PDF to check, e.g. dist/small-hours.pdf")
     cover_parser = commands.add_parser(
         "cover", help="write the print cover wrap (back, spine, front) as a PDF", description=COVER_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -77,18 +114,11 @@ def make_parser() -> argparse.ArgumentParser:
     cover_parser.add_argument("-o", "--output", default="dist", metavar="OUTDIR",
                               help="folder to write the cover into (default: ./dist)")
     cover_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
-    for command in (build_parser, cover_parser):
+    for command in (build_parser, proof_parser, cover_parser):
         command.add_argument("--no-cache", action="store_true",
                              help="lay out every page anew, neither reading nor keeping OUTDIR/.chapbook-cache")
         command.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
                              help="lay out N chapters at once (default: one a core; 1: in one process)")
-    check_parser = commands.add_parser(
-        "check", help="preflight a built PDF as a print shop would",
-        description="Read a built PDF and report what a printer checks: trim and bleed, every font "
-                    "embedded, images below 300 dpi at their printed size, the inside margin against the "
-                    "page count (KDP's table), text too close to the trim. Exit status 1 if anything fails.",
-    )
-    check_parser.add_argument("pdf", metavar="PDF", help="the PDF to check, e.g. dist/small-hours.pdf")
     return parser
 
 
@@ -213,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         check_output(Path(args.source), Path(args.output))
         if args.command == "cover":
             result = cover(Path(args.source), Path(args.output), progress, **options)
+        elif args.command == "proof":
+            pages = parse_pages(args.pages) if args.pages is not None else None
+            result = proof_book(Path(args.source), Path(args.output), pages, args.changed, progress, **options)
         else:
             formats = FORMATS if args.format == "all" else (args.format,)
             result = build(Path(args.source), Path(args.output), formats, progress, **options)
@@ -235,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in result.written:
         print(path)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.command == "proof":
+        shown = (f"{result.spreads} of {result.compared} spreads differ from the last proof" if result.changed_only
+                 else f"{result.spreads} spreads of {result.pages} pages")
+        progress(f"{shown}, on {len(result.written)} sheet(s), {result.seconds:.1f} s")
+        return 0
     pages = f", {result.pages} pages" if result.pages is not None else ""
     progress(f"{result.chapters} chapters{pages}, {len(warnings.warnings)} warnings, "
              f"{result.seconds:.1f} s, peak memory {peak_mib:.0f} MiB")

@@ -78,6 +78,9 @@ def proof(pdf: Path, folder: Path, pages: tuple[int, int] | None, changed: bool,
     digests = {key: hashlib.sha256(image.tobytes()).hexdigest() for key, image in rendered.items()}
     if changed:
         differing = [s for s in chosen if kept.get(_key(s)) != digests[_key(s)]]
+        for spread in differing:
+            progress(f"differs from the last proof: the spread of PDF page(s) "
+                     f"{'-'.join(str(index + 1) for index in spread.indexes)}")
         cells = [_before_after(folder, s, rendered[_key(s)], labels) for s in differing]
         written = _write_sheets(folder, "changed", cells)
         return ProofResult(tuple(written), len(differing), len(chosen), len(labels), True)

@@ -67,27 +67,34 @@ def proof(pdf: Path, folder: Path, pages: tuple[int, int] | None, changed: bool,
     if pages is not None:
         low, high = pages
         if low > len(labels):
-            raise UsageError(None, None, f"--pages {low}-{high}: the book has only {len(labels)} pages")
+            asked = f"{low}-{high}" if high != low else f"{low}"
+            raise UsageError(None, None, f"--pages {asked}: the book has only {len(labels)} pages")
         chosen = [s for s in chosen if any(low <= index + 1 <= high for index in s.indexes)]
     folder.mkdir(parents=True, exist_ok=True)
     kept = _read_manifest(folder)
     for old in [*folder.glob("sheet-*.png"), *folder.glob("changed-*.png")]:
         old.unlink()  # the folder shows this proof only
     progress(f"rendering {len(chosen)} spreads at {dpi:g} dpi")
-    rendered = {_key(spread): render_spread(pdf, spread, dpi) for spread in chosen}
-    digests = {key: hashlib.sha256(image.tobytes()).hexdigest() for key, image in rendered.items()}
-    if changed:
-        differing = [s for s in chosen if kept.get(_key(s)) != digests[_key(s)]]
-        for spread in differing:
+    # One spread at a time, and each sheet written when it is full: a long book's spreads at 100 dpi
+    # would not all fit in memory at once.
+    sheets = _Sheets(folder, "changed" if changed else "sheet", 1 if changed else SPREADS_ACROSS)
+    digests: dict[str, str] = {}
+    for spread in chosen:
+        image = render_spread(pdf, spread, dpi)
+        key = _key(spread)
+        digests[key] = hashlib.sha256(image.tobytes()).hexdigest()
+        if not changed:
+            sheets.add(_cell(image, _caption(spread, labels)))
+            (folder / KEPT).mkdir(exist_ok=True)
+            image.save(folder / KEPT / f"{key}.png")
+        elif kept.get(key) != digests[key]:
             progress(f"differs from the last proof: the spread of PDF page(s) "
                      f"{'-'.join(str(index + 1) for index in spread.indexes)}")
-        cells = [_before_after(folder, s, rendered[_key(s)], labels) for s in differing]
-        written = _write_sheets(folder, "changed", cells)
-        return ProofResult(tuple(written), len(differing), len(chosen), len(labels), True)
-    cells = [_cell(rendered[_key(s)], _caption(s, labels)) for s in chosen]
-    written = _write_sheets(folder, "sheet", cells)
-    _keep(folder, rendered, digests, kept, len(labels))
-    return ProofResult(tuple(written), len(chosen), len(chosen), len(labels), False)
+            sheets.add(_before_after(folder, spread, image, labels))
+    written = sheets.close()
+    if not changed:
+        _remember(folder, digests, kept, len(labels))
+    return ProofResult(tuple(written), sheets.cells, len(chosen), len(labels), changed)
 
 
 def proof_book(source: Path, outdir: Path, pages: tuple[int, int] | None, changed: bool,
@@ -194,24 +201,38 @@ def changed_regions(old: Image.Image, new: Image.Image) -> list[tuple[int, int, 
     return sorted(boxes)
 
 
-def _write_sheets(folder: Path, name: str, cells: list[Image.Image]) -> list[Path]:
-    """The cells in a grid, SPREADS_ACROSS wide, SPREADS_DOWN rows to a sheet (a pair of before and after: one a row)."""
-    written = []
-    across = SPREADS_ACROSS if name == "sheet" else 1
-    per_sheet = across * SPREADS_DOWN
-    for number, first in enumerate(range(0, len(cells), per_sheet), start=1):
-        batch = cells[first:first + per_sheet]
-        width, height = max(c.width for c in batch), max(c.height for c in batch)
-        rows = -(-len(batch) // across)
-        sheet = Image.new("RGB", (2 * MARGIN + across * width + (across - 1) * GAP,
+class _Sheets:
+    """Cells laid in a grid, `across` wide and SPREADS_DOWN down, each sheet saved when it is full."""
+
+    def __init__(self, folder: Path, name: str, across: int):
+        self.folder, self.name, self.across = folder, name, across
+        self.batch: list[Image.Image] = []
+        self.written: list[Path] = []
+        self.cells = 0
+
+    def add(self, cell: Image.Image) -> None:
+        self.batch.append(cell)
+        self.cells += 1
+        if len(self.batch) == self.across * SPREADS_DOWN:
+            self._save()
+
+    def close(self) -> list[Path]:
+        if self.batch:
+            self._save()
+        return self.written
+
+    def _save(self) -> None:
+        width, height = max(c.width for c in self.batch), max(c.height for c in self.batch)
+        rows = -(-len(self.batch) // self.across)
+        sheet = Image.new("RGB", (2 * MARGIN + self.across * width + (self.across - 1) * GAP,
                                   2 * MARGIN + rows * height + (rows - 1) * GAP), BACKGROUND)
-        for place, cell in enumerate(batch):
-            column, row = place % across, place // across
+        for place, cell in enumerate(self.batch):
+            column, row = place % self.across, place // self.across
             sheet.paste(cell, (MARGIN + column * (width + GAP), MARGIN + row * (height + GAP)))
-        path = folder / f"{name}-{number:02d}.png"
-        sheet.save(path, optimize=False)
-        written.append(path)
-    return written
+        path = self.folder / f"{self.name}-{len(self.written) + 1:02d}.png"
+        sheet.save(path)
+        self.written.append(path)
+        self.batch = []
 
 
 def _read_manifest(folder: Path) -> dict[str, str]:
@@ -223,18 +244,13 @@ def _read_manifest(folder: Path) -> dict[str, str]:
         return {}
 
 
-def _keep(folder: Path, rendered: dict[str, Image.Image], digests: dict[str, str], kept: dict[str, str],
-          pages: int) -> None:
+def _remember(folder: Path, digests: dict[str, str], kept: dict[str, str], pages: int) -> None:
     """Remember this proof's spreads for the next `--changed`: a proof of some pages updates only theirs."""
-    store = folder / KEPT
-    store.mkdir(exist_ok=True)
     # Spreads of pages the book no longer has are forgotten; a spread's key is its two page indexes.
     still = {key: digest for key, digest in kept.items()
              if all(part == "-" or (part.isdigit() and int(part) < pages) for part in key.split("_"))}
-    for key, image in rendered.items():
-        image.save(store / f"{key}.png")
     still.update(digests)
-    for stale in store.glob("*.png"):
+    for stale in (folder / KEPT).glob("*.png"):
         if stale.stem not in still:
             stale.unlink()
     (folder / MANIFEST).write_text(json.dumps({"pages": pages, "spreads": dict(sorted(still.items()))},

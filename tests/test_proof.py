@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageStat
 
 from chapbook.proof import SPREADS_ACROSS, SPREADS_DOWN
-from chapbook.spreads import Spread, render_spread, spreads
+from chapbook.spreads import TRIM_LINE, Spread, render_spread, spreads
 from conftest import run_chapbook, write_files
 
 TITLES = {"harbour": "The Harbour Wall", "orchard": "An Orchard in March", "kiln": "Firing the Kiln"}
@@ -81,9 +81,11 @@ def test_proof_writes_readable_sheets_of_every_spread(book: Path, tmp_path: Path
     assert sum(first.histogram()[:100]) > 10_000
     assert ImageStat.Stat(first).stddev[0] > 20
     # The spread on the sheet is the PDF's pages: the second cell holds the PDF's spread of pages 2 and 3.
-    cell = render_spread(pdf, spreads(pages)[1], 100).convert("L")
+    drawn = render_spread(pdf, spreads(pages)[1], 100)
+    cell = drawn.convert("L")
     placed = first.crop((30 + cell.width + 40, 30, 30 + 2 * cell.width + 40, 30 + cell.height))
     assert placed.tobytes() == cell.tobytes()
+    assert TRIM_LINE not in {colour for _, colour in drawn.getcolors(1 << 16)}  # no bleed, no trim drawn
 
 
 def test_pages_limits_the_sheets_to_spreads_touching_them(book: Path, tmp_path: Path) -> None:
@@ -133,13 +135,19 @@ def test_changed_after_an_essay_grows_shows_the_pages_it_moved(book: Path, tmp_p
     assert 0 not in changed and changed & set(range(before["harbour"].start))
 
 
-def test_proof_of_a_built_pdf_and_of_no_pdf(book: Path, tmp_path: Path) -> None:
+def test_proof_of_a_built_pdf_with_bleed_and_of_no_pdf(book: Path, tmp_path: Path) -> None:
+    with (book / "book.toml").open("a", encoding="utf-8") as file:
+        file.write('bleed = "0.125in"\n')
     built = run_chapbook("build", str(book), "-o", str(tmp_path / "dist"), "--format", "pdf", "-j", "1")
     assert built.returncode == 0, built.stderr
     pdf = tmp_path / "dist" / "three-walks.pdf"
     shutil.copy(pdf, tmp_path / "printer.pdf")
     sheets, _ = proof(str(tmp_path / "printer.pdf"), "-o", str(tmp_path / "sheets"))
     assert sheets and sheets[0].parent == tmp_path / "sheets" / "printer-proof"
+    # The trim is drawn an eighth of an inch (12.5 pixels at 100 dpi) inside the bleed's edge.
+    spread = render_spread(tmp_path / "printer.pdf", Spread(1, 2), 100)
+    column = [spread.getpixel((spread.width * 3 // 4, y)) for y in range(30)]
+    assert [y for y, colour in enumerate(column) if colour == TRIM_LINE] in ([12], [12, 13], [13])
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7 nothing more")
     broken = run_chapbook("proof", str(tmp_path / "broken.pdf"), "-o", str(tmp_path / "sheets"))
     assert broken.returncode == 1 and "broken.pdf" in broken.stderr and "Traceback" not in broken.stderr

@@ -100,6 +100,8 @@ def test_pages_limits_the_sheets_to_spreads_touching_them(book: Path, tmp_path: 
 
 def test_changed_marks_only_the_edited_essays_spreads(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "dist"
+    first = run_chapbook("proof", str(book), "-o", str(out), "--changed")
+    assert first.returncode == 1 and "no earlier proof" in first.stderr and "Traceback" not in first.stderr
     proof(str(book), "-o", str(out))
     before = chapter_pages(out / "three-walks.pdf")
     # A word for a word of the same length, in the orchard essay only: its pages keep their count.

@@ -50,10 +50,10 @@ class ProofResult:
 
 def parse_pages(text: str) -> tuple[int, int]:
     """'5-20' or '7' as a first and last page (from 1); a command-line mistake otherwise."""
-    first, _, last = text.partition("-")
-    if not first.strip().isdigit() or not (last.strip().isdigit() if _ else True) or int(first) < 1:
+    first, dash, last = (part.strip() for part in text.partition("-"))
+    if not first.isdigit() or int(first) < 1 or (dash and not last.isdigit()):
         raise UsageError(None, None, f'--pages must be a page or a range of pages such as "5-20", got "{text}"')
-    low, high = int(first), int(last) if _ else int(first)
+    low, high = int(first), int(last) if dash else int(first)
     if high < low:
         raise UsageError(None, None, f"--pages {text}: the range ends before it begins; give it as {high}-{low}")
     return low, high
@@ -72,6 +72,9 @@ def proof(pdf: Path, folder: Path, pages: tuple[int, int] | None, changed: bool,
         chosen = [s for s in chosen if any(low <= index + 1 <= high for index in s.indexes)]
     folder.mkdir(parents=True, exist_ok=True)
     kept = _read_manifest(folder)
+    if changed and not kept:
+        raise ChapbookError(folder, None, "no earlier proof here to compare with; run `chapbook proof` without "
+                                          "--changed first (the edition to compare with), then edit, then --changed")
     for old in [*folder.glob("sheet-*.png"), *folder.glob("changed-*.png")]:
         old.unlink()  # the folder shows this proof only
     progress(f"rendering {len(chosen)} spreads at {dpi:g} dpi")
@@ -116,7 +119,7 @@ def page_labels(pdf: Path) -> list[str]:
     try:
         document = pypdfium2.PdfDocument(str(pdf))
     except pypdfium2.PdfiumError as error:
-        raise ChapbookError(pdf, None, f"not a PDF chapbook can read ({error}); build the book again") from None
+        raise ChapbookError(pdf, None, f"not a PDF chapbook can read ({error}); give the PDF `chapbook build` wrote") from None
     try:
         return [document.get_page_label(index) or str(index + 1) for index in range(len(document))]
     finally:

@@ -43,7 +43,7 @@ PROOF_HELP = """\
 Write contact sheets of the print edition as PNG pictures: its spreads as the book opens (the
 first page alone on the right), several to a sheet, each page's folio under it, at 100 dpi so the
 text reads on a screen at 100 %. A book folder is built first into OUTDIR as `build --format pdf`
-would (an unchanged book is not built again); a PDF is proofed as it is. Sheets go to
+would (unchanged since the last proof, it is not built again); a PDF is proofed as it is. Sheets go to
 OUTDIR/<title-slug>-proof/sheet-NN.png, replacing the last proof's.
 
 With --changed, the sheets (changed-NN.png) show only the spreads whose pixels differ from the last

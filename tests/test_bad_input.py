@@ -320,8 +320,9 @@ def test_failed_build_leaves_previous_book_untouched(tmp_path):
     assert first.returncode == 0, first.stderr
     out = tmp_path / "out"
     epub, pdf = out / "good-book.epub", out / "good-book.pdf"
-    # The book, its warnings, and the build cache beside them (where a rebuild takes what did not change).
-    assert sorted(os.listdir(out)) == [".chapbook-cache", "good-book-warnings.txt", "good-book.epub", "good-book.pdf"]
+    # The book, its warnings and report, and the build cache beside them (where a rebuild takes what did not change).
+    assert sorted(os.listdir(out)) == [".chapbook-cache", "good-book-report.html", "good-book-warnings.txt",
+                                       "good-book.epub", "good-book.pdf"]
     assert epubcheck_messages(epub) == []  # the book to keep is a good one
     before = {epub: epub.read_bytes(), pdf: pdf.read_bytes()}
     assert before[epub].startswith(b"PK") and before[pdf].startswith(b"%PDF")
@@ -336,8 +337,9 @@ def test_failed_build_leaves_previous_book_untouched(tmp_path):
     assert pdf.read_bytes() == before[pdf]
     leftovers = [name for name in os.listdir(out) if name.endswith(".part")]
     assert leftovers == []
-    # The book, its warnings, and the build cache beside them (where a rebuild takes what did not change).
-    assert sorted(os.listdir(out)) == [".chapbook-cache", "good-book-warnings.txt", "good-book.epub", "good-book.pdf"]
+    # The book, its warnings and report, and the build cache beside them (where a rebuild takes what did not change).
+    assert sorted(os.listdir(out)) == [".chapbook-cache", "good-book-report.html", "good-book-warnings.txt",
+                                       "good-book.epub", "good-book.pdf"]
 
 
 def test_build_never_writes_into_the_source_folder(tmp_path):
@@ -349,6 +351,6 @@ def test_build_never_writes_into_the_source_folder(tmp_path):
     before = listing()
     result = build(tmp_path, fmt="all")
     assert result.returncode == 0, result.stderr
-    assert sorted(os.listdir(tmp_path / "out")) == [".chapbook-cache", "good-book-warnings.txt", "good-book.epub",
-                                                    "good-book.pdf"]
+    assert sorted(os.listdir(tmp_path / "out")) == [".chapbook-cache", "good-book-report.html", "good-book-warnings.txt",
+                                                    "good-book.epub", "good-book.pdf"]
     assert listing() == before

@@ -15,6 +15,7 @@ from .errors import ChapbookError, UsageError, WarningLog, grouped, shown
 from .pipeline import BOOKLET, FORMATS, build, cover
 from .preflight import check_pdf
 from .starter import new_book
+from .proof import parse_pages, proof_book
 
 DESCRIPTION = """\
 Compile a folder of Markdown essays (a blog's posts, with TOML +++ or YAML --- front
@@ -49,6 +50,21 @@ write a starter book of two essays first. Both get styles/book.css for the book'
 
 Nothing is ever overwritten: a folder with a book.toml already is left as it is (exit status 1).
 Then: chapbook build SITE -o OUTDIR, with OUTDIR outside the book folder (e.g. SITE/../dist)."""
+
+
+PROOF_HELP = """\
+Write contact sheets of the print edition as PNG pictures: its spreads as the book opens (the
+first page alone on the right), several to a sheet, each page's folio under it, at 100 dpi so the
+text reads on a screen at 100 %. A book folder is built first into OUTDIR as `build --format pdf`
+would (unchanged since the last proof, it is not built again); a PDF is proofed as it is. Sheets go to
+OUTDIR/<title-slug>-proof/sheet-NN.png, replacing the last proof's.
+
+With --changed, the sheets (changed-NN.png) show only the spreads whose pixels differ from the last
+proof without --changed, before and after, what changed outlined in red: for checking a reprint
+before ordering proof copies. The last proof stays the one to compare with until a proof without
+--changed replaces it. An edit that changes an essay's page count moves the pages after it: they
+are shown as changed, as on paper they are."""
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 already; keep its wording, add the hint
@@ -93,6 +109,21 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     build_parser.add_argument("-v", "--verbose", action="store_true",
                               help="print every warning as it comes (else the first few of each kind)")
+    proof_parser = commands.add_parser(
+        "proof", help="contact sheets of the print pages (PNG), spread by spread", description=PROOF_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    proof_parser.add_argument("source", nargs="?", default=".", metavar="SOURCE",
+                              help="book folder, Markdown file or a built PDF (default: the current folder)")
+    proof_parser.add_argument("-o", "--output", default="dist", metavar="OUTDIR",
+                              help="folder the book is built into; the sheets go to OUTDIR/<title-slug>-proof "
+                                   "(default: ./dist)")
+    proof_parser.add_argument("--pages", metavar="RANGE", help='only the spreads touching these pages of the PDF, '
+                              'counted from 1 as a PDF viewer counts them: "5-20" or "7"')
+    proof_parser.add_argument("--changed", action="store_true",
+                              help="only the spreads that differ from the last proof, before and after, "
+                                   "what changed outlined in red")
+    proof_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     check_parser = commands.add_parser(
         "check", help="preflight a built PDF as a print shop would",
         description="Read a built PDF and report what a printer checks: trim and bleed, every font "
@@ -109,7 +140,7 @@ def make_parser() -> argparse.ArgumentParser:
     cover_parser.add_argument("-o", "--output", default="dist", metavar="OUTDIR",
                               help="folder to write the cover into (default: ./dist)")
     cover_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
-    for command in (build_parser, cover_parser):
+    for command in (build_parser, proof_parser, cover_parser):
         command.add_argument("--no-cache", action="store_true",
                              help="lay out every page anew, neither reading nor keeping OUTDIR/.chapbook-cache")
         command.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
@@ -269,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
         check_output(Path(args.source), Path(args.output))
         if args.command == "cover":
             result = cover(Path(args.source), Path(args.output), progress, **options)
+        elif args.command == "proof":
+            pages = parse_pages(args.pages) if args.pages is not None else None
+            result = proof_book(Path(args.source), Path(args.output), pages, args.changed, progress, **options)
         else:
             formats = (FORMATS if args.format == "all" else (args.format,)) + ((BOOKLET,) if args.booklet else ())
             result = build(Path(args.source), Path(args.output), formats, progress, **options)
@@ -291,6 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in result.written:
         print(path)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.command == "proof":
+        shown = (f"{result.spreads} of {result.compared} spreads differ from the last proof" if result.changed_only
+                 else f"{result.spreads} spreads of {result.pages} pages")
+        progress(f"{shown}, on {len(result.written)} sheet(s), {result.seconds:.1f} s")
+        return 0
     pages = f", {result.pages} pages" if result.pages is not None else ""
     progress(f"{result.chapters} chapters{pages}, {len(warnings.warnings)} warnings, "
              f"{result.seconds:.1f} s, peak memory {peak_mib:.0f} MiB")

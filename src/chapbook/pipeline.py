@@ -16,6 +16,7 @@ from .config import CONFIG_NAME
 from .errors import WarningLog, log, warnings_report
 from .large_print import sized
 from .model import Book
+from .report import build_report, write_report
 from .staging import staged
 from .themes import BUILTIN_STYLES, Theme, check_font_classes, load_theme, read_coverage
 from .writers.booklet import write_booklet
@@ -90,7 +91,7 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
     log.addHandler(collected)
     try:
         with staged(outdir) as stage, prepared(source, outdir, progress, use_cache, jobs) as ready:
-            book, pages = ready.book, None
+            book, pages, pdf = ready.book, None, None
             if "epub" in formats:
                 progress("writing EPUB")
                 write_epub(book, ready.theme, stage(f"{book.slug}.epub"), ready.layout.starts, ready.cache, progress)
@@ -104,6 +105,8 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
             # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
             report = stage(f"{book.slug}-warnings.txt")
             report.write_text(warnings_report(collected.warnings), encoding="utf-8")
+            write_report(build_report(book, ready.theme, ready.layout, pdf, collected.warnings),
+                         stage(f"{book.slug}-report.html"))
             written = stage.publish()
             if last is not None:
                 last.remember(written, len(book.essays), pages, collected.warnings)

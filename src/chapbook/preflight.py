@@ -124,7 +124,8 @@ def _check_boxes(reader: pypdf.PdfReader, report: Report) -> None:
                      + (f", bleed {_inches(bleed)} on every side" if bleed > 0.5 else ", no bleed"))
 
 
-def _check_fonts(reader: pypdf.PdfReader, report: Report) -> None:
+def fonts_in(reader: pypdf.PdfReader) -> dict[str, bool]:
+    """Every font the PDF's pages use, by name (less its subset tag), and whether it is embedded."""
     fonts: dict[str, bool] = {}
     for page in reader.pages:
         for font in (page.get("/Resources") or {}).get("/Font", {}).values():
@@ -134,6 +135,11 @@ def _check_fonts(reader: pypdf.PdfReader, report: Report) -> None:
             embedded = descriptor is not None and any(
                 key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3"))
             fonts[str(font.get("/BaseFont", "?")).split("+")[-1]] = embedded
+    return fonts
+
+
+def _check_fonts(reader: pypdf.PdfReader, report: Report) -> None:
+    fonts = fonts_in(reader)
     missing = sorted(name for name, embedded in fonts.items() if not embedded)
     if missing:
         report.problems.append(f"fonts not embedded: {', '.join(missing)}; printers refuse them")
@@ -141,22 +147,44 @@ def _check_fonts(reader: pypdf.PdfReader, report: Report) -> None:
         report.ok.append(f"every font embedded ({', '.join(sorted(fonts))})")
 
 
-def _check_images(document: pypdfium2.PdfDocument, report: Report) -> None:
-    low = []
-    count = 0
-    for number, page in enumerate(document, start=1):
+@dataclass(frozen=True)
+class PrintedImage:
+    """A picture as the PDF prints it: on which page (from 0), its pixels, its printed size, its resolution."""
+
+    page: int
+    width_px: int
+    height_px: int
+    width_in: float
+    height_in: float
+
+    @property
+    def dpi(self) -> float:
+        return self.width_px / self.width_in if self.width_in > 0 else float("inf")
+
+    @property
+    def sharp(self) -> bool:
+        return self.dpi >= PRINT_DPI - 1  # a rounding hair under 300 is 300
+
+
+def printed_images(document: pypdfium2.PdfDocument) -> list[PrintedImage]:
+    """Every picture on every page, measured at the size it is printed."""
+    found = []
+    for index, page in enumerate(document):
         for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
-            count += 1
             left, bottom, right, top = image.get_bounds()
-            width_px, _ = image.get_px_size()
-            printed = (right - left) / POINTS
-            dpi = width_px / printed if printed > 0 else float("inf")
-            if dpi < PRINT_DPI - 1:  # a rounding hair under 300 is 300
-                low.append(f"page {number}: {width_px} px across {printed:.2f} in is {dpi:.0f} dpi")
+            width_px, height_px = image.get_px_size()
+            found.append(PrintedImage(index, width_px, height_px, (right - left) / POINTS, (top - bottom) / POINTS))
+    return found
+
+
+def _check_images(document: pypdfium2.PdfDocument, report: Report) -> None:
+    images = printed_images(document)
+    low = [f"page {image.page + 1}: {image.width_px} px across {image.width_in:.2f} in is {image.dpi:.0f} dpi"
+           for image in images if not image.sharp]
     if low:
         report.problems.append(f"images below {PRINT_DPI} dpi at their printed size (they will print soft): " + "; ".join(low))
     else:
-        report.ok.append(f"{count} image(s), all at {PRINT_DPI} dpi or more" if count else "no images")
+        report.ok.append(f"{len(images)} image(s), all at {PRINT_DPI} dpi or more" if images else "no images")
 
 
 def _check_text_area(reader: pypdf.PdfReader, document: pypdfium2.PdfDocument, report: Report) -> None:

@@ -67,6 +67,7 @@ def join(placed: list[Placed], pieces: list[dict], blank: bytes, cache: BuildCac
     _one_copy_of_each_font(book, pieces, cache, pdf_variant)
     _one_copy_of_each_profile(book)
     _outline(book, placed, pieces)
+    _page_labels(book, placed)
     if "/StructTreeRoot" in front.Root:
         _one_tag_tree(book, sources, placed, first_page_of)
     version = max(source.pdf_version for source in sources)
@@ -224,6 +225,14 @@ def _one_copy_of_each_profile(book: pikepdf.Pdf) -> None:
             if isinstance(space, Array) and len(space) == 2 and space[0] == Name.ICCBased:
                 digest = hashlib.sha256(space[1].read_raw_bytes()).hexdigest()
                 spaces[key] = Array([Name.ICCBased, first.setdefault(digest, space[1])])
+
+
+def _page_labels(book: pikepdf.Pdf, placed: list[Placed]) -> None:
+    """Name the pages as their folios read (print.css): the front matter in lower-case roman from i, the
+    text in arabic from 1 on the first chapter's opener, so viewers and `chapbook proof` say "p. 12"."""
+    body = next((number for number, place in enumerate(placed) if place.piece not in (None, 0)), None)
+    numbers = [0, Dictionary(S=Name.r)] + ([body, Dictionary(S=Name.D)] if body else [])
+    book.Root.PageLabels = Dictionary(Nums=Array(numbers))
 
 
 def _outline(book: pikepdf.Pdf, placed: list[Placed], pieces: list[dict]) -> None:

@@ -1,0 +1,173 @@
+"""The build report beside the book (<slug>-report.html): each chapter's pages and words, each picture's
+printed resolution, the fonts, every warning by kind with its place, and the preflight of the PDF.
+
+It is read from what the build already knows (the layout: which piece each page belongs to) and from
+the PDF it wrote (preflight.py measures pictures and fonts there, as `chapbook check` does). An EPUB
+alone still has its pages set (its page list follows the print edition): the report gives the
+chapters' pages, and says that pictures, fonts and the preflight wait for a PDF.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+import pypdf
+import pypdfium2
+from PIL import Image as Picture
+
+from .errors import grouped, kind_of
+from .model import Book
+from .preflight import PrintedImage, check_pdf, fonts_in, printed_images
+from .print_facts import PRINT_DPI
+from .themes import Theme
+from .writers.pdf import BookLayout
+from .writers.render import render
+
+WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+@dataclass(frozen=True)
+class ChapterRow:
+    title: str
+    kind: str  # "chapter" or "part"
+    source: str
+    words: int
+    first_page: int | None  # in the PDF, from 1
+    last_page: int | None
+    first_folio: str | None  # as printed on the page
+    last_folio: str | None
+
+
+@dataclass(frozen=True)
+class PictureRow:
+    name: str  # the book's picture of these pixels, if one matches
+    chapter: str
+    page: int  # in the PDF, from 1
+    folio: str
+    image: PrintedImage
+
+
+@dataclass(frozen=True)
+class WarningKind:
+    kind: str
+    warnings: tuple[tuple[str, str], ...]  # (place, message)
+
+
+@dataclass(frozen=True)
+class Preflight:
+    ok: tuple[str, ...]
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    book: Book
+    pages: int
+    chapters: tuple[ChapterRow, ...]
+    pictures: tuple[PictureRow, ...] | None  # None: no PDF was written
+    fonts: tuple[tuple[str, bool], ...]  # (name, embedded); from the PDF, else the theme's families
+    warning_kinds: tuple[WarningKind, ...]
+    warnings: int
+    preflight: Preflight | None
+    print_dpi: int = PRINT_DPI
+
+    @property
+    def words(self) -> int:
+        return sum(row.words for row in self.chapters)
+
+
+def build_report(book: Book, theme: Theme, layout: BookLayout, pdf: Path | None,
+                 warnings: list[tuple[str, str]]) -> BuildReport:
+    """Gather the report from the book, its layout, the PDF (if one was written) and the warnings."""
+    chapters = tuple(_chapter_rows(book, layout))
+    pictures = fonts = preflight = None
+    if pdf is not None:
+        pictures = tuple(_picture_rows(book, layout, pdf))
+        fonts = tuple(sorted(fonts_in(pypdf.PdfReader(pdf)).items()))
+        checked = check_pdf(pdf)
+        preflight = Preflight(tuple(checked.ok), tuple(checked.problems))
+    kinds = tuple(WarningKind(kind_of(group[0][1]), tuple(group)) for group in grouped(warnings))
+    return BuildReport(book, layout.pages, chapters, pictures,
+                       fonts if fonts is not None else tuple((family, True) for family in theme.families),
+                       kinds, len(warnings), preflight)
+
+
+def write_report(report: BuildReport, target: Path) -> None:
+    target.write_text(render("report.html.j2", report=report), encoding="utf-8")
+
+
+def words_in(xhtml: str) -> int:
+    """The words a reader reads in a chapter's XHTML: its text, less the markup."""
+    if not xhtml.strip():
+        return 0
+    return len(WORD.findall(lxml.html.fromstring(xhtml).text_content()))
+
+
+def _pages_of_pieces(layout: BookLayout) -> dict[str, list[int]]:
+    """Each laid-out piece's pages in the book (indexes from 0), by the piece's name (its section id)."""
+    found: dict[str, list[int]] = {}
+    for index, place in enumerate(layout.placed):
+        if place.piece is not None:
+            found.setdefault(layout.pieces[place.piece]["name"], []).append(index)
+    return found
+
+
+def _folio(layout: BookLayout, index: int) -> str:
+    place = layout.placed[index]
+    return str(layout.pieces[place.piece]["start"] + place.page)
+
+
+def _chapter_rows(book: Book, layout: BookLayout):
+    """The parts' pages and the chapters, in reading order, each with its pages as the layout placed them."""
+    pages = _pages_of_pieces(layout)
+    for part, essays in book.contents():
+        if part is not None:
+            yield _row(layout, pages.get(part.slug), part.title, "part", _within(book, part.source),
+                       words_in(part.opening))
+        for essay in essays:
+            yield _row(layout, pages.get(essay.slug), essay.title, "chapter", _within(book, essay.source),
+                       words_in(essay.xhtml))
+
+
+def _within(book: Book, source: Path | None) -> str:
+    """A file of the book as a path from the book's folder (the report may be read on another machine)."""
+    if source is None:
+        return ""
+    try:
+        return source.resolve().relative_to(book.root.resolve()).as_posix()
+    except ValueError:
+        return source.name
+
+
+def _row(layout: BookLayout, pages: list[int] | None, title: str, kind: str, shown: str, words: int) -> ChapterRow:
+    if not pages:
+        return ChapterRow(title, kind, shown, words, None, None, None, None)
+    return ChapterRow(title, kind, shown, words, pages[0] + 1, pages[-1] + 1,
+                      _folio(layout, pages[0]), _folio(layout, pages[-1]))
+
+
+def _picture_rows(book: Book, layout: BookLayout, pdf: Path):
+    """Every picture the PDF prints, with the book's file of the same pixels and the chapter it is in."""
+    by_size: dict[tuple[int, int], str] = {}
+    for image in book.images:
+        try:
+            with Picture.open(image.source) as opened:
+                by_size.setdefault(opened.size, image.name)
+        except (OSError, ValueError):  # an SVG, or a file Pillow cannot read: no pixels to match
+            continue
+    titles = {essay.slug: essay.title for essay in book.essays} | {part.slug: part.title for part in book.parts}
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        labels = [document.get_page_label(index) or str(index + 1) for index in range(len(document))]
+        images = printed_images(document)
+    finally:
+        document.close()
+    for image in images:
+        place = layout.placed[image.page] if image.page < len(layout.placed) else None
+        piece = layout.pieces[place.piece]["name"] if place is not None and place.piece is not None else ""
+        yield PictureRow(by_size.get((image.width_px, image.height_px), "a picture"),
+                         titles.get(piece, {"front": "front matter", "back": "back matter"}.get(piece, "")),
+                         image.page + 1, labels[image.page], image)

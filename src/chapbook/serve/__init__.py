@@ -40,6 +40,9 @@ def serve(source: Path, outdir: Path | None = None, port: int = DEFAULT_PORT, op
     except OSError as error:
         raise ChapbookError(None, None, f"cannot listen on 127.0.0.1 port {port} ({error.strerror}); give "
                                         f"another with --port N (0: any free port)") from None
+    # Ctrl-C and a service manager's stop end the server, even where a shell started it ignoring Ctrl-C.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     start_workers_deaf_to_ctrl_c()
     scratch = tempfile.TemporaryDirectory(prefix="chapbook-serve-") if outdir is None else None
     builder = Builder(source, Path(scratch.name) if scratch else outdir, latest, jobs)
@@ -51,7 +54,6 @@ def serve(source: Path, outdir: Path | None = None, port: int = DEFAULT_PORT, op
     print(f"chapbook: previewing {source} at {server.address} (Ctrl-C to stop)", flush=True)
     if open_browser:
         webbrowser.open(server.address)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a service manager's stop is a Ctrl-C
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

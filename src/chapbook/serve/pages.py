@@ -1,22 +1,28 @@
-"""The built PDF as the preview shows it: each page drawn as an image (pypdfium2), keyed by its pixels
-so an unchanged page keeps its address, its text, where its trim lies, the spreads it is bound in,
-and the chapters its outline starts.
+"""The built PDF as the preview shows it: each page keyed by everything its drawing depends on (its
+content and resources), so an unchanged page keeps its address and is not drawn again; its text, where
+its trim lies, the spreads it is bound in, and the chapters its outline starts.
 
-`spreads` and `render_page` are this module's whole contact with the drawing: the proof sheets
-(chapbook proof) draw pages the same way, and one of them can serve both."""
+`spreads` and `render_page` are this module's whole contact with drawing pages: the proof sheets
+(chapbook proof) draw them the same way, and one of them can serve both."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 import pypdfium2
 from PIL import Image
 
 # Sharp on a high-density screen at the size the preview shows a page (about 600 px high).
 PREVIEW_DPI = 144
+# The page keys of a page's dictionary that change how it is drawn (not /Parent: the page tree).
+_DRAWN = ("/Contents", "/Resources", "/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/Rotate", "/Group")
+# PDFium may be called from one thread at a time.
+_PDFIUM = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -39,12 +45,12 @@ class Trim:
 
 @dataclass(frozen=True)
 class PageView:
-    """One page as the preview shows it: its image's key (a digest of its pixels), size and text."""
+    """One page as the preview shows it: the key of its drawing, its size in points, its text and trim."""
 
     index: int
     key: str
-    width: int
-    height: int
+    width: float
+    height: float
     text: str
     trim: Trim
 
@@ -65,37 +71,68 @@ def spreads(page_count: int) -> list[Spread]:
     return opened
 
 
-def render_page(pdf_path: Path, index: int, dpi: int = PREVIEW_DPI) -> Image.Image:
-    """Draw one page of a PDF, its whole media box, at this resolution."""
-    document = pypdfium2.PdfDocument(pdf_path)
-    try:
-        return document[index].render(scale=dpi / 72).to_pil()
-    finally:
-        document.close()
+def render_page(pdf: Path | bytes, index: int, dpi: int = PREVIEW_DPI) -> Image.Image:
+    """Draw one page of a PDF (a file, or its bytes), its whole media box, at this resolution."""
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            return document[index].render(scale=dpi / 72).to_pil()
+        finally:
+            document.close()
 
 
-def read_pages(pdf_path: Path, known: dict[str, bytes], dpi: int = PREVIEW_DPI) -> tuple[list[PageView], dict[str, bytes]]:
-    """Draw every page; return the pages and the PNG of each key, made only for keys not already known."""
-    document = pypdfium2.PdfDocument(pdf_path)
-    views, images = [], {}
-    try:
-        for index in range(len(document)):
-            page = document[index]
-            bitmap = page.render(scale=dpi / 72)
-            key = hashlib.blake2b(bytes(bitmap.buffer), digest_size=12,
-                                  person=f"{bitmap.width}x{bitmap.height}".encode()[:16]).hexdigest()
-            images[key] = known.get(key) or _png(bitmap.to_pil())
-            text = page.get_textpage().get_text_bounded()
-            views.append(PageView(index, key, bitmap.width, bitmap.height, " ".join(text.split()), _trim(page)))
-    finally:
-        document.close()
-    return views, images
-
-
-def _png(image: Image.Image) -> bytes:
+def page_png(pdf: bytes, index: int) -> bytes:
+    """A page drawn for the preview, as PNG."""
     out = io.BytesIO()
-    image.save(out, "PNG", compress_level=1)  # a preview served on this machine: speed over size
+    render_page(pdf, index).save(out, "PNG", compress_level=1)  # served on this machine: speed over size
     return out.getvalue()
+
+
+def read_pages(pdf: bytes) -> list[PageView]:
+    """Every page's key, size, text and trim, without drawing one."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        memo: dict[tuple[int, int], bytes] = {}
+        keys = [_digest(pikepdf.Dictionary({name: page.obj[name] for name in _DRAWN if name in page.obj}), memo).hex()
+                for page in document.pages]
+    views = []
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            for index, key in enumerate(keys):
+                page = document[index]
+                width, height = page.get_size()
+                text = " ".join(page.get_textpage().get_text_bounded().split())
+                views.append(PageView(index, key, width, height, text, _trim(page)))
+        finally:
+            document.close()
+    return views
+
+
+def _digest(value: object, memo: dict[tuple[int, int], bytes]) -> bytes:
+    """A digest of a PDF object and all it refers to: equal digests draw the same. Each indirect object
+    is read once (a font is shared by every page)."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        known = memo.get(value.objgen)
+        if known is not None:
+            return known
+        memo[value.objgen] = b"(a reference back)"
+    digest = hashlib.blake2b(digest_size=12)
+    if isinstance(value, pikepdf.Stream):
+        digest.update(b"stream" + value.read_raw_bytes())
+    if isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)):
+        for name in sorted(value.keys()):
+            digest.update(name.encode() + _digest(value[name], memo))
+    elif isinstance(value, pikepdf.Array):
+        for item in value:
+            digest.update(b"," + _digest(item, memo))
+    elif isinstance(value, pikepdf.Object):
+        digest.update(value.unparse())
+    else:  # pikepdf gives numbers and booleans as Python's own
+        digest.update(repr(value).encode())
+    result = digest.digest()
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        memo[value.objgen] = result
+    return result
 
 
 def _trim(page: pypdfium2.PdfPage) -> Trim:
@@ -105,18 +142,17 @@ def _trim(page: pypdfium2.PdfPage) -> Trim:
     return Trim((left - media_left) / width, (media_top - top) / height, (right - left) / width, (top - bottom) / height)
 
 
-def contents(pdf_path: Path) -> list[ContentsEntry]:
+def contents(pdf: bytes) -> list[ContentsEntry]:
     """The chapters as the PDF's outline lists them, each with the page it starts on."""
-    document = pypdfium2.PdfDocument(pdf_path)
-    try:
-        entries = []
-        for bookmark in document.get_toc():
-            destination = bookmark.get_dest()
-            if bookmark.level > 0:  # a chapter's sections: the sidebar lists chapters
-                continue
-            index = destination.get_index() if destination is not None else None
-            if index is not None:
-                entries.append(ContentsEntry(bookmark.get_title(), index))
-        return entries
-    finally:
-        document.close()
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            entries = []
+            for bookmark in document.get_toc():
+                destination = bookmark.get_dest()
+                index = destination.get_index() if destination is not None else None
+                if bookmark.level == 0 and index is not None:  # chapters, not their sections
+                    entries.append(ContentsEntry(bookmark.get_title(), index))
+            return entries
+        finally:
+            document.close()

@@ -4,14 +4,12 @@ error that stopped the last build if one did (the pages then stay those of the l
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from types import MappingProxyType
-from typing import Mapping
 
 from ..errors import ChapbookError, grouped, kind_of, where
 from .epub_view import EpubView, read_epub
-from .pages import ContentsEntry, PageView, Spread, contents, read_pages, spreads
+from .pages import ContentsEntry, PageView, Spread, contents, page_png, read_pages, spreads
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,7 @@ class Preview:
     spreads: tuple[Spread, ...] = ()
     contents: tuple[ContentsEntry, ...] = ()
     epub: EpubView | None = None
-    images: Mapping[str, bytes] = field(default_factory=dict)  # each page's PNG, by its key
+    pdf: bytes = b""  # the built PDF, whose pages are drawn as the page asks for them
     warnings: tuple[Problem, ...] = ()
     error: Problem | None = None
     report: Path | None = None  # the build report beside the book, when the build writes one
@@ -54,14 +52,14 @@ class Preview:
 def built(previous: Preview, written: tuple[Path, ...], warnings: list[tuple[str, str]], seconds: float,
           changed: tuple[str, ...]) -> Preview:
     """The preview of a good build, made from the files it wrote."""
-    pdf = next(path for path in written if path.suffix == ".pdf")
+    pdf_path = next(path for path in written if path.suffix == ".pdf")
+    pdf = pdf_path.read_bytes()
     epub = read_epub(next(path for path in written if path.suffix == ".epub").read_bytes())
-    pages, images = read_pages(pdf, dict(previous.images))
-    report = pdf.with_name(f"{pdf.stem}-report.html")
+    pages = read_pages(pdf)
+    report = pdf_path.with_name(f"{pdf_path.stem}-report.html")
     return Preview(previous.version + 1, epub.title or previous.title, tuple(pages), tuple(spreads(len(pages))),
-                   tuple(contents(pdf)), epub, MappingProxyType(images),
-                   tuple(Problem(place, message) for place, message in warnings), None,
-                   report if report.is_file() else None, seconds, changed)
+                   tuple(contents(pdf)), epub, pdf, tuple(Problem(place, message) for place, message in warnings),
+                   None, report if report.is_file() else None, seconds, changed)
 
 
 def failed(previous: Preview, error: ChapbookError | Exception, warnings: list[tuple[str, str]], seconds: float,
@@ -76,6 +74,10 @@ def failed(previous: Preview, error: ChapbookError | Exception, warnings: list[t
                    changed=changed)
 
 
+# Pages kept drawn: a few books' worth of what a screen shows (about 150 KB each).
+DRAWN_PAGES_KEPT = 400
+
+
 class Latest:
     """The latest preview and whether a build is under way; the page's event streams wait here for the next."""
 
@@ -86,6 +88,8 @@ class Latest:
         self.revision = 0  # every change the page is told of: a build starting or ending
         self.closed = False
         self._changed = threading.Condition()
+        self._drawn: dict[str, bytes] = {}  # pages drawn as PNG, by key, the least recently used first
+        self._drawn_lock = threading.Lock()
 
     def publish(self, preview: Preview | None = None, building: bool = False) -> None:
         with self._changed:
@@ -107,5 +111,20 @@ class Latest:
             return self.revision
 
     def image(self, key: str) -> bytes | None:
-        """A page's PNG from this build or the one before (a page may still be asking for those)."""
-        return self.preview.images.get(key) or self.previous.images.get(key)
+        """A page's PNG by its key, drawn the first time it is asked for, from this build or the one
+        before (a page may still be asking for those); None for a key neither has."""
+        with self._drawn_lock:
+            png = self._drawn.pop(key, None)
+            if png is not None:
+                self._drawn[key] = png  # the most recently used last
+                return png
+        for preview in (self.preview, self.previous):
+            index = next((page.index for page in preview.pages if page.key == key), None)
+            if index is not None:
+                png = page_png(preview.pdf, index)
+                with self._drawn_lock:
+                    self._drawn[key] = png
+                    while len(self._drawn) > DRAWN_PAGES_KEPT:
+                        del self._drawn[next(iter(self._drawn))]
+                return png
+        return None

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-# How often the folder is looked at, and how long it must stay unchanged before the saves are reported.
+# How often the folder is looked at (at most: a large site's, less often, so that looking takes no more
+# than a tenth of the time), and how long it must stay unchanged before the saves are reported.
 POLL_SECONDS = 0.2
-QUIET_SECONDS = 0.15
+LOOKING_SHARE = 0.1
+QUIET_SECONDS = 0.1
 # Editors' swap, backup and lock files: saving an essay writes these too, and they are never the book.
 _SCRATCH_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part")
 
@@ -50,9 +53,11 @@ class Watcher(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        seen = snapshot(self.folder, self.skip)
-        while not self.stopping.wait(POLL_SECONDS):
+        seen, interval = snapshot(self.folder, self.skip), POLL_SECONDS
+        while not self.stopping.wait(interval):
+            started = time.perf_counter()
             now = snapshot(self.folder, self.skip)
+            interval = max(POLL_SECONDS, (time.perf_counter() - started) / LOOKING_SHARE)
             if now == seen:
                 continue
             while not self.stopping.wait(QUIET_SECONDS):  # until the writing stops

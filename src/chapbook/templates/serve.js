@@ -88,7 +88,10 @@ function mergeSpreads(old, fresh) {
       children.push(before);
     } else {
       const incoming = document.importNode(spread, true);
-      if (before) incoming.classList.add("changed");
+      if (before) {
+        incoming.classList.add("changed");
+        incoming.addEventListener("animationend", () => incoming.classList.remove("changed"), { once: true });
+      }
       children.push(incoming);
     }
   }

@@ -66,13 +66,13 @@ class Server:
         return int(self.address.rstrip("/").rsplit(":", 1)[1])
 
 
-def start_server(book: Path, logs: Path) -> Server:
+def start_server(book: Path, logs: Path, *options: str) -> Server:
     """Start `chapbook serve` on any free port, in a session of its own (as a terminal runs it), and
     read its address from the line it prints."""
     logs.mkdir(parents=True, exist_ok=True)
     stdout, stderr = logs / "stdout.txt", logs / "stderr.txt"
     with stdout.open("w") as out, stderr.open("w") as err:
-        process = subprocess.Popen([sys.executable, "-m", "chapbook", "serve", str(book), "--port", "0"],
+        process = subprocess.Popen([sys.executable, "-m", "chapbook", "serve", str(book), "--port", "0", *options],
                                    stdout=out, stderr=err, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -207,6 +207,8 @@ def test_the_preview_follows_every_save_without_reloading(server: Server, browse
     assert first_spread.locator(".page.left.none").count() == 1 and first_spread.locator("figure.page.right").count() == 1
     assert page.locator("#print-contents a", has_text="Lamplighters").count() == 1
     old_source = image.get_attribute("src")
+    second = page.locator("#print-contents a", has_text="Lamplighters").get_attribute("data-page")
+    page.locator(f"#page-{second} img").evaluate("img => { img.keptSince = 'the first build' }")
     page.screenshot(path=shots / "1-spread.png")
 
     # The EPUB's own chapter, in a narrow and a wide, a light and a dark reader.
@@ -237,6 +239,8 @@ def test_the_preview_follows_every_save_without_reloading(server: Server, browse
     expect(image).to_have_attribute("alt", re.compile("it looked straight back"))
     assert drawn_width(image) > 0
     print(f"\na save was in the EPUB reader {seen_in_reader:.1f} s after the write")
+    kept = page.locator(f"#page-{second} img").evaluate("img => img.keptSince || null")
+    assert kept == "the first build", "the other chapter's page, unchanged, is left as it was (not fetched again)"
     assert page.evaluate("window.stillTheSamePage") is True
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
     page.locator(f"#page-{first}").scroll_into_view_if_needed()
@@ -287,7 +291,7 @@ def test_only_the_built_book_and_the_page_are_served(server: Server) -> None:
                  "/assets/..%2f..%2f..%2fetc%2fpasswd", "/assets/serve.js/../../book.toml",
                  f"/epub/{key}/../../../../etc/passwd", f"/epub/{key}/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
                  f"/epub/{key}/{document}/../../META-INF/../../../etc/passwd", f"/epub/{key}/{secret}",
-                 "/page/../../etc/passwd", "/report/../book.toml", "/book.toml", "/one.md", f"/{secret}",
+                 "/page/../../etc/passwd", "/report", "/report/../book.toml", "/book.toml", "/one.md", f"/{secret}",
                  "/%2e%2e/%2e%2e/etc/passwd"]:
         status, body = get(server, path)
         assert status == 404, path
@@ -301,42 +305,42 @@ def test_only_the_built_book_and_the_page_are_served(server: Server) -> None:
                    for fields in (line.split() for line in Path("/proc/net/tcp6").read_text().splitlines()[1:]))
 
 
-def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
-    running = start_server(book_in(tmp_path / "book"), tmp_path / "logs")
+def stopped_by_ctrl_c(running: Server, timeout: float) -> str:
+    """Press Ctrl-C as a terminal does (SIGINT to every process of the group); return what the server said."""
+    helpers = family(running.process.pid)
+    assert helpers, "the layout workers' fork server runs beside the server"
     try:
-        wait_for_first_build(running)
-        helpers = family(running.process.pid)
-        assert helpers, "the layout workers' fork server runs beside the server"
-        os.killpg(running.process.pid, signal.SIGINT)  # as Ctrl-C at a terminal: to every process of the group
-        assert running.process.wait(60) == 0
+        os.killpg(running.process.pid, signal.SIGINT)
+        assert running.process.wait(timeout) == 0
     finally:
         stop_server(running)
     stderr = running.stderr.read_text()
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
-    assert "chapbook: stopping" in stderr
     deadline = time.monotonic() + 10
     while alive(helpers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not alive(helpers), "the server's helper processes outlive it"
+    assert not alive(helpers), "the server's helper processes (fork server, layout workers) outlive it"
+    return stderr
 
 
-def test_ctrl_c_during_a_build_lets_it_finish_then_stops(tmp_path: Path) -> None:
-    running = start_server(book_in(tmp_path / "book"), tmp_path / "logs")
-    try:
-        deadline, workers = time.monotonic() + FIRST_BUILD_SECONDS, set()
-        while not workers and time.monotonic() < deadline:  # the first build lays out its chapters in workers
-            helpers = family(running.process.pid)
-            workers = {pid for helper in helpers for pid in family(helper)}  # the fork server's children
-            time.sleep(0.05)
-        assert workers, f"no layout workers seen: {running.stderr.read_text()}"
-        os.killpg(running.process.pid, signal.SIGINT)
-        assert running.process.wait(FIRST_BUILD_SECONDS) == 0
-    finally:
-        stop_server(running)
-    stderr = running.stderr.read_text()
-    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
-    assert "when the build under way ends" in stderr
-    deadline = time.monotonic() + 10
-    while alive(helpers | workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not alive(helpers | workers)
+def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
+    book, out = book_in(tmp_path / "book"), tmp_path / "out"
+    # During the first build, while its layout workers work: the build finishes, then the server stops.
+    running = start_server(book, tmp_path / "logs-1", "-o", str(out))
+    deadline, workers = time.monotonic() + FIRST_BUILD_SECONDS, set()
+    while not workers and time.monotonic() < deadline:
+        workers = {pid for helper in family(running.process.pid) for pid in family(helper)}  # the fork server's children
+        time.sleep(0.05)
+    assert workers, f"no layout workers seen: {running.stderr.read_text()}"
+    said = stopped_by_ctrl_c(running, FIRST_BUILD_SECONDS)
+    assert "stopping when the build under way ends" in said
+    assert not alive(workers)
+    assert (out / "two-walks.pdf").is_file(), "the build under way was finished, not abandoned"
+
+    # Between builds, the book built already in OUTDIR (its cache kept): the server stops at once.
+    running = start_server(book, tmp_path / "logs-2", "-o", str(out))
+    wait_for_first_build(running)
+    started = time.monotonic()
+    said = stopped_by_ctrl_c(running, 30)
+    assert time.monotonic() - started < 10
+    assert "chapbook: stopping\n" in said

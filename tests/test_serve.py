@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from conftest import write_files
+from conftest import run_chapbook, write_files
 
 CHROMIUM = "/usr/bin/chromium"
 # Chromium as the tests run it: headless, no sandbox (root in a container), nothing fetched from outside.
@@ -28,8 +29,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 FIRST_BUILD_SECONDS = 120
 REBUILD_SECONDS = 60
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="needs Debian's chromium (python3 build.py test installs it)")
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                    reason="needs Debian's chromium (python3 build.py test installs it)")
 
 ESSAY_ONE = """+++
 title = "The Heron at the Weir"
@@ -186,6 +187,7 @@ def spread_of(page: Page, title: str) -> int:
     return index
 
 
+@needs_chromium
 def test_the_preview_follows_every_save_without_reloading(server: Server, browser: Browser, tmp_path: Path) -> None:
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -344,3 +346,29 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
     said = stopped_by_ctrl_c(running, 30)
     assert time.monotonic() - started < 10
     assert "chapbook: stopping\n" in said
+
+
+def test_mistakes_on_the_command_line_stop_it_before_it_serves(tmp_path: Path) -> None:
+    book = book_in(tmp_path / "book")
+    missing = run_chapbook("serve", str(tmp_path / "nowhere"), "--port", "0")
+    assert missing.returncode == 2 and "nowhere: no such folder or file" in missing.stderr
+    inside = run_chapbook("serve", str(book), "-o", str(book / "dist"), "--port", "0")
+    assert inside.returncode == 2 and "inside the book folder" in inside.stderr
+    port = run_chapbook("serve", str(book), "--port", "http")
+    assert port.returncode == 2 and "must be a port number" in port.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = run_chapbook("serve", str(book), "--port", str(taken.getsockname()[1]))
+    assert busy.returncode == 1 and "give another with --port N" in busy.stderr, busy.stderr
+    assert "Traceback" not in missing.stderr + inside.stderr + port.stderr + busy.stderr
+    assert not (book / "dist").exists()
+
+
+def test_spreads_open_with_the_first_page_alone_on_the_right() -> None:
+    from chapbook.serve.pages import Spread, spreads
+
+    assert spreads(0) == []
+    assert spreads(1) == [Spread(None, 0)]
+    assert spreads(4) == [Spread(None, 0), Spread(1, 2), Spread(3, None)]
+    assert spreads(5) == [Spread(None, 0), Spread(1, 2), Spread(3, 4)]

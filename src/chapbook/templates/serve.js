@@ -110,6 +110,7 @@ async function refresh() {
     else if (old.outerHTML !== region.outerHTML) old.replaceWith(document.importNode(region, true));
   }
   document.body.dataset.version = fresh.querySelector("[data-version]").dataset.version;
+  document.title = `${document.getElementById("book-title").textContent} · chapbook preview`;
   showTab();
   const current = reader.name && document.querySelector(`#epub-contents [data-name="${CSS.escape(reader.name)}"]`);
   if (current && current.dataset.key !== reader.key) openDocument(reader.name, current.dataset.key);

@@ -56,7 +56,7 @@ class Builder(threading.Thread):
         log.addHandler(collected)
         started = time.perf_counter()
         try:
-            result = build(self.source, self.outdir, FORMATS, lambda *_: None, use_cache=True, jobs=self.jobs)
+            result = build(self.source, self.outdir, FORMATS, lambda *_, **__: None, use_cache=True, jobs=self.jobs)
             return built(previous, result.written, collected.warnings, time.perf_counter() - started, changed)
         except (ChapbookError, OSError) as error:
             return failed(previous, error, collected.warnings, time.perf_counter() - started, changed)

@@ -372,3 +372,15 @@ def test_spreads_open_with_the_first_page_alone_on_the_right() -> None:
     assert spreads(1) == [Spread(None, 0)]
     assert spreads(4) == [Spread(None, 0), Spread(1, 2), Spread(3, None)]
     assert spreads(5) == [Spread(None, 0), Spread(1, 2), Spread(3, 4)]
+
+
+def test_facing_pages_meet_at_their_trim_when_the_book_has_bleed() -> None:
+    from chapbook.serve.pages import PageView, Trim
+
+    bleed = 9 / 414  # a 5.5 x 8.5 in page with 0.125 in bleed all round: 414 x 630 pt
+    page = PageView(3, "k", 414, 630, "", Trim(bleed, 9 / 630, 396 / 414, 612 / 630))
+    left, right = page.framing("left"), page.framing("right")
+    assert left.shift == 0 and right.shift == 9 / 630, "a right page's bleed at the spine is cut off"
+    assert abs(left.width - 405 / 630) < 1e-9 and abs(right.width - 405 / 630) < 1e-9
+    assert abs(left.trim_left + left.trim_width - 100) < 1e-9, "a left page's trim reaches the fold"
+    assert right.trim_left == 0, "a right page's trim starts at the fold"

@@ -54,6 +54,28 @@ class PageView:
     text: str
     trim: Trim
 
+    def framing(self, side: str) -> Framing:
+        """How the page shows as the left or the right page of a spread."""
+        trim, ratio = self.trim, self.width / self.height
+        start, end = (0.0, trim.left + trim.width) if side == "left" else (trim.left, 1.0)
+        shown = end - start
+        return Framing(ratio * shown, ratio * start, 100 * (trim.left - start) / shown, 100 * trim.top,
+                       100 * trim.width / shown, 100 * trim.height)
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How a page sits in its spread: only the part of the sheet that is not cut off at the fold shows
+    (a left page's bleed beyond its trim at the spine, a right page's before it), so the trims meet.
+    Widths are in page heights; the trim's place is in percent of what shows."""
+
+    width: float  # of what shows
+    shift: float  # of the drawn sheet to the left, so that its cut-off part is outside
+    trim_left: float
+    trim_top: float
+    trim_width: float
+    trim_height: float
+
 
 @dataclass(frozen=True)
 class ContentsEntry:

@@ -47,11 +47,15 @@ function openDocument(name, key) {
   reader.name = name;
   reader.key = key;
   frame.src = `/epub/${key}/${name}`;
-  for (const link of document.querySelectorAll("#epub-contents [data-name]")) {
-    link.classList.toggle("current", link.dataset.name === name);
-  }
+  markCurrentDocument();
   const link = document.querySelector(`#epub-contents [data-name="${CSS.escape(name)}"]`);
   document.getElementById("epub-title").textContent = link ? link.textContent : name;
+}
+
+function markCurrentDocument() {
+  for (const link of document.querySelectorAll("#epub-contents [data-name]")) {
+    link.classList.toggle("current", link.dataset.name === reader.name);
+  }
 }
 
 function dressReader() {
@@ -113,6 +117,7 @@ async function refresh() {
   document.title = `${document.getElementById("book-title").textContent} · chapbook preview`;
   showTab();
   const current = reader.name && document.querySelector(`#epub-contents [data-name="${CSS.escape(reader.name)}"]`);
+  markCurrentDocument();
   if (current && current.dataset.key !== reader.key) openDocument(reader.name, current.dataset.key);
   else if (reader.name && !current) { reader.name = null; openFirstDocument(); }
 }

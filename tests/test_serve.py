@@ -74,7 +74,8 @@ def start_server(book: Path, logs: Path, *options: str) -> Server:
     stdout, stderr = logs / "stdout.txt", logs / "stderr.txt"
     with stdout.open("w") as out, stderr.open("w") as err:
         process = subprocess.Popen([sys.executable, "-m", "chapbook", "serve", str(book), "--port", "0", *options],
-                                   stdout=out, stderr=err, start_new_session=True)
+                                   stdout=out, stderr=err, start_new_session=True,
+                                   env={**os.environ, "CHAPBOOK_JOBS": "2"})  # layout workers, on any machine
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         text = stdout.read_text()

@@ -164,6 +164,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
     finally:
         stop_server(running)
+    assert "Traceback" not in running.stderr.read_text(), running.stderr.read_text()
 
 
 @pytest.fixture(scope="module")
@@ -275,6 +276,13 @@ def test_the_preview_follows_every_save_without_reloading(server: Server, browse
     expect(warning.locator(".place")).to_have_text(re.compile(r"two\.md:\d+$"))
     expect(page.locator("#tabs .count.some")).to_have_text("1")
     page.screenshot(path=shots / "7-warnings.png")
+
+    # A save of book.toml: the new title in the bar and the window's title, and on the title page.
+    write_files(server.book, {"book.toml": 'title = "Three Walks"\nauthor = "Ada Reed"\n'})
+    expect(page.locator("#book-title")).to_have_text("Three Walks", timeout=REBUILD_SECONDS * 1000)
+    expect(page).to_have_title(re.compile("^Three Walks"))
+    spaced_out = re.compile(r"\s*".join("ThreeWalks"))  # the half-title is set in letter-spaced capitals
+    expect(page.locator("#page-0 img")).to_have_attribute("alt", spaced_out)
     assert page.evaluate("window.stillTheSamePage") is True
     keep = os.environ.get("CHAPBOOK_SERVE_SHOTS")  # where to keep the screenshots to look at them
     if keep:

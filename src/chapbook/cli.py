@@ -32,6 +32,14 @@ previous files as they were. OUTDIR must lie outside the book folder: a build ne
 writes into the book it reads. Exit status: 0 built, 1 a problem in the book (the message
 names the file and line), 2 a mistake on the command line."""
 
+SERVE_HELP = """\
+Show the book in a browser while you write it: the print pages spread by spread with a contents to
+jump to a chapter, the EPUB's chapters on a narrow or wide screen by day or night, and the warnings
+of the last build. Every save of an essay, book.toml, a stylesheet or a picture builds the book
+again (only what changed is laid out again) and the open page follows by itself; an error shows on
+the page with its file and line until it is fixed. The server listens on 127.0.0.1 only and builds
+into a temporary folder unless -o names one. Ctrl-C stops it."""
+
 COVER_HELP = """\
 Write OUTDIR/<title-slug>-cover.pdf: the paperback's cover as the printer wants it, one sheet
 with the back (the book's description, and room for the barcode), the spine and the front (the
@@ -78,6 +86,12 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f'must be a port number from 0 to 65535, got "{text}"')
+    return int(text)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="chapbook", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"chapbook {__version__}")
@@ -93,6 +107,17 @@ def make_parser() -> argparse.ArgumentParser:
                             help="a site's folder or a folder of essays to write book.toml into")
     new_parser.add_argument("-o", "--output", default=None, metavar="BOOK",
                             help="folder for a starter book (default: the current folder)")
+    serve_parser = commands.add_parser(
+        "serve", help="preview the book in a browser, rebuilt on every save", description=SERVE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve_parser.add_argument("source", nargs="?", default=".", metavar="SOURCE",
+                              help="book folder or Markdown file (default: the current folder)")
+    serve_parser.add_argument("--port", type=_port, default=8000, metavar="N",
+                              help="the port on 127.0.0.1 to listen on (default: 8000; 0: any free one)")
+    serve_parser.add_argument("-o", "--output", default=None, metavar="OUTDIR",
+                              help="build into this folder and keep its cache (default: a temporary folder)")
+    serve_parser.add_argument("--open", action="store_true", help="open the preview in the web browser")
     build_parser = commands.add_parser(
         "build", help="build the EPUB and the PDF", description=BUILD_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -163,6 +188,21 @@ def check(pdf: str) -> int:
     for line in report.problems:
         print(f"PROBLEM  {line}")
     return 1 if report.problems else 0
+
+
+def preview(args: argparse.Namespace) -> int:
+    from .serve import serve  # the server's modules load only for this command
+
+    source, output = Path(args.source), Path(args.output) if args.output else None
+    try:
+        if not source.exists():
+            raise UsageError(None, None, f"{source}: no such folder or file; give the book folder (or run this in it)")
+        if output is not None:
+            check_output(source, output)
+        return serve(source, output, args.port, args.open)
+    except ChapbookError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_status
 
 
 # Of each kind of warning, this many are shown in full on the terminal; the rest are counted.
@@ -290,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         return check(args.pdf)
     if args.command == "new":
         return new(args.site, args.output)
+    if args.command == "serve":
+        return preview(args)
     warnings = _WarningPrinter(verbose=getattr(args, "verbose", False))
     logger = logging.getLogger("chapbook")
     logger.addHandler(warnings)

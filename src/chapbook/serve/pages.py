@@ -1,0 +1,180 @@
+"""The built PDF as the preview shows it: each page keyed by everything its drawing depends on (its
+content and resources), so an unchanged page keeps its address and is not drawn again; its text, where
+its trim lies, the spreads it is bound in, and the chapters its outline starts.
+
+`spreads` and `render_page` are this module's whole contact with drawing pages: the proof sheets
+(chapbook proof) draw them the same way, and one of them can serve both."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pypdfium2
+from PIL import Image
+
+# Sharp on a high-density screen at the size the preview shows a page (about 600 px high).
+PREVIEW_DPI = 144
+# The page keys of a page's dictionary that change how it is drawn (not /Parent: the page tree).
+_DRAWN = ("/Contents", "/Resources", "/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/Rotate", "/Group")
+# PDFium may be called from one thread at a time.
+_PDFIUM = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Two facing pages by index from 0; None where there is no page (left of the first, right of the last)."""
+
+    left: int | None
+    right: int | None
+
+
+@dataclass(frozen=True)
+class Trim:
+    """Where the trim lies on the drawn page, as fractions of its width and height from the top left."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One page as the preview shows it: the key of its drawing, its size in points, its text and trim."""
+
+    index: int
+    key: str
+    width: float
+    height: float
+    text: str
+    trim: Trim
+
+    def framing(self, side: str) -> Framing:
+        """How the page shows as the left or the right page of a spread."""
+        trim, ratio = self.trim, self.width / self.height
+        start, end = (0.0, trim.left + trim.width) if side == "left" else (trim.left, 1.0)
+        shown = end - start
+        return Framing(ratio * shown, ratio * start, 100 * (trim.left - start) / shown, 100 * trim.top,
+                       100 * trim.width / shown, 100 * trim.height)
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How a page sits in its spread: only the part of the sheet that is not cut off at the fold shows
+    (a left page's bleed beyond its trim at the spine, a right page's before it), so the trims meet.
+    Widths are in page heights; the trim's place is in percent of what shows."""
+
+    width: float  # of what shows
+    shift: float  # of the drawn sheet to the left, so that its cut-off part is outside
+    trim_left: float
+    trim_top: float
+    trim_width: float
+    trim_height: float
+
+
+@dataclass(frozen=True)
+class ContentsEntry:
+    title: str
+    page: int
+
+
+def spreads(page_count: int) -> list[Spread]:
+    """The book's openings: the first page alone on the right, then each left page with its right."""
+    if page_count == 0:
+        return []
+    opened = [Spread(None, 0)]
+    for left in range(1, page_count, 2):
+        opened.append(Spread(left, left + 1 if left + 1 < page_count else None))
+    return opened
+
+
+def render_page(pdf: Path | bytes, index: int, dpi: int = PREVIEW_DPI) -> Image.Image:
+    """Draw one page of a PDF (a file, or its bytes), its whole media box, at this resolution."""
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            return document[index].render(scale=dpi / 72).to_pil()
+        finally:
+            document.close()
+
+
+def page_png(pdf: bytes, index: int) -> bytes:
+    """A page drawn for the preview, as PNG."""
+    out = io.BytesIO()
+    render_page(pdf, index).save(out, "PNG", compress_level=1)  # served on this machine: speed over size
+    return out.getvalue()
+
+
+def read_pages(pdf: bytes) -> list[PageView]:
+    """Every page's key, size, text and trim, without drawing one."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        memo: dict[tuple[int, int], bytes] = {}
+        keys = [_digest(pikepdf.Dictionary({name: page.obj[name] for name in _DRAWN if name in page.obj}), memo).hex()
+                for page in document.pages]
+    views = []
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            for index, key in enumerate(keys):
+                page = document[index]
+                width, height = page.get_size()
+                text = " ".join(page.get_textpage().get_text_bounded().split())
+                views.append(PageView(index, key, width, height, text, _trim(page)))
+        finally:
+            document.close()
+    return views
+
+
+def _digest(value: object, memo: dict[tuple[int, int], bytes]) -> bytes:
+    """A digest of a PDF object and all it refers to: equal digests draw the same. Each indirect object
+    is read once (a font is shared by every page)."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        known = memo.get(value.objgen)
+        if known is not None:
+            return known
+        memo[value.objgen] = b"(a reference back)"
+    digest = hashlib.blake2b(digest_size=12)
+    if isinstance(value, pikepdf.Stream):
+        digest.update(b"stream" + value.read_raw_bytes())
+    if isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)):
+        for name in sorted(value.keys()):
+            digest.update(name.encode() + _digest(value[name], memo))
+    elif isinstance(value, pikepdf.Array):
+        for item in value:
+            digest.update(b"," + _digest(item, memo))
+    elif isinstance(value, pikepdf.Object):
+        digest.update(value.unparse())
+    else:  # pikepdf gives numbers and booleans as Python's own
+        digest.update(repr(value).encode())
+    result = digest.digest()
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        memo[value.objgen] = result
+    return result
+
+
+def _trim(page: pypdfium2.PdfPage) -> Trim:
+    media_left, media_bottom, media_right, media_top = page.get_mediabox()
+    left, bottom, right, top = page.get_trimbox()
+    width, height = media_right - media_left, media_top - media_bottom
+    return Trim((left - media_left) / width, (media_top - top) / height, (right - left) / width, (top - bottom) / height)
+
+
+def contents(pdf: bytes) -> list[ContentsEntry]:
+    """The chapters as the PDF's outline lists them, each with the page it starts on."""
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            entries = []
+            for bookmark in document.get_toc():
+                destination = bookmark.get_dest()
+                index = destination.get_index() if destination is not None else None
+                if bookmark.level == 0 and index is not None:  # chapters, not their sections
+                    entries.append(ContentsEntry(bookmark.get_title(), index))
+            return entries
+        finally:
+            document.close()

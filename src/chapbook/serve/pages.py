@@ -1,9 +1,9 @@
 """The built PDF as the preview shows it: each page keyed by everything its drawing depends on (its
 content and resources), so an unchanged page keeps its address and is not drawn again; its text, where
-its trim lies, the spreads it is bound in, and the chapters its outline starts.
+its trim lies, and the chapters its outline starts.
 
-`spreads` and `render_page` are this module's whole contact with drawing pages: the proof sheets
-(chapbook proof) draw them the same way, and one of them can serve both."""
+The spreads are the proof's (spreads.py); pages are drawn here from the PDF's bytes, whole, without
+the proof's trim line: the page shows its trim in CSS."""
 
 from __future__ import annotations
 
@@ -23,14 +23,6 @@ PREVIEW_DPI = 144
 _DRAWN = ("/Contents", "/Resources", "/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/Rotate", "/Group")
 # PDFium may be called from one thread at a time.
 _PDFIUM = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Spread:
-    """Two facing pages by index from 0; None where there is no page (left of the first, right of the last)."""
-
-    left: int | None
-    right: int | None
 
 
 @dataclass(frozen=True)
@@ -80,17 +72,8 @@ class Framing:
 @dataclass(frozen=True)
 class ContentsEntry:
     title: str
-    page: int
-
-
-def spreads(page_count: int) -> list[Spread]:
-    """The book's openings: the first page alone on the right, then each left page with its right."""
-    if page_count == 0:
-        return []
-    opened = [Spread(None, 0)]
-    for left in range(1, page_count, 2):
-        opened.append(Spread(left, left + 1 if left + 1 < page_count else None))
-    return opened
+    page: int  # the PDF's page index, from 0
+    folio: str  # the page's number as printed (the PDF's page label)
 
 
 def render_page(pdf: Path | bytes, index: int, dpi: int = PREVIEW_DPI) -> Image.Image:
@@ -174,7 +157,8 @@ def contents(pdf: bytes) -> list[ContentsEntry]:
                 destination = bookmark.get_dest()
                 index = destination.get_index() if destination is not None else None
                 if bookmark.level == 0 and index is not None:  # chapters, not their sections
-                    entries.append(ContentsEntry(bookmark.get_title(), index))
+                    entries.append(ContentsEntry(bookmark.get_title(), index,
+                                                   document.get_page_label(index) or str(index + 1)))
             return entries
         finally:
             document.close()

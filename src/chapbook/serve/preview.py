@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ..errors import ChapbookError, grouped, kind_of, where
 from .epub_view import EpubView, read_epub
-from .pages import ContentsEntry, PageView, Spread, contents, page_png, read_pages, spreads
+from ..spreads import Spread, spreads
+from .pages import ContentsEntry, PageView, contents, page_png, read_pages
 
 
 @dataclass(frozen=True)

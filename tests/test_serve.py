@@ -297,12 +297,14 @@ def test_only_the_built_book_and_the_page_are_served(server: Server) -> None:
     key = panels.split('data-key="', 1)[1].split('"', 1)[0]
     status, body = get(server, f"/epub/{key}/{document}")
     assert status == 200 and b"<html" in body, "an EPUB document is served from the built zip"
+    status, body = get(server, "/report")
+    assert status == 200 and b"build report" in body, "the build's report, as the build wrote it beside the book"
     secret = server.book / "book.toml"
     for path in ["/../../etc/passwd", "/../../../../../../etc/passwd", "//etc/passwd", "/assets/../../../../etc/passwd",
                  "/assets/..%2f..%2f..%2fetc%2fpasswd", "/assets/serve.js/../../book.toml",
                  f"/epub/{key}/../../../../etc/passwd", f"/epub/{key}/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
                  f"/epub/{key}/{document}/../../META-INF/../../../etc/passwd", f"/epub/{key}/{secret}",
-                 "/page/../../etc/passwd", "/report", "/report/../book.toml", "/book.toml", "/one.md", f"/{secret}",
+                 "/page/../../etc/passwd", "/report/../book.toml", "/book.toml", "/one.md", f"/{secret}",
                  "/%2e%2e/%2e%2e/etc/passwd"]:
         status, body = get(server, path)
         assert status == 404, path
@@ -375,7 +377,7 @@ def test_mistakes_on_the_command_line_stop_it_before_it_serves(tmp_path: Path) -
 
 
 def test_spreads_open_with_the_first_page_alone_on_the_right() -> None:
-    from chapbook.serve.pages import Spread, spreads
+    from chapbook.spreads import Spread, spreads
 
     assert spreads(0) == []
     assert spreads(1) == [Spread(None, 0)]

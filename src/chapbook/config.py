@@ -319,15 +319,6 @@ def load_config(folder: Path, edition: str = "") -> BookConfig:
         raise ChapbookError(error.path, header_line(text, edition), error.message) from None
 
 
-def edition_names(folder: Path) -> list[str]:
-    """The names of the editions book.toml declares, in its order."""
-    path = folder / CONFIG_NAME
-    if not path.is_file():
-        return []
-    text = decode_utf8(path, path.read_bytes())
-    return list(edition_tables(path, text, xml_values(parse_toml(path, text)).get(EDITIONS, {})))
-
-
 def _read_table(path: Path, text: str, folder: Path, base: dict[str, Any], data: dict[str, Any],
                 table: str = "") -> BookConfig:
     """The options a table of book.toml sets, over the base values, each checked at its line of text."""

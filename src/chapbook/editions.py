@@ -9,9 +9,12 @@ so the lines it finds are the table's own, numbered as in the file.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
-from .errors import ChapbookError, UsageError
+from .errors import ChapbookError, UsageError, parse_toml
+from .sources.characters import xml_values
+from .sources.essays import decode_utf8
 
 # An edition's name is part of its files' names (small-hours-large.pdf): plain lower-case words.
 EDITION_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -63,6 +66,14 @@ def edition_tables(path: Any, text: str, value: Any) -> dict[str, dict]:
                                 'files\' names, so use lower-case letters, digits, "-" and "_" (up to 40; not '
                                 '"default" or "all"), as in [editions.large-print]')
     return value
+
+
+def edition_names(config: Path) -> list[str]:
+    """The names of the editions a book.toml declares, in its order (none, without one)."""
+    if not config.is_file():
+        return []
+    text = decode_utf8(config, config.read_bytes())
+    return list(edition_tables(config, text, xml_values(parse_toml(config, text)).get(EDITIONS, {})))
 
 
 def chosen(wanted: list[str], names: list[str], where: str) -> tuple[str, ...]:

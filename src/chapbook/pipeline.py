@@ -12,9 +12,9 @@ from pathlib import Path
 
 from .assemble import read_book
 from .cache import BuildCache, LastBuild, build_cache
-from .config import CONFIG_NAME, edition_names
+from .config import CONFIG_NAME
 from .copies import write_copies
-from .editions import chosen
+from .editions import chosen, edition_names
 from .errors import WarningLog, log, shown, warnings_report
 from .model import Book
 from .staging import Staging, staged
@@ -74,7 +74,7 @@ def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cach
 def chosen_editions(source: Path, wanted: list[str]) -> tuple[str, ...]:
     """The editions the command line names ("" the book itself), each one book.toml declares."""
     folder = source if source.is_dir() else source.parent
-    names = edition_names(folder) if source.is_dir() else []
+    names = edition_names(folder / CONFIG_NAME) if source.is_dir() else []
     return chosen(wanted, names, str(shown(folder / CONFIG_NAME))) if wanted else ("",)
 
 

@@ -83,7 +83,8 @@ def _from_csv(toml: Path, line: int | None, folder: Path, name: str) -> list[Rec
     if not path.resolve().is_relative_to(folder.resolve()) or not path.is_file():
         raise ChapbookError(toml, line, f'recipients "{name}" is not a CSV file inside the book folder')
     display = shown(path)
-    rows = csv.reader(io.StringIO(decode_utf8(display, path.read_bytes()).removeprefix("\ufeff"), newline=""))
+    rows = csv.reader(io.StringIO(decode_utf8(display, path.read_bytes()).removeprefix("\ufeff"), newline=""),
+                      strict=True)
     readers = []
     try:
         for row in rows:

@@ -309,9 +309,9 @@ def load_config(folder: Path, edition: str = "") -> BookConfig:
         return config
     # An edition is the book's options, then its own: read and held to the same rules, at its own lines.
     book = {declared.name: getattr(config, declared.name) for declared in fields(BookConfig)}
+    if edition not in editions:
+        raise UsageError(None, None, f'{shown(path)} has no edition "{edition}"')
     try:
-        if edition not in editions:
-            raise UsageError(None, None, f'{shown(path)} has no edition "{edition}"')
         return _read_table(path, table_text(text, edition), folder, book, editions[edition], f"[editions.{edition}]")
     except ChapbookError as error:
         if error.line is not None:

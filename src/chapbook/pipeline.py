@@ -1,5 +1,6 @@
-"""The whole build, in order: read the book, then write each format beside the last good one
-(staging.py: written apart, moved into place only when every format is whole)."""
+"""The whole build, in order: for each edition asked for (the book itself, or book.toml's
+[editions.NAME]), read the book as that edition, then write each format and each reader's copy beside
+the last good ones (staging.py: written apart, moved into place only when every file is whole)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .cache import BuildCache, LastBuild, build_cache
 from .config import CONFIG_NAME
 from .copies import write_copies
 from .editions import chosen, edition_names
-from .errors import WarningLog, log, shown, warnings_report
+from .errors import ChapbookError, WarningLog, log, shown, warnings_report
 from .model import Book
 from .staging import Staging, staged
 from .themes import BUILTIN_STYLES, Theme, check_font_classes, load_theme, read_coverage
@@ -96,6 +97,7 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
     started = time.perf_counter()
     with staged(outdir) as stage:
         built = [build_edition(source, outdir, formats, stage, progress, use_cache, jobs, name) for name in editions]
+        _one_file_each(source, built)
         stage.publish()
     for edition in built:
         if edition.last is not None:
@@ -103,6 +105,15 @@ def build(source: Path, outdir: Path, formats: tuple[str, ...], progress: Callab
                                   edition.warnings)
     return BuildResult(tuple(outdir / name for edition in built for name in edition.written), built[0].chapters,
                        built[0].pages, time.perf_counter() - started)
+
+
+def _one_file_each(source: Path, built: list[EditionBuilt]) -> None:
+    """Refuse two outputs of one name: an edition's title, or a copy's reader, made another's file name."""
+    names = [name for edition in built for name in edition.written]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise ChapbookError(source / CONFIG_NAME, None, f"two of the editions (or readers' copies) would both be "
+                            f"{twice}; give one edition another name or title")
 
 
 def build_edition(source: Path, outdir: Path, formats: tuple[str, ...], stage: Staging, progress: Callable[..., None],

@@ -37,8 +37,9 @@ class Recipient:
     stem: str = ""  # the file-name part: <slug>-for-<stem>.epub
 
     def identifier(self, book_identifier: str) -> str:
-        """The copy's own EPUB identifier, the same on every rebuild: from the book's and the name."""
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{book_identifier}#for:{self.name}')}"
+        """The copy's own EPUB identifier, the same on every rebuild: from the book's and the name (and the
+        stem, which tells two readers of one name apart)."""
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{book_identifier}#for:{self.name}:{self.stem}')}"
 
 
 def read_recipients(path: Path, line: int | None, value: Any, folder: Path) -> tuple[Recipient, ...]:

@@ -67,7 +67,8 @@ class Resolvers:
 
 
 def read_book(source: Path, exclude: tuple[Path, ...] = (), edition: str = "") -> Book:
-    """Read a book folder (as book.toml's [editions.NAME], if named), a site (its content/ or _posts/) or a single Markdown file into a Book:
+    """Read a book folder, a site (its content/ or _posts/) or a single Markdown file into a Book (as
+    book.toml's [editions.NAME], if one is named):
 
     1. discover: the site (its generator, its settings) and every essay it holds, read;
     2. select: the essays the book takes (drafts out, a Hugo site's main sections, book.toml's

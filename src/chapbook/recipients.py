@@ -94,7 +94,8 @@ def _from_csv(toml: Path, line: int | None, folder: Path, name: str) -> list[Rec
                 continue
             if len(cells) > 2:
                 raise ChapbookError(display, rows.line_num, f"a row has {len(cells)} cells; give a name and, if you "
-                                    'like, one line under it: Sam Lee,"For the long nights" (quote a line with a comma)')
+                                    'like, one line under it: Sam Lee,"For the long nights" (quote a line with '
+                                    "a comma)")
             readers.append(_recipient(display, rows.line_num, cells[0], cells[1] if len(cells) > 1 else ""))
     except csv.Error as error:
         raise ChapbookError(display, rows.line_num, f"not a CSV row chapbook can read ({error}); check its quotes") from None

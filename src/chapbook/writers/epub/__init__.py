@@ -18,6 +18,7 @@ from ...model import Book
 from ...recipients import Recipient, for_word
 from ...themes import Theme
 from ..cover import front_cover
+from ..cover.front import CoverImage
 from ..pagemap import PageStart
 from ..render import front_matter_context, render
 from .archive import archive
@@ -32,14 +33,16 @@ __all__ = ["write_epub"]
 
 
 def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], cache: BuildCache | None = None,
-               progress: Callable[..., None] = lambda *_: None, reader: Recipient | None = None) -> None:
+               progress: Callable[..., None] = lambda *_: None, reader: Recipient | None = None,
+               cover: CoverImage | None = None) -> None:
     """Write the EPUB to target, with page-break markers where the print edition's pages begin
     (with a cache, the font subsets and converted pictures of an earlier build are used again); a
-    reader's copy has their inscription after the title page, and an identifier of its own."""
+    reader's copy has their inscription after the title page, and an identifier of its own (and
+    takes the cover the book drew)."""
     package = epub.EpubBook()
     describe(package, book, page_list=bool(starts), reader=reader)
     style = add_fonts_and_stylesheet(package, book, theme, cache, progress)
-    front = add_cover_and_front_matter(package, book, theme, style, reader)
+    front = add_cover_and_front_matter(package, book, theme, style, reader, cover)
     text = add_text(package, book, starts, style)
     add_pictures(package, book, cache, progress)
     back = add_back_matter(package, book, style)
@@ -63,11 +66,12 @@ def add_fonts_and_stylesheet(package: epub.EpubBook, book: Book, theme: Theme, c
 
 
 def add_cover_and_front_matter(package: epub.EpubBook, book: Book, theme: Theme, style: epub.EpubItem,
-                               reader: Recipient | None = None) -> list[epub.EpubHtml]:
+                               reader: Recipient | None = None,
+                               cover: CoverImage | None = None) -> list[epub.EpubHtml]:
     """Add the cover, the title page, a reader's inscription, and the copyright, dedication and epigraph
     pages the book has."""
     config = book.config
-    cover = front_cover(book, theme)
+    cover = cover or front_cover(book, theme)
     package.set_cover(cover.name, cover.data, create_page=False)
     front = [
         _add_document(package, book, style, "cover", "Cover", "cover.xhtml",

@@ -66,8 +66,9 @@ class Resolvers:
     markdown: SiteMarkdown
 
 
-def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
-    """Read a book folder, a site (its content/ or _posts/) or a single Markdown file into a Book:
+def read_book(source: Path, exclude: tuple[Path, ...] = (), edition: str = "") -> Book:
+    """Read a book folder, a site (its content/ or _posts/) or a single Markdown file into a Book (as
+    book.toml's [editions.NAME], if one is named):
 
     1. discover: the site (its generator, its settings) and every essay it holds, read;
     2. select: the essays the book takes (drafts out, a Hugo site's main sections, book.toml's
@@ -76,14 +77,14 @@ def read_book(source: Path, exclude: tuple[Path, ...] = ()) -> Book:
     4. resolve: chapter slugs, and the resolvers every picture and link goes through;
     5. render: each essay's Markdown to XHTML; then links to anchors are mended book-wide.
     """
-    found = discover(source, exclude)
+    found = discover(source, exclude, edition)
     chosen = select(found)
     addresses = address_map(found.site, found.essays, found.sections)
     resolvers = resolve(found, chosen, addresses)
-    return render(found, chosen, resolvers)
+    return replace(render(found, chosen, resolvers), edition=edition)
 
 
-def discover(source: Path, exclude: tuple[Path, ...]) -> Found:
+def discover(source: Path, exclude: tuple[Path, ...], edition: str = "") -> Found:
     if not source.exists():
         raise ChapbookError(source, None, "does not exist; name a folder of essays or a Markdown file")
     root = source if source.is_dir() else source.parent
@@ -95,7 +96,7 @@ def discover(source: Path, exclude: tuple[Path, ...]) -> Found:
         )
     essays = [read_essay(path, shown(path)) for path in paths]
     # A single essay is a book of its own title; a folder is configured by its book.toml.
-    config = load_config(root) if source.is_dir() else BookConfig(title=essays[0].title)
+    config = load_config(root, edition) if source.is_dir() else BookConfig(title=essays[0].title)
     site = read_site(root, (config.base_url, *config.also_at))
     return Found(source, root, base, site, config, essays, section_files(base, root) if source.is_dir() else [])
 

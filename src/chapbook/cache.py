@@ -202,9 +202,12 @@ class LastBuild:
     and its outputs are still as it wrote them, the book is already built: a rebuild says so and
     stops, instead of reading every essay and joining every page again."""
 
-    def __init__(self, source: Path, outdir: Path, formats: tuple[str, ...], folders: tuple[Path, ...]):
+    def __init__(self, source: Path, outdir: Path, formats: tuple[str, ...], folders: tuple[Path, ...],
+                 edition: str = ""):
         self.cache = BuildCache(outdir / CACHE_FOLDER)
-        self.key = content_key("last build", str(source.resolve()), str(outdir.resolve()), formats)
+        # Each edition of the book writes files of its own: a record of its own (the book's key as it was).
+        self.key = content_key("last build", str(source.resolve()), str(outdir.resolve()), formats,
+                               *([edition] if edition else []))
         self.fingerprint = inputs_fingerprint(folders, outdir, formats, os.environ.get("SOURCE_DATE_EPOCH"),
                                               sys.version)
 

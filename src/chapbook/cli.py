@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ChapbookError, UsageError, WarningLog, grouped, shown
-from .pipeline import BOOKLET, FORMATS, build, cover
+from .pipeline import BOOKLET, FORMATS, build, chosen_editions, cover
 from .preflight import check_pdf
 from .starter import new_book
 from .proof import parse_pages, proof_book
@@ -165,6 +165,11 @@ def make_parser() -> argparse.ArgumentParser:
     cover_parser.add_argument("-o", "--output", default="dist", metavar="OUTDIR",
                               help="folder to write the cover into (default: ./dist)")
     cover_parser.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    for command in (build_parser, cover_parser):
+        command.add_argument("--edition", action="append", metavar="NAME", help=(
+            "build this edition of book.toml's [editions.NAME] (repeat, or separate with commas; \"all\": the book "
+            "and every edition; \"default\": the book itself)" if command is build_parser else
+            "the cover of this edition of book.toml's [editions.NAME]"))
     for command in (build_parser, proof_parser, cover_parser):
         command.add_argument("--no-cache", action="store_true",
                              help="lay out every page anew, neither reading nor keeping OUTDIR/.chapbook-cache")
@@ -340,14 +345,17 @@ def main(argv: list[str] | None = None) -> int:
     options = {"use_cache": not args.no_cache, "jobs": args.jobs}
     try:
         check_output(Path(args.source), Path(args.output))
+        editions = chosen_editions(Path(args.source), getattr(args, "edition", None) or [])
         if args.command == "cover":
-            result = cover(Path(args.source), Path(args.output), progress, **options)
+            if len(editions) > 1:
+                raise UsageError(None, None, "--edition: the cover is of one edition at a time; name one")
+            result = cover(Path(args.source), Path(args.output), progress, **options, edition=editions[0])
         elif args.command == "proof":
             pages = parse_pages(args.pages) if args.pages is not None else None
             result = proof_book(Path(args.source), Path(args.output), pages, args.changed, progress, **options)
         else:
             formats = (FORMATS if args.format == "all" else (args.format,)) + ((BOOKLET,) if args.booklet else ())
-            result = build(Path(args.source), Path(args.output), formats, progress, **options)
+            result = build(Path(args.source), Path(args.output), formats, progress, **options, editions=editions)
     except ChapbookError as error:
         progress.end_bar()
         warnings.print_by_kind(None)

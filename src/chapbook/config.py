@@ -11,9 +11,11 @@ from typing import Any, NamedTuple
 
 from PIL import ImageCms
 
-from .errors import ChapbookError, brief, parse_toml
+from .editions import EDITIONS, edition_tables, header_line, table_text
+from .errors import ChapbookError, UsageError, brief, parse_toml, shown
 from .limits import SCALE_DOWN, picture_size, too_many_pixels
 from .print_facts import BLEED_LENGTH, TRIM_PRESETS, parse_bleed, parse_trim, valid_isbn
+from .recipients import Recipient, read_recipients
 from .sources.characters import xml_values
 from .sources.essays import decode_utf8
 from .sources.sites import site_defaults
@@ -273,6 +275,9 @@ class BookConfig:
         '"travel"; its _index.md gives the title and an opening text) or essays = [paths]; or parts = "sections": '
         "every top-level section of the site a part, in its weight's order; or parts = \"years\": each year's essays "
         "a part, oldest first."))
+    recipients: tuple[Recipient, ...] = option((), doc=(
+        'Readers to write a copy for, each with "For <name>" on a page after the title page: a list of names '
+        '(["Mum", "Sam Lee"], or { name = "Mum", line = "..." } tables), or a CSV file in the book folder.'))
 
     @property
     def sortable_author(self) -> str:
@@ -318,8 +323,9 @@ def _line_of(text: str, key: str) -> int | None:
     return None
 
 
-def load_config(folder: Path) -> BookConfig:
-    """Read folder/book.toml if there is one; every mistake is reported with its line."""
+def load_config(folder: Path, edition: str = "") -> BookConfig:
+    """Read folder/book.toml if there is one, as the book or as one of its [editions.NAME]; every mistake is
+    reported with its line."""
     path = folder / CONFIG_NAME
     default_title = folder.name.replace("-", " ").replace("_", " ").strip().title() or "Untitled"
     # A site's own settings (Zola, Hugo, Jekyll) come before the defaults, book.toml before both.
@@ -328,15 +334,37 @@ def load_config(folder: Path) -> BookConfig:
         return BookConfig(**site)
     text = decode_utf8(path, path.read_bytes())
     data = xml_values(parse_toml(path, text))
+    editions = edition_tables(path, text, data.pop(EDITIONS, {}))
+    config = _read_table(path, text, folder, site, data)
+    if not edition:
+        return config
+    # An edition is the book's options, then its own: read and held to the same rules, at its own lines.
+    book = {declared.name: getattr(config, declared.name) for declared in fields(BookConfig)}
+    if edition not in editions:
+        raise UsageError(None, None, f'{shown(path)} has no edition "{edition}"')
+    try:
+        return _read_table(path, table_text(text, edition), folder, book, editions[edition], f"[editions.{edition}]")
+    except ChapbookError as error:
+        if error.line is not None:
+            raise
+        raise ChapbookError(error.path, header_line(text, edition), error.message) from None
 
+
+def _read_table(path: Path, text: str, folder: Path, base: dict[str, Any], data: dict[str, Any],
+                table: str = "") -> BookConfig:
+    """The options a table of book.toml sets, over the base values, each checked at its line of text."""
     known = {option.name for option in fields(BookConfig)}
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
             choices = ", ".join(sorted(known))
-            raise ChapbookError(path, _line_of(text, key), f'unknown option "{key}"; the options are: {choices}')
+            raise ChapbookError(path, _line_of(text, key), f'unknown option "{key}"{" in " + table if table else ""}; '
+                                f"the options are: {choices}")
+        if key == "recipients":
+            values[key] = read_recipients(path, _line_of(text, key), value, folder)
+            continue
         values[key] = _parts(path, text, value) if key == "parts" else _checked(path, text, key, value)
-    config = BookConfig(**{**site, **values})
+    config = BookConfig(**{**base, **values})
     _validate(path, text, folder, config, set(values))
     return config
 

@@ -97,6 +97,12 @@ class Book:
     epigraph: str = ""
     acknowledgements: str = ""
     about_author: str = ""
+    edition: str = ""  # the [editions.NAME] of book.toml it was read as; "" the book itself
+
+    @property
+    def file_stem(self) -> str:
+        """What its files are named: small-hours, or small-hours-large for the edition "large"."""
+        return f"{self.slug}-{self.edition}" if self.edition else self.slug
 
     @property
     def slug(self) -> str:

@@ -15,8 +15,10 @@ from ebooklib import epub
 from ...cache import BuildCache
 from ...media.pictures import epub_bytes
 from ...model import Book
+from ...recipients import Recipient, for_word
 from ...themes import Theme
 from ..cover import front_cover
+from ..cover.front import CoverImage
 from ..pagemap import PageStart
 from ..render import front_matter_context, render
 from .archive import archive
@@ -31,13 +33,16 @@ __all__ = ["write_epub"]
 
 
 def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], cache: BuildCache | None = None,
-               progress: Callable[..., None] = lambda *_: None) -> None:
+               progress: Callable[..., None] = lambda *_: None, reader: Recipient | None = None,
+               cover: CoverImage | None = None) -> None:
     """Write the EPUB to target, with page-break markers where the print edition's pages begin
-    (with a cache, the font subsets and converted pictures of an earlier build are used again)."""
+    (with a cache, the font subsets and converted pictures of an earlier build are used again); a
+    reader's copy has their inscription after the title page, and an identifier of its own (and
+    takes the cover the book drew)."""
     package = epub.EpubBook()
-    describe(package, book, page_list=bool(starts))
+    describe(package, book, page_list=bool(starts), reader=reader)
     style = add_fonts_and_stylesheet(package, book, theme, cache, progress)
-    front = add_cover_and_front_matter(package, book, theme, style)
+    front = add_cover_and_front_matter(package, book, theme, style, reader, cover)
     text = add_text(package, book, starts, style)
     add_pictures(package, book, cache, progress)
     back = add_back_matter(package, book, style)
@@ -60,11 +65,13 @@ def add_fonts_and_stylesheet(package: epub.EpubBook, book: Book, theme: Theme, c
     return stylesheet
 
 
-def add_cover_and_front_matter(package: epub.EpubBook, book: Book, theme: Theme,
-                               style: epub.EpubItem) -> list[epub.EpubHtml]:
-    """Add the cover, the title page, and the copyright, dedication and epigraph pages the book has."""
+def add_cover_and_front_matter(package: epub.EpubBook, book: Book, theme: Theme, style: epub.EpubItem,
+                               reader: Recipient | None = None,
+                               cover: CoverImage | None = None) -> list[epub.EpubHtml]:
+    """Add the cover, the title page, a reader's inscription, and the copyright, dedication and epigraph
+    pages the book has."""
     config = book.config
-    cover = front_cover(book, theme)
+    cover = cover or front_cover(book, theme)
     package.set_cover(cover.name, cover.data, create_page=False)
     front = [
         _add_document(package, book, style, "cover", "Cover", "cover.xhtml",
@@ -73,6 +80,10 @@ def add_cover_and_front_matter(package: epub.EpubBook, book: Book, theme: Theme,
                       render("titlepage.xhtml.j2", config=config).encode("utf-8")),
     ]
     context = front_matter_context(book, theme, epub=True)
+    if reader is not None:
+        front.append(_add_document(package, book, style, "inscription", "Inscription", "inscription.xhtml", with_semantics(
+            render("frontmatter.xhtml.j2", part="inscription", title="Inscription", reader=reader,
+                   for_word=for_word(config.language), **context))))
     for part, title, wanted in (("copyright", "Copyright", True), ("dedication", "Dedication", bool(config.dedication)),
                                 ("epigraph", "Epigraph", bool(book.epigraph))):
         if wanted:

@@ -19,6 +19,7 @@ from fontTools.varLib.instancer import instantiateVariableFont
 from ...cache import BuildCache, content_key, file_digest
 from ...errors import warn
 from ...model import Book
+from ...recipients import for_word
 from ...themes import FontFace, Theme
 from ..render import part_number
 from .documents import fragment
@@ -117,4 +118,6 @@ def book_text(book: Book) -> str:
         parts += [essay.title, "".join(fragment(essay.xhtml).itertext())]
     for part in book.parts:
         parts += [part.title, part_number(part.number, config.language), "".join(fragment(part.opening).itertext())]
+    # The readers' inscriptions: the book and its copies share one subset of each font.
+    parts += [f"{for_word(config.language)} {reader.name} {reader.line}" for reader in config.recipients]
     return "".join(parts)

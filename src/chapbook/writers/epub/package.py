@@ -9,6 +9,7 @@ from lxml import etree
 
 from ...model import Book
 from ...print_facts import isbn_digits
+from ...recipients import Recipient
 from .documents import fragment
 
 
@@ -17,11 +18,13 @@ def book_identifier(book: Book) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'chapbook:{book.config.title}:{book.config.author}')}"
 
 
-def describe(package: epub.EpubBook, book: Book, page_list: bool) -> None:
-    """Set the package metadata (with page_list, where the page numbers come from)."""
+def describe(package: epub.EpubBook, book: Book, page_list: bool, reader: Recipient | None = None) -> None:
+    """Set the package metadata (with page_list, where the page numbers come from; a reader's copy is
+    a book of its own, with an identifier made from the book's and the reader's name)."""
     config = book.config
     isbn = isbn_digits(config.isbn)
-    package.set_identifier(f"urn:isbn:{isbn}" if isbn else book_identifier(book))
+    identifier = f"urn:isbn:{isbn}" if isbn else book_identifier(book)
+    package.set_identifier(reader.identifier(identifier) if reader else identifier)
     package.set_title(config.title)
     package.set_language(config.language)
     if config.author:

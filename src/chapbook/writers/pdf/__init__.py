@@ -27,7 +27,7 @@ from collections.abc import Callable
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from ..pagemap import PageStart, page_starts
 from ...print_facts import gutter_for
 from ...themes import Theme, fallback_faces, known_coverage
 from . import piece_job
+from .copies import INSCRIPTION_PAGES, inscribed, sharing_fonts
 from .fetcher import source_date
 from .join import Placed, join
 from .piece_job import FAILED, PieceJob, WorkerState, job_key, lay_out_piece
@@ -65,6 +66,7 @@ class BookLayout:
     blank: bytes
     starts: list[PageStart]  # where each page begins in the text, for the EPUB's page list
     pdf_variant: str | None
+    copies: list[BookLayout] = field(default_factory=list)  # each reader's copy (recipients), in their order
 
     @property
     def pages(self) -> int:
@@ -82,10 +84,12 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
     """Set the book in pages (the PDF's, which the EPUB's page list is taken from too)."""
     jobs = jobs or worker_count()
     all_pieces = pieces(book_html(book, theme))
-    memory_key = content_key("book", str(book.root.resolve()), book.slug)
+    memory_key = content_key("book", str(book.root.resolve()), book.file_stem)
     memory = cache.get_json("book-memory", memory_key) or {}
     gutter = gutter_for(memory.get("pages") or _estimated_pages(book, theme, all_pieces))
     folios_of_anchors: dict[str, int] = memory.get("anchors", {})
+    readers = book.config.recipients
+    inscriptions = INSCRIPTION_PAGES if readers else 0  # the gutter is the copies' too
     with _Layouts(book, theme, cache, jobs, len(all_pieces), progress) as layouts:
         for _ in range(3):  # a gutter band crossed: once more with the gutter the count asks for
             stylesheets = _stylesheets(book, theme, gutter)
@@ -95,20 +99,29 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
             front_result = layouts.run([_job(book, 0, front, stylesheets, 1)], "front matter")[0]
             results = [front_result, *body]
             placed = _placement(results, book.config.page_count_multiple)
-            if gutter_for(len(placed)) <= gutter:
+            if gutter_for(len(placed) + inscriptions) <= gutter:
                 break
-            gutter = gutter_for(len(placed))
+            gutter = gutter_for(len(placed) + inscriptions)
+        # Each reader's copy: only its front matter is laid out, the rest is the book's.
+        fronts = layouts.run([_job(book, 0, inscribed(front, reader, book), stylesheets, 1) for reader in readers],
+                             "inscribed front matters")
     cache.put_json("book-memory", memory_key, {"pages": len(placed), "anchors": folios_of_anchors})
     for result in results:  # the warnings of the layout the book has, in the book's order
         _report(result)
-    report_fallbacks([finding for result in results for finding in result["fallbacks"]])
+    report_fallbacks([finding for result in results + fronts for finding in result["fallbacks"]])
     progress(f"{len(placed)} pages: {layouts.laid_out} pieces laid out, "
              f"{len(results) - len(set(layouts.made) & {result['job'] for result in results})} from the cache")
     blank = _blank_page(book, gutter)
     folios = [(str(results[place.piece]["start"] + place.page), results[place.piece]["first_lines"][place.page])
               for place in placed if place.piece is not None and place.piece > 0]
-    return BookLayout(placed, results, blank, page_starts([(label, tuple(first) if first else None)
-                                                            for label, first in folios]), book.config.pdf_variant)
+    layout = BookLayout(placed, results, blank, page_starts([(label, tuple(first) if first else None)
+                                                              for label, first in folios]), book.config.pdf_variant)
+    if fronts:
+        book_front, *fronts = sharing_fonts([results[0], *fronts])
+        layout.pieces = [book_front, *results[1:]]
+        layout.copies = [replace(layout, placed=_placement([front, *results[1:]], book.config.page_count_multiple),
+                                 pieces=[front, *results[1:]]) for front in fronts]
+    return layout
 
 
 def write_pdf(layout: BookLayout, book: Book, target: Path, cache: BuildCache) -> int:

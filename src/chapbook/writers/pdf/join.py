@@ -144,12 +144,7 @@ def _links_across_pieces(book: pikepdf.Pdf, names: dict[str, object]) -> None:
 def _one_copy_of_each_font(book: pikepdf.Pdf, pieces: list[dict], cache: BuildCache, pdf_variant: str | None) -> None:
     """Each piece embedded its own subset of each font: embed each font once, subset to the glyphs every
     piece used, with WeasyPrint's own embedding, and point every piece at it."""
-    records: dict[str, dict] = {}
-    for piece in pieces:
-        for font_hash, record in piece["fonts"].items():
-            merged = records.setdefault(font_hash, {**record, "widths": {}, "to_unicode": {}, "missing": {}})
-            for table in ("widths", "to_unicode", "missing"):
-                merged[table].update(record[table])
+    records = merged_font_records(pieces)
     if not records:
         return
     key = content_key("book fonts", records, pdf_variant, os.environ.get("SOURCE_DATE_EPOCH"))
@@ -171,6 +166,17 @@ def _one_copy_of_each_font(book: pikepdf.Pdf, pieces: list[dict], cache: BuildCa
         for key in list(piece_fonts.keys()):
             if key in shared:
                 piece_fonts[key] = shared[key]
+
+
+def merged_font_records(pieces: list[dict]) -> dict[str, dict]:
+    """Each font the pieces use, once, with the glyphs and widths of all of them."""
+    records: dict[str, dict] = {}
+    for piece in pieces:
+        for font_hash, record in piece["fonts"].items():
+            merged = records.setdefault(font_hash, {**record, "widths": {}, "to_unicode": {}, "missing": {}})
+            for table in ("widths", "to_unicode", "missing"):
+                merged[table].update(record[table])
+    return records
 
 
 def _embedded_fonts(records: dict[str, dict], cache: BuildCache, pdf_variant: str | None) -> bytes:

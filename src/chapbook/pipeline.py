@@ -19,13 +19,13 @@ from .editions import chosen, edition_names
 from .errors import ChapbookError, WarningLog, log, shown, warnings_report
 from .large_print import sized
 from .model import Book
-from .report import build_report, write_report
+from .report import build_report, preflight_started, write_report
 from .staging import Staging, staged
 from .themes import BUILTIN_STYLES, Theme, check_font_classes, load_theme, read_coverage
 from .writers.booklet import write_booklet
 from .writers.cover import wrap_for, write_wrap
 from .writers.epub import write_epub
-from .writers.pdf import BookLayout, lay_out, write_pdf
+from .writers.pdf import BookLayout, lay_out, worker_count, write_pdf
 
 FORMATS = ("epub", "pdf")
 BOOKLET = "booklet"  # asked for beside the formats (chapbook build --booklet): the PDF imposed to print at home
@@ -141,23 +141,24 @@ def build_edition(source: Path, outdir: Path, formats: tuple[str, ...], stage: S
     try:
         with prepared(source, outdir, progress, use_cache, jobs, edition) as ready:
             book, pages, pdf = ready.book, None, None
-            if "epub" in formats:
-                progress("writing EPUB")
-                write_epub(book, ready.theme, stage(f"{book.file_stem}.epub"), ready.layout.starts, ready.cache,
-                           progress)
-            if "pdf" in formats:
+            if "pdf" in formats:  # first: its preflight, for the report, runs while the EPUB is written
                 progress("writing PDF")
                 pdf = stage(f"{book.file_stem}.pdf")
                 pages = write_pdf(ready.layout, book, pdf, ready.cache)
                 if BOOKLET in formats or book.config.booklet:
                     progress("imposing the booklet")
                     write_booklet(book, ready.theme, pdf, stage(f"{book.file_stem}-booklet.pdf"), progress)
-            write_copies(book, ready.theme, ready.layout, ready.cache, formats, stage, progress)
-            # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
-            report = stage(f"{book.file_stem}-warnings.txt")
-            report.write_text(warnings_report(collected.warnings), encoding="utf-8")
-            write_report(build_report(book, ready.theme, ready.layout, pdf, collected.warnings),
-                         stage(f"{book.file_stem}-report.html"))
+            with preflight_started(pdf, jobs or worker_count()) as preflight:
+                if "epub" in formats:
+                    progress("writing EPUB")
+                    write_epub(book, ready.theme, stage(f"{book.file_stem}.epub"), ready.layout.starts, ready.cache,
+                               progress)
+                write_copies(book, ready.theme, ready.layout, ready.cache, formats, stage, progress)
+                # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
+                report = stage(f"{book.file_stem}-warnings.txt")
+                report.write_text(warnings_report(collected.warnings), encoding="utf-8")
+                write_report(build_report(book, ready.theme, ready.layout, pdf, preflight(), collected.warnings),
+                             stage(f"{book.file_stem}-report.html"))
     finally:
         log.removeHandler(collected)
     return EditionBuilt(tuple(stage.names[first:]), len(book.essays), pages, collected.warnings, last)

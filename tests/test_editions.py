@@ -58,7 +58,8 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_each_edition_overrides_what_it_names_and_only_that(editions: tuple[Path, Path]) -> None:
     _, out = editions
     assert sorted(path.name for path in out.iterdir() if not path.name.startswith(".")) == [
-        "house-notes-night-warnings.txt", "house-notes-night.epub", "house-notes-night.pdf",
+        "house-notes-night-report.html", "house-notes-night-warnings.txt", "house-notes-night.epub",
+        "house-notes-night.pdf", "house-notes-report.html", "house-notes-travel-report.html",
         "house-notes-travel-warnings.txt", "house-notes-travel.epub", "house-notes-travel.pdf",
         "house-notes-warnings.txt", "house-notes.epub", "house-notes.pdf"]
     # The trim: the travel edition's pages are 6 x 9 in, the others the book's 5.5 x 8.5 in.
@@ -92,7 +93,7 @@ def test_the_book_without_an_edition_is_the_same_book(editions: tuple[Path, Path
     for name in ("house-notes.epub", "house-notes.pdf"):
         assert (tmp_path / "alone" / name).read_bytes() == (out / name).read_bytes(), name
     assert sorted(path.name for path in (tmp_path / "alone").iterdir() if not path.name.startswith(".")) == [
-        "house-notes-warnings.txt", "house-notes.epub", "house-notes.pdf"]
+        "house-notes-report.html", "house-notes-warnings.txt", "house-notes.epub", "house-notes.pdf"]
 
 
 def test_each_edition_is_up_to_date_on_its_own(editions: tuple[Path, Path]) -> None:
@@ -101,8 +102,9 @@ def test_each_edition_is_up_to_date_on_its_own(editions: tuple[Path, Path]) -> N
     assert again.returncode == 0, again.stderr
     assert again.stderr.count("nothing changed") == 2 and "laid out" not in again.stderr
     assert again.stdout.split() == [str(out / name) for name in (
-        "house-notes-travel.epub", "house-notes-travel.pdf", "house-notes-travel-warnings.txt",
-        "house-notes-night.epub", "house-notes-night.pdf", "house-notes-night-warnings.txt")]
+        "house-notes-travel.pdf", "house-notes-travel.epub", "house-notes-travel-warnings.txt",
+        "house-notes-travel-report.html", "house-notes-night.pdf", "house-notes-night.epub",
+        "house-notes-night-warnings.txt", "house-notes-night-report.html")]
 
 
 def test_the_cover_of_an_edition_has_its_trim(editions: tuple[Path, Path]) -> None:

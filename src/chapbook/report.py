@@ -22,6 +22,7 @@ import pypdfium2
 from PIL import Image as Picture
 
 from .errors import grouped, kind_of
+from .media.pdfium import PDFIUM
 from .model import Book
 from .preflight import PrintedImage, Report, check_pdf
 from .print_facts import PRINT_DPI
@@ -177,11 +178,12 @@ def _picture_rows(book: Book, layout: BookLayout, pdf: Path, images: list[Printe
         except (OSError, ValueError):  # an SVG, or a file Pillow cannot read: no pixels to match
             continue
     titles = {essay.slug: essay.title for essay in book.essays} | {part.slug: part.title for part in book.parts}
-    document = pypdfium2.PdfDocument(str(pdf))
-    try:
-        labels = [document.get_page_label(index) or str(index + 1) for index in range(len(document))]
-    finally:
-        document.close()
+    with PDFIUM:
+        document = pypdfium2.PdfDocument(str(pdf))
+        try:
+            labels = [document.get_page_label(index) or str(index + 1) for index in range(len(document))]
+        finally:
+            document.close()
     for image in images:
         place = layout.placed[image.page] if image.page < len(layout.placed) else None
         piece = layout.pieces[place.piece]["name"] if place is not None and place.piece is not None else ""

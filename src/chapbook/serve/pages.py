@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +16,12 @@ import pikepdf
 import pypdfium2
 from PIL import Image
 
+from ..media.pdfium import PDFIUM
+
 # Sharp on a high-density screen at the size the preview shows a page (about 600 px high).
 PREVIEW_DPI = 144
 # The page keys of a page's dictionary that change how it is drawn (not /Parent: the page tree).
 _DRAWN = ("/Contents", "/Resources", "/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/Rotate", "/Group")
-# PDFium may be called from one thread at a time.
-_PDFIUM = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ class ContentsEntry:
 
 def render_page(pdf: Path | bytes, index: int, dpi: int = PREVIEW_DPI) -> Image.Image:
     """Draw one page of a PDF (a file, or its bytes), its whole media box, at this resolution."""
-    with _PDFIUM:
+    with PDFIUM:
         document = pypdfium2.PdfDocument(pdf)
         try:
             return document[index].render(scale=dpi / 72).to_pil()
@@ -100,7 +99,7 @@ def read_pages(pdf: bytes) -> list[PageView]:
         keys = [_digest(pikepdf.Dictionary({name: page.obj[name] for name in _DRAWN if name in page.obj}), memo).hex()
                 for page in document.pages]
     views = []
-    with _PDFIUM:
+    with PDFIUM:
         document = pypdfium2.PdfDocument(pdf)
         try:
             for index, key in enumerate(keys):
@@ -149,7 +148,7 @@ def _trim(page: pypdfium2.PdfPage) -> Trim:
 
 def contents(pdf: bytes) -> list[ContentsEntry]:
     """The chapters as the PDF's outline lists them, each with the page it starts on."""
-    with _PDFIUM:
+    with PDFIUM:
         document = pypdfium2.PdfDocument(pdf)
         try:
             entries = []

@@ -10,6 +10,7 @@ import weasyprint
 from PIL import Image as Picture
 
 from ...media.fallbacks import with_fallbacks
+from ...media.pdfium import PDFIUM
 from ...media.pictures import CORE_TYPES, picture_type, without_riders
 from ...model import COVER_PICTURE, Book
 from ...themes import Theme
@@ -57,8 +58,12 @@ def draw_cover(book: Book, theme: Theme) -> bytes:
     html = printable(render("cover.html.j2", config=book.config), theme)
     pdf = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(
         stylesheets=[cover_stylesheet(theme, fonts, fetcher, size)], font_config=fonts)
-    page = pypdfium2.PdfDocument(pdf)[0]
-    picture: Picture.Image = page.render(scale=COVER_WIDTH_PX / (COVER_WIDTH_IN * 72)).to_pil()
+    with PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            picture: Picture.Image = document[0].render(scale=COVER_WIDTH_PX / (COVER_WIDTH_IN * 72)).to_pil()
+        finally:
+            document.close()
     out = io.BytesIO()
     picture.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
     return out.getvalue()

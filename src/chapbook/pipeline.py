@@ -148,7 +148,7 @@ def build_edition(source: Path, outdir: Path, formats: tuple[str, ...], stage: S
                 if BOOKLET in formats or book.config.booklet:
                     progress("imposing the booklet")
                     write_booklet(book, ready.theme, pdf, stage(f"{book.file_stem}-booklet.pdf"), progress)
-            with preflight_started(pdf, jobs or worker_count()) as preflight:
+            with preflight_started(pdf, ready.layout, jobs or worker_count(), ready.cache) as preflight:
                 if "epub" in formats:
                     progress("writing EPUB")
                     write_epub(book, ready.theme, stage(f"{book.file_stem}.epub"), ready.layout.starts, ready.cache,

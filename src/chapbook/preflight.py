@@ -1,4 +1,9 @@
-"""Read a built PDF as a print shop's preflight would, before anyone pays a printer."""
+"""Read a built PDF as a print shop's preflight would, before anyone pays a printer.
+
+The file's structure (boxes, output intent, fonts, colours) is read with pikepdf; what each page draws
+(its pictures and where its text lies) with PDFium, which costs a millisecond or more a page. Those facts
+are kept by the page's key (a digest of all it draws, its fonts by name: media/page_keys.py), so a
+build that changed one chapter reads only that chapter's pages again (see `check_pdf`'s `known`)."""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pypdf
+import pikepdf
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
+from .media.page_keys import page_keys
+from .media.pdfium import PDFIUM
 from .print_facts import COVER_BLEED_IN, COVER_SAFE_IN, PRINT_DPI, SAFE_MARGIN_IN, kdp_minimum_gutter
 
 POINTS = 72.0
@@ -22,49 +29,145 @@ class Report:
     # What the checks read, for the build report to show without reading the PDF again.
     fonts: dict[str, bool] = field(default_factory=dict)
     images: list[PrintedImage] = field(default_factory=list)
+    # What each page draws, by its key, for the next build's check (see `check_pdf`), and how many
+    # pages this check read rather than took from what was known.
+    page_facts: dict[str, list] = field(default_factory=dict)
+    pages_read: int = 0
 
 
-def check_pdf(path: Path) -> Report:
-    """Trim and bleed, fonts, image resolution, gutter against page count, text in the safe area."""
+def check_pdf(path: Path, known: dict[str, list] | None = None) -> Report:
+    """Trim and bleed, fonts, image resolution, gutter against page count, text in the safe area.
+    `known`: what pages drew in an earlier check (its report's page_facts); a page of the same key is
+    not read again. Its keys name fonts by name, so `known` must come from a PDF set with the same
+    font files (the build keys it by them)."""
     report = Report()
-    reader = pypdf.PdfReader(path)
-    document = pypdfium2.PdfDocument(path)
-    if is_cover_wrap(reader):
-        return _check_cover(reader, document, report)
-    _check_boxes(reader, report)
-    _check_output_intent(reader, report)
-    _check_fonts(reader, report)
-    images, extents = _read_pages(document)
-    _check_images(images, report)
-    _check_text_area(reader, extents, report)
-    pages = len(reader.pages)
+    with pikepdf.open(path) as pdf:
+        if is_cover_wrap(pdf):
+            return _check_cover(pdf, path, report)
+        _check_boxes(pdf, report)
+        _check_output_intent(pdf, report)
+        _check_fonts(pdf, report)
+        keys = page_keys(pdf, fonts_by_name=True)
+        report.page_facts, report.pages_read = _page_facts(path, keys, known or {})
+        facts = [PageFacts.from_json(report.page_facts[key]) for key in keys]
+        _check_images([PrintedImage(index, *image) for index, page in enumerate(facts) for image in page.images],
+                      report)
+        _check_text_area([page.trimbox for page in _pages(pdf)], [page.extent for page in facts], report)
+        pages = len(pdf.pages)
     (report.ok if pages % 2 == 0 else report.problems).append(
         f"{pages} pages" + ("" if pages % 2 == 0 else ": a printed book needs an even count"))
     return report
 
 
-def is_cover_wrap(reader: pypdf.PdfReader) -> bool:
+def pages_unread(path: Path, known: dict[str, list]) -> int:
+    """How many of the PDF's pages `check_pdf` would read, given what is known."""
+    with pikepdf.open(path) as pdf:
+        return len(set(page_keys(pdf, fonts_by_name=True)) - set(known))
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top, in points
+Extent = Box  # of the text on a page
+
+
+@dataclass(frozen=True)
+class PageBoxes:
+    trimbox: Box
+    bleedbox: Box
+
+
+def _pages(pdf: pikepdf.Pdf) -> list[PageBoxes]:
+    return [PageBoxes(_box(page.trimbox), _box(page.bleedbox)) for page in pdf.pages]
+
+
+def _box(array: pikepdf.Array) -> Box:
+    left, bottom, right, top = (float(value) for value in array)
+    return min(left, right), min(bottom, top), max(left, right), max(bottom, top)
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What a page draws, as the checks read it: the bounds of its text and its pictures, each as
+    (width px, height px, width in, height in)."""
+
+    extent: Extent | None
+    images: tuple[tuple[int, int, float, float], ...]
+
+    def to_json(self) -> list:
+        return [list(self.extent) if self.extent else None, [list(image) for image in self.images]]
+
+    @classmethod
+    def from_json(cls, value: list) -> PageFacts:
+        extent, images = value
+        return cls(tuple(extent) if extent else None, tuple(tuple(image) for image in images))
+
+
+def _page_facts(path: Path, keys: list[str], known: dict[str, list]) -> tuple[dict[str, list], int]:
+    """The facts of every page by its key: known ones kept, the others read with PDFium (loading a
+    page is what costs, so each is read once for its pictures and its text); and how many were read."""
+    facts = {key: known[key] for key in keys if key in known and _well_formed(known[key])}
+    first_of = {key: index for index, key in reversed(list(enumerate(keys)))}  # pages alike (blanks): one read
+    unread = [index for key, index in first_of.items() if key not in facts]
+    if unread:
+        with PDFIUM:
+            document = pypdfium2.PdfDocument(path)
+            try:
+                for index in unread:
+                    page = document[index]
+                    facts[keys[index]] = PageFacts(_text_extent(page), tuple(_images_on(page))).to_json()
+                    page.close()
+            finally:
+                document.close()
+    return facts, len(unread)
+
+
+def _well_formed(value: object) -> bool:
+    """A stored fact as check_pdf writes it (a cache is read, never trusted)."""
+    def numbers(item: object, count: int) -> bool:
+        return (isinstance(item, list) and len(item) == count
+                and all(isinstance(number, (int, float)) and not isinstance(number, bool) for number in item))
+
+    return (isinstance(value, list) and len(value) == 2 and (value[0] is None or numbers(value[0], 4))
+            and isinstance(value[1], list) and all(numbers(image, 4) for image in value[1]))
+
+
+def _text_extent(page: pypdfium2.PdfPage) -> Extent | None:
+    # The bounds of the page's text objects, not of each letter nor of PDFium's text page (which groups
+    # the letters into lines): on every page of a 2,488-page book the same bounds, in a third of the
+    # time; where they differ (16 of 482 pages of two sites) by up to 2 pt, it is a line's trailing
+    # space that the text page counts and no ink prints.
+    boxes = [text.get_bounds() for text in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=8)]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def is_cover_wrap(pdf: pikepdf.Pdf) -> bool:
     """`chapbook cover` writes one sheet titled "<title>: cover"."""
-    title = str((reader.metadata or {}).get("/Title", ""))
-    return len(reader.pages) == 1 and title.endswith(": cover")
+    title = str(pdf.docinfo.get("/Title", "")) if "/Info" in pdf.trailer else ""
+    return len(pdf.pages) == 1 and title.endswith(": cover")
 
 
-def _check_cover(reader: pypdf.PdfReader, document: pypdfium2.PdfDocument, report: Report) -> Report:
+def _check_cover(pdf: pikepdf.Pdf, path: Path, report: Report) -> Report:
     """A wrap is one sheet: bleed all round, fonts embedded, pictures sharp, type clear of the trim."""
-    page = reader.pages[0]
-    trim, bleed_box = page.trimbox, page.bleedbox
-    bleed = min(float(trim.left) - float(bleed_box.left), float(bleed_box.top) - float(trim.top))
-    summary = f"cover wrap {_inches(float(trim.width))} × {_inches(float(trim.height))} at the trim"
+    page = _pages(pdf)[0]
+    left, bottom, right, top = page.trimbox
+    bleed = min(left - page.bleedbox[0], page.bleedbox[3] - top)
+    summary = f"cover wrap {_inches(right - left)} × {_inches(top - bottom)} at the trim"
     if bleed < COVER_BLEED_IN * POINTS - 0.5:
         report.problems.append(f"{summary}, but only {_inches(bleed)} of bleed; printers ask {COVER_BLEED_IN} in")
     else:
         report.ok.append(f"{summary}, bleed {_inches(bleed)} all round")
-    _check_fonts(reader, report)
-    _check_images(printed_images(document), report)
-    text = document[0].get_textpage()
-    boxes = [text.get_charbox(i) for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace()]
-    near = [b for b in boxes if min(b[0] - float(trim.left), float(trim.right) - b[2],
-                                    b[1] - float(trim.bottom), float(trim.top) - b[3]) < COVER_SAFE_IN * POINTS]
+    _check_fonts(pdf, report)
+    with PDFIUM:
+        document = pypdfium2.PdfDocument(path)
+        try:
+            sheet = document[0]
+            _check_images([PrintedImage(0, *image) for image in _images_on(sheet)], report)
+            text = sheet.get_textpage()
+            boxes = [text.get_charbox(i) for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace()]
+        finally:
+            document.close()
+    near = [b for b in boxes if min(b[0] - left, right - b[2], b[1] - bottom, top - b[3]) < COVER_SAFE_IN * POINTS]
     if near:
         report.problems.append(f"{len(near)} letter(s) closer than {COVER_SAFE_IN} in to the trim; they may be cut")
     else:
@@ -72,15 +175,15 @@ def _check_cover(reader: pypdf.PdfReader, document: pypdfium2.PdfDocument, repor
     return report
 
 
-def _check_output_intent(reader: pypdf.PdfReader, report: Report) -> None:
+def _check_output_intent(pdf: pikepdf.Pdf, report: Report) -> None:
     """A PDF/X file names its press; under a CMYK press nothing may be left in DeviceRGB."""
-    intents = reader.trailer["/Root"].get("/OutputIntents")
-    press = next((i.get_object() for i in intents or [] if i.get_object().get("/S") == "/GTS_PDFX"), None)
+    intents = pdf.Root.get("/OutputIntents")
+    press = next((intent for intent in intents or [] if intent.get("/S") == "/GTS_PDFX"), None)
     if press is None:
         report.ok.append("no PDF/X output intent (a plain PDF, as KDP takes it)")
         return
-    channels = press["/DestOutputProfile"].get_object().get("/N")
-    rgb_pages = [str(number) for number, page in enumerate(reader.pages, start=1) if _uses_device_rgb(page)]
+    channels = int(press.DestOutputProfile.get("/N"))
+    rgb_pages = [str(number) for number, page in enumerate(pdf.pages, start=1) if _uses_device_rgb(page)]
     if channels == 4 and rgb_pages:
         report.problems.append(f"PDF/X for a CMYK press, but page(s) {', '.join(rgb_pages[:10])} use DeviceRGB; "
                                "the printer will refuse or convert them")
@@ -89,61 +192,70 @@ def _check_output_intent(reader: pypdf.PdfReader, report: Report) -> None:
                          "every colour in its space")
 
 
-def _uses_device_rgb(page: pypdf.PageObject) -> bool:
+def _uses_device_rgb(page: pikepdf.Page) -> bool:
     """Colour set with rg/RG, or a picture in DeviceRGB, on the page or in the forms it draws."""
-    seen: set[int] = set()
+    seen: set[tuple[int, int]] = set()
 
-    def visit(resources: dict | None, content: bytes) -> bool:
+    def visit(resources: pikepdf.Dictionary | None, content: bytes) -> bool:
         if re.search(rb"\s(rg|RG)\s", b" " + content + b" "):
             return True
         xobjects = (resources or {}).get("/XObject") or {}
-        for name in xobjects:
-            xobject = xobjects[name].get_object()
-            if id(xobject) in seen:
+        for name in xobjects.keys():
+            xobject = xobjects[name]
+            if xobject.objgen in seen:
                 continue
-            seen.add(id(xobject))
+            seen.add(xobject.objgen)
             if xobject.get("/Subtype") == "/Image" and xobject.get("/ColorSpace") == "/DeviceRGB":
                 return True
-            if xobject.get("/Subtype") == "/Form" and visit(xobject.get("/Resources"), xobject.get_data()):
+            if xobject.get("/Subtype") == "/Form" and visit(xobject.get("/Resources"), xobject.read_bytes()):
                 return True
         return False
 
-    contents = page.get_contents()
-    return visit(page.get("/Resources"), contents.get_data() if contents is not None else b"")
+    contents = page.obj.get("/Contents")
+    streams = contents if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    return visit(page.obj.get("/Resources"), b"\n".join(stream.read_bytes() for stream in streams))
 
 
 def _inches(value: float) -> str:
     return f"{value / POINTS:.3g} in"
 
 
-def _check_boxes(reader: pypdf.PdfReader, report: Report) -> None:
-    trims = {(round(float(p.trimbox.width), 1), round(float(p.trimbox.height), 1)) for p in reader.pages}
+def _check_boxes(pdf: pikepdf.Pdf, report: Report) -> None:
+    pages = _pages(pdf)
+    trims = {(round(page.trimbox[2] - page.trimbox[0], 1), round(page.trimbox[3] - page.trimbox[1], 1))
+             for page in pages}
     if len(trims) != 1:
         report.problems.append(f"pages of {len(trims)} different sizes; every page must have the trim size")
         return
     width, height = trims.pop()
-    first = reader.pages[0]
-    bleed = (float(first.bleedbox.width) - width) / 2
+    first = pages[0].bleedbox
+    bleed = (first[2] - first[0] - width) / 2
     report.ok.append(f"trim {_inches(width)} × {_inches(height)}"
                      + (f", bleed {_inches(bleed)} on every side" if bleed > 0.5 else ", no bleed"))
 
 
-def fonts_in(reader: pypdf.PdfReader) -> dict[str, bool]:
+def fonts_in(pdf: pikepdf.Pdf) -> dict[str, bool]:
     """Every font the PDF's pages use, by name (less its subset tag), and whether it is embedded."""
     fonts: dict[str, bool] = {}
-    for page in reader.pages:
-        for font in (page.get("/Resources") or {}).get("/Font", {}).values():
-            font = font.get_object()
-            base = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        page_fonts = (page.obj.get("/Resources") or {}).get("/Font") or {}
+        for name in page_fonts.keys():
+            font = page_fonts[name]
+            if font.is_indirect:
+                if font.objgen in seen:  # one font serves every page: read it once
+                    continue
+                seen.add(font.objgen)
+            base = font.DescendantFonts[0] if "/DescendantFonts" in font else font
             descriptor = base.get("/FontDescriptor")
             embedded = descriptor is not None and any(
-                key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3"))
-            fonts[str(font.get("/BaseFont", "?")).split("+")[-1]] = embedded
+                key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts[str(font.get("/BaseFont", "?")).lstrip("/").split("+")[-1]] = embedded
     return fonts
 
 
-def _check_fonts(reader: pypdf.PdfReader, report: Report) -> None:
-    fonts = report.fonts = fonts_in(reader)
+def _check_fonts(pdf: pikepdf.Pdf, report: Report) -> None:
+    fonts = report.fonts = fonts_in(pdf)
     missing = sorted(name for name, embedded in fonts.items() if not embedded)
     if missing:
         report.problems.append(f"fonts not embedded: {', '.join(missing)}; printers refuse them")
@@ -170,36 +282,14 @@ class PrintedImage:
         return self.dpi >= PRINT_DPI - 1  # a rounding hair under 300 is 300
 
 
-def printed_images(document: pypdfium2.PdfDocument) -> list[PrintedImage]:
-    """Every picture on every page, measured at the size it is printed."""
-    return [image for index, page in enumerate(document) for image in _images_on(index, page)]
-
-
-def _images_on(index: int, page: pypdfium2.PdfPage) -> list[PrintedImage]:
+def _images_on(page: pypdfium2.PdfPage) -> list[tuple[int, int, float, float]]:
+    """Each picture on the page: its pixels across and down, and the inches it is printed at."""
     found = []
     for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
         left, bottom, right, top = image.get_bounds()
         width_px, height_px = image.get_px_size()
-        found.append(PrintedImage(index, width_px, height_px, (right - left) / POINTS, (top - bottom) / POINTS))
+        found.append((width_px, height_px, (right - left) / POINTS, (top - bottom) / POINTS))
     return found
-
-
-Extent = tuple[float, float, float, float]  # left, bottom, right, top of the text on a page, in points
-
-
-def _read_pages(document: pypdfium2.PdfDocument) -> tuple[list[PrintedImage], list[Extent | None]]:
-    """Each page's pictures and the bounds of its text, in one pass: loading a page is what costs."""
-    images: list[PrintedImage] = []
-    extents: list[Extent | None] = []
-    for index, page in enumerate(document):
-        images.extend(_images_on(index, page))
-        # The rectangles PDFium groups the page's letters into, not each letter's box: the same bounds
-        # (checked on a 2,488-page book), four times as fast, which a build's report pays on every page.
-        text = page.get_textpage()
-        boxes = [box for box in (text.get_rect(i) for i in range(text.count_rects())) if box[2] > box[0]]
-        extents.append((min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-                        max(b[3] for b in boxes)) if boxes else None)
-    return images, extents
 
 
 def _check_images(images: list[PrintedImage], report: Report) -> None:
@@ -212,17 +302,16 @@ def _check_images(images: list[PrintedImage], report: Report) -> None:
         report.ok.append(f"{len(images)} image(s), all at {PRINT_DPI} dpi or more" if images else "no images")
 
 
-def _check_text_area(reader: pypdf.PdfReader, extents: list[Extent | None], report: Report) -> None:
-    pages = len(reader.pages)
+def _check_text_area(trims: list[Box], extents: list[Extent | None], report: Report) -> None:
+    pages = len(trims)
     needed = kdp_minimum_gutter(pages) * POINTS
     narrowest_inside, outside = float("inf"), []
-    for index, extent in enumerate(extents):
+    for index, (trim, extent) in enumerate(zip(trims, extents)):
         if extent is None:
             continue
-        trim = reader.pages[index].trimbox
         text_left, text_bottom, text_right, text_top = extent
-        left, right = text_left - float(trim.left), float(trim.right) - text_right
-        bottom, top = text_bottom - float(trim.bottom), float(trim.top) - text_top
+        left, right = text_left - trim[0], trim[2] - text_right
+        bottom, top = text_bottom - trim[1], trim[3] - text_top
         inside = left if index % 2 == 0 else right  # the first page is a recto: its inside is on the left
         narrowest_inside = min(narrowest_inside, inside)
         if min(left, right, top, bottom) < SAFE_MARGIN_IN * POINTS:

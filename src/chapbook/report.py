@@ -21,10 +21,11 @@ import lxml.html
 import pypdfium2
 from PIL import Image as Picture
 
+from .cache import BuildCache, content_key
 from .errors import grouped, kind_of
 from .media.pdfium import PDFIUM
 from .model import Book
-from .preflight import PrintedImage, Report, check_pdf
+from .preflight import PrintedImage, Report, check_pdf, pages_unread
 from .print_facts import PRINT_DPI
 from .themes import Theme
 from .writers.pdf import BookLayout
@@ -83,19 +84,38 @@ class BuildReport:
         return sum(row.words for row in self.chapters)
 
 
+# Fewer pages than this not read before, and the check runs in the build's own process when the report
+# asks for it (a process of its own costs most of a second to start).
+_READ_HERE = 200
+
+
 @contextmanager
-def preflight_started(pdf: Path | None, jobs: int) -> Iterator[Callable[[], Report | None]]:
-    """Start `chapbook check` on the PDF just written, in a process of its own while the build writes
-    the EPUB (on a 2,500-page book the check reads every page for some seconds); with one job, in this
-    process when its result is asked for. Yields the function that waits for it."""
+def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
+                      cache: BuildCache) -> Iterator[Callable[[], Report | None]]:
+    """Start `chapbook check` on the PDF just written. The facts of each page the last build's check
+    read are kept in the cache by the page's key, so after an edit only the pages that changed are
+    read; when many are new (a first build: some seconds for 2,500 pages), the check runs in a process
+    of its own while the build writes the EPUB. Yields the function that waits for it, and keeps what
+    it read for the next build."""
     if pdf is None:
         yield lambda: None
-    elif jobs <= 1:
-        yield lambda: check_pdf(pdf)
+        return
+    # The page keys name fonts by name: the font files they are set in key the whole table.
+    font_files = sorted({(name, font["file"]) for piece in layout.pieces for name, font in piece["fonts"].items()})
+    key = content_key("page facts", pdf.name, font_files)
+    known = cache.get_json("page-facts", key)
+    known = known if isinstance(known, dict) else {}
+
+    def kept(report: Report) -> Report:
+        cache.put_json("page-facts", key, report.page_facts)
+        return report
+
+    if jobs <= 1 or pages_unread(pdf, known) < _READ_HERE:
+        yield lambda: kept(check_pdf(pdf, known))
     else:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as checker:
-            running = checker.submit(check_pdf, pdf)
-            yield running.result
+            running = checker.submit(check_pdf, pdf, known)
+            yield lambda: kept(running.result())
 
 
 def build_report(book: Book, theme: Theme, layout: BookLayout, pdf: Path | None, checked: Report | None,
@@ -178,10 +198,12 @@ def _picture_rows(book: Book, layout: BookLayout, pdf: Path, images: list[Printe
         except (OSError, ValueError):  # an SVG, or a file Pillow cannot read: no pixels to match
             continue
     titles = {essay.slug: essay.title for essay in book.essays} | {part.slug: part.title for part in book.parts}
+    labels = {}
     with PDFIUM:
         document = pypdfium2.PdfDocument(str(pdf))
         try:
-            labels = [document.get_page_label(index) or str(index + 1) for index in range(len(document))]
+            for index in {image.page for image in images}:
+                labels[index] = document.get_page_label(index) or str(index + 1)
         finally:
             document.close()
     for image in images:

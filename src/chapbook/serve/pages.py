@@ -7,7 +7,6 @@ the proof's trim line: the page shows its trim in CSS."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +15,11 @@ import pikepdf
 import pypdfium2
 from PIL import Image
 
+from ..media.page_keys import page_keys
 from ..media.pdfium import PDFIUM
 
 # Sharp on a high-density screen at the size the preview shows a page (about 600 px high).
 PREVIEW_DPI = 144
-# The page keys of a page's dictionary that change how it is drawn (not /Parent: the page tree).
-_DRAWN = ("/Contents", "/Resources", "/MediaBox", "/CropBox", "/TrimBox", "/BleedBox", "/Rotate", "/Group")
 
 
 @dataclass(frozen=True)
@@ -95,9 +93,7 @@ def page_png(pdf: bytes, index: int) -> bytes:
 def read_pages(pdf: bytes) -> list[PageView]:
     """Every page's key, size, text and trim, without drawing one."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
-        memo: dict[tuple[int, int], bytes] = {}
-        keys = [_digest(pikepdf.Dictionary({name: page.obj[name] for name in _DRAWN if name in page.obj}), memo).hex()
-                for page in document.pages]
+        keys = page_keys(document)
     views = []
     with PDFIUM:
         document = pypdfium2.PdfDocument(pdf)
@@ -112,31 +108,6 @@ def read_pages(pdf: bytes) -> list[PageView]:
     return views
 
 
-def _digest(value: object, memo: dict[tuple[int, int], bytes]) -> bytes:
-    """A digest of a PDF object and all it refers to: equal digests draw the same. Each indirect object
-    is read once (a font is shared by every page)."""
-    if isinstance(value, pikepdf.Object) and value.is_indirect:
-        known = memo.get(value.objgen)
-        if known is not None:
-            return known
-        memo[value.objgen] = b"(a reference back)"
-    digest = hashlib.blake2b(digest_size=12)
-    if isinstance(value, pikepdf.Stream):
-        digest.update(b"stream" + value.read_raw_bytes())
-    if isinstance(value, (pikepdf.Dictionary, pikepdf.Stream)):
-        for name in sorted(value.keys()):
-            digest.update(name.encode() + _digest(value[name], memo))
-    elif isinstance(value, pikepdf.Array):
-        for item in value:
-            digest.update(b"," + _digest(item, memo))
-    elif isinstance(value, pikepdf.Object):
-        digest.update(value.unparse())
-    else:  # pikepdf gives numbers and booleans as Python's own
-        digest.update(repr(value).encode())
-    result = digest.digest()
-    if isinstance(value, pikepdf.Object) and value.is_indirect:
-        memo[value.objgen] = result
-    return result
 
 
 def _trim(page: pypdfium2.PdfPage) -> Trim:

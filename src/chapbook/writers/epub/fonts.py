@@ -6,9 +6,8 @@ book uses (with the OpenType features kept, so small capitals and ligatures stil
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import fontTools
@@ -46,17 +45,21 @@ def embedded_fonts(theme: Theme, text: str, cache: BuildCache | None = None,
     characters = sorted({ord(char) for char in text} | set(range(0x20, 0x7F)))
     fonts = []
     text_face = theme.families[0] if theme.families else None
-    wanted = [(face, weight) for face in theme.faces for weight in _weights(face, face.family == text_face)]
-    for done, (face, weight) in enumerate(wanted, start=1):
+    wanted = [(face, _weights(face, face.family == text_face)) for face in theme.faces]
+    total, done = sum(len(weights) for _, weights in wanted), 0
+    for face, weights in wanted:
         try:
-            data = _subset(face, weight, characters, cache)
+            made = _subsets(face, weights, characters, cache)
         except Exception as error:  # a damaged or unusual font file: the book reads on in the reader's fonts
             warn(face.path, None, f"could not prepare {face.family} for the EPUB ({error}); readers use their own font")
-            continue
-        finally:
-            progress(f"prepared {done}/{len(wanted)} fonts for the EPUB", done, len(wanted))
+            made = {}
         slug = face.family.lower().replace(" ", "-")
-        fonts.append(EmbeddedFont(face.family, weight, face.style, f"fonts/{slug}-{weight}-{face.style}.ttf", data))
+        for weight in weights:
+            done += 1
+            progress(f"prepared {done}/{total} fonts for the EPUB", done, total)
+            if weight in made:
+                fonts.append(EmbeddedFont(face.family, weight, face.style, f"fonts/{slug}-{weight}-{face.style}.ttf",
+                                          made[weight]))
     return fonts
 
 
@@ -68,16 +71,26 @@ def _weights(face: FontFace, text_face: bool) -> tuple[int, ...]:
     return tuple(weight for weight in wanted if low <= weight <= high) or (low,)
 
 
-def _subset(face: FontFace, weight: int, characters: list[int], cache: BuildCache | None) -> bytes:
+def _subsets(face: FontFace, weights: tuple[int, ...], characters: list[int], cache: BuildCache | None) -> dict[int, bytes]:
+    """The face at each weight, subset: from the cache where it has them, else made (all together)."""
     if cache is None:
-        return _static_subset(face, weight, characters)
+        return _static_subsets(face, weights, characters)
     # The file's bytes, not its name: a font updated in place is subset again. fontTools' version,
     # as a newer subsetter or instancer writes other bytes.
-    key = content_key("font subset", fontTools.version, file_digest(face.path), weight, characters)
-    return cache.remember("fonts", key, lambda: _static_subset(face, weight, characters))
+    digest = file_digest(face.path)
+    keys = {weight: content_key("font subset", fontTools.version, digest, weight, characters) for weight in weights}
+    found = {weight: cache.get("fonts", key) for weight, key in keys.items()}
+    missing = tuple(weight for weight, data in found.items() if data is None)
+    if missing:
+        for weight, data in _static_subsets(face, missing, characters).items():
+            cache.put("fonts", keys[weight], data)
+            found[weight] = data
+    return found  # type: ignore[return-value]
 
 
-def _static_subset(face: FontFace, weight: int, characters: list[int]) -> bytes:
+def _static_subsets(face: FontFace, weights: tuple[int, ...], characters: list[int]) -> dict[int, bytes]:
+    """The face cut to the characters once (reading its layout tables is most of the cost), then fixed
+    at each weight."""
     font = TTFont(face.path, recalcTimestamp=False)  # the font's own date, not the clock: reproducible
     # Subset first (cheap on the whole variable font), then fix the weight on what is left.
     options = subset.Options()
@@ -90,14 +103,24 @@ def _static_subset(face: FontFace, weight: int, characters: list[int]) -> bytes:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=characters)
     subsetter.subset(font)
-    if "fvar" in font:
+    if "fvar" not in font:
+        return {weight: _saved(font) for weight in weights}
+    cut = _saved(font, reorder=False)
+    made = {}
+    for weight in weights:
+        font = TTFont(io.BytesIO(cut), recalcTimestamp=False)
         axes = {axis.axisTag: axis for axis in font["fvar"].axes}
         # The weight asked for; other axes (optical size) at their defaults.
         location = {tag: (weight if tag == "wght" else axis.defaultValue) for tag, axis in axes.items()}
-        font = instantiateVariableFont(font, location)
-        font.recalcTimestamp = False
+        instance = instantiateVariableFont(font, location)
+        instance.recalcTimestamp = False
+        made[weight] = _saved(instance)
+    return made
+
+
+def _saved(font: TTFont, reorder: bool = True) -> bytes:
     out = io.BytesIO()
-    font.save(out, reorderTables=True)
+    font.save(out, reorderTables=reorder)
     return out.getvalue()
 
 

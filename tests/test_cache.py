@@ -21,6 +21,7 @@ from chapbook.config import CONFIG_NAME
 from chapbook.media import pictures
 from chapbook.model import Image
 from chapbook.themes import FontFace, Theme, load_theme
+from chapbook.writers.cover import front as cover_front
 from chapbook.writers.epub import fonts as epub_fonts, write_epub
 from cmyk_profile import cmyk_profile
 
@@ -137,20 +138,21 @@ def test_an_epub_from_a_warm_cache_is_the_epub_made_without_one(tmp_path: Path, 
     subsets = calls(monkeypatch, epub_fonts, "_static_subsets")
     conversions = calls(monkeypatch, pictures, "_smaller")
     drawings = calls(monkeypatch, pictures, "clean_svg")
+    covers = calls(monkeypatch, cover_front, "draw_cover")
 
     def written(name: str, cache: BuildCache | None) -> tuple[bytes, int, int, int]:
-        for made in (subsets, conversions, drawings):
+        for made in (subsets, conversions, drawings, covers):
             made.clear()
         write_epub(book, theme, tmp_path / name, [], cache)
-        return (tmp_path / name).read_bytes(), weights_made(subsets), len(conversions), len(drawings)
+        return (tmp_path / name).read_bytes(), weights_made(subsets), len(conversions), len(drawings), len(covers)
 
     plain, *_ = written("plain.epub", None)
     cold, *made_cold = written("cold.epub", BuildCache(tmp_path / "cache"))
     warm_cache = BuildCache(tmp_path / "cache")
     warm, *made_warm = written("warm.epub", warm_cache)
-    assert made_cold == [2, 1, 1]  # two weights of the one face, the wide picture, the drawing
-    assert made_warm == [0, 0, 0]
-    assert (warm_cache.hits, warm_cache.misses) == (4, 0)
+    assert made_cold == [2, 1, 1, 1]  # two weights of the one face, the wide picture, the drawing, the cover
+    assert made_warm == [0, 0, 0, 0]
+    assert (warm_cache.hits, warm_cache.misses) == (5, 0)
     assert plain == cold == warm
 
 
@@ -213,3 +215,20 @@ def test_entries_unused_for_days_are_pruned_and_used_ones_kept(tmp_path: Path) -
     assert cache.prune() == 1
     assert not cache.path("piece", old).exists()
     assert cache.get("piece", used) == cache.get("piece", fresh) == b"pages"
+
+
+def test_the_drawn_cover_is_kept_for_its_title_page_and_drawn_again_for_another(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "book"
+    source.mkdir()
+    (source / "essay.md").write_text('+++\ntitle = "Kept"\n+++\n\nA few words.\n')
+    (source / CONFIG_NAME).write_text('title = "Salt Roads"\nauthor = "Ada Ferrow"\n')
+    book = read_book(source)
+    theme = load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet)
+    covers = calls(monkeypatch, cover_front, "draw_cover")
+    cache = BuildCache(tmp_path / "cache")
+    first = cover_front.front_cover(book, theme, cache)
+    assert cover_front.front_cover(book, theme, BuildCache(tmp_path / "cache")) == first and len(covers) == 1
+    retitled = dataclasses.replace(book, config=dataclasses.replace(book.config, title="Salt Roads, Again"))
+    other = cover_front.front_cover(retitled, theme, cache)
+    assert len(covers) == 2 and other.data != first.data

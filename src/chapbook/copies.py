@@ -23,7 +23,7 @@ def write_copies(book: Book, theme: Theme, layout: BookLayout, cache: BuildCache
                  stage: Staging, progress: Callable[..., None]) -> None:
     """Write each reader's copy, in the formats asked for, into the staging folder."""
     readers = book.config.recipients
-    cover = front_cover(book, theme) if readers and "epub" in formats else None  # drawn once, for every copy
+    cover = front_cover(book, theme, cache) if readers and "epub" in formats else None  # drawn once, for every copy
     for done, (reader, copy_layout) in enumerate(zip(readers, layout.copies), start=1):
         stem = f"{book.file_stem}-for-{reader.stem}"
         if "epub" in formats:

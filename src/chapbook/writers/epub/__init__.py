@@ -42,7 +42,7 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], 
     package = epub.EpubBook()
     describe(package, book, page_list=bool(starts), reader=reader)
     style = add_fonts_and_stylesheet(package, book, theme, cache, progress)
-    front = add_cover_and_front_matter(package, book, theme, style, reader, cover)
+    front = add_cover_and_front_matter(package, book, theme, style, reader, cover or front_cover(book, theme, cache))
     text = add_text(package, book, starts, style)
     add_pictures(package, book, cache, progress)
     back = add_back_matter(package, book, style)

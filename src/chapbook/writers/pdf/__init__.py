@@ -201,7 +201,7 @@ def _content_key(book: Book, index: int, html: str, stylesheets: tuple[tuple[str
     pictures = [_digest(image.source) for image in book.images if f'"{image.name}"' in html]
     profile = _digest(book.root / book.config.output_profile) if book.config.output_profile else ""
     date = book.modified.isoformat() if index == 0 else ""
-    return content_key("piece", html, stylesheets, pictures, profile, _fonts_identity(), book.config.pdf_variant, date)
+    return content_key("piece", html, stylesheets, pictures, profile, fonts_identity(), book.config.pdf_variant, date)
 
 
 def _digest(path: Path) -> str:
@@ -215,7 +215,7 @@ def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
 
 
 @lru_cache(maxsize=1)
-def _fonts_identity() -> str:
+def fonts_identity() -> str:
     """The fallback fonts installed (the theme's own are named in its CSS): a package update changes pages."""
     return content_key([(str(face.path), face.path.stat().st_size, face.path.stat().st_mtime_ns)
                         for face in fallback_faces()])

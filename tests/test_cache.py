@@ -18,6 +18,7 @@ from chapbook import __version__
 from chapbook.assemble import read_book
 from chapbook.cache import BuildCache, content_key
 from chapbook.config import CONFIG_NAME
+from chapbook.errors import WarningLog, log
 from chapbook.media import pictures
 from chapbook.model import Image
 from chapbook.themes import FontFace, Theme, load_theme
@@ -232,3 +233,28 @@ def test_the_drawn_cover_is_kept_for_its_title_page_and_drawn_again_for_another(
     retitled = dataclasses.replace(book, config=dataclasses.replace(book.config, title="Salt Roads, Again"))
     other = cover_front.front_cover(retitled, theme, cache)
     assert len(covers) == 2 and other.data != first.data
+
+
+def test_fonts_made_beside_the_layout_are_those_made_in_the_build_and_say_what_failed(tmp_path: Path) -> None:
+    """The EPUB's fonts are made in a process of their own while the pages are set (fonts_started):
+    the same bytes as made in the build's process, and a font that cannot be made is told there too."""
+    source = tmp_path / "book"
+    source.mkdir()
+    (source / "essay.md").write_text('+++\ntitle = "Kept"\n+++\n\nSome words: café.\n')
+    book = read_book(source)
+    broken = tmp_path / "broken.ttf"
+    broken.write_bytes(b"\x00\x01\x00\x00" + b"not a font" * 20)
+    good = code_face()
+    theme = small_theme(good, dataclasses.replace(good, path=broken, style="italic"))
+    told = WarningLog()
+    log.addHandler(told)
+    try:
+        with epub_fonts.fonts_started(book, theme, BuildCache(tmp_path / "apart"), jobs=2) as apart:
+            made_apart = apart()
+        with epub_fonts.fonts_started(book, theme, BuildCache(tmp_path / "here"), jobs=1) as here:
+            made_here = here()
+    finally:
+        log.removeHandler(told)
+    assert made_apart == made_here and [font.style for font in made_apart] == ["normal", "normal"]
+    failed = [(place, message) for place, message in told.warnings if "could not prepare" in message]
+    assert len(failed) == 2 and all(place == str(broken) for place, _ in failed)  # once from each way

@@ -15,19 +15,22 @@ from .model import Book
 from .staging import Staging
 from .themes import Theme
 from .writers.cover import front_cover
-from .writers.epub import write_epub
+from .writers.epub import EmbeddedFont, write_epub
 from .writers.pdf import BookLayout, write_pdf
 
 
 def write_copies(book: Book, theme: Theme, layout: BookLayout, cache: BuildCache, formats: tuple[str, ...],
-                 stage: Staging, progress: Callable[..., None]) -> None:
-    """Write each reader's copy, in the formats asked for, into the staging folder."""
+                 stage: Staging, progress: Callable[..., None],
+                 fonts: Callable[[], list[EmbeddedFont]] | None = None) -> None:
+    """Write each reader's copy, in the formats asked for, into the staging folder (their EPUBs with the
+    book's fonts, when it made them)."""
     readers = book.config.recipients
     cover = front_cover(book, theme, cache) if readers and "epub" in formats else None  # drawn once, for every copy
     for done, (reader, copy_layout) in enumerate(zip(readers, layout.copies), start=1):
         stem = f"{book.file_stem}-for-{reader.stem}"
         if "epub" in formats:
-            write_epub(book, theme, stage(f"{stem}.epub"), layout.starts, cache, reader=reader, cover=cover)
+            write_epub(book, theme, stage(f"{stem}.epub"), layout.starts, cache, reader=reader, cover=cover,
+                       fonts=fonts() if fonts is not None else None)
         if "pdf" in formats:
             write_pdf(copy_layout, book, stage(f"{stem}.pdf"), cache)
         progress(f"wrote {done}/{len(readers)} readers' copies", done, len(readers))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,8 @@ from .staging import Staging, staged
 from .themes import BUILTIN_STYLES, Theme, check_font_classes, load_theme, read_coverage
 from .writers.booklet import write_booklet
 from .writers.cover import wrap_for, write_wrap
-from .writers.epub import write_epub
+from .writers.epub import EmbeddedFont, fonts_started, write_epub
+from .writers.workers import start_fork_server
 from .writers.pdf import BookLayout, lay_out, worker_count, write_pdf
 
 FORMATS = ("epub", "pdf")
@@ -47,6 +48,7 @@ class Prepared:
     theme: Theme
     cache: BuildCache
     layout: BookLayout
+    epub_fonts: Callable[[], list[EmbeddedFont]]  # the EPUB's fonts, made while the pages were set
 
 
 def read(source: Path, outdir: Path, progress: Callable[..., None], edition: str = "") -> tuple[Book, Theme]:
@@ -62,15 +64,20 @@ def read(source: Path, outdir: Path, progress: Callable[..., None], edition: str
 
 @contextmanager
 def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cache: bool = True,
-             jobs: int | None = None, edition: str = "") -> Iterator[Prepared]:
+             jobs: int | None = None, edition: str = "", epub: bool = False) -> Iterator[Prepared]:
     """Read the book (as one of its editions) and set the pages (even for an EPUB alone: its page list
-    follows the print edition). The cache lives beside the outputs; without it, only for this build."""
+    follows the print edition), making the EPUB's fonts meanwhile if an EPUB is to be written. The
+    cache lives beside the outputs; without it, only for this build."""
+    jobs = jobs or worker_count()
+    if jobs > 1:
+        start_fork_server()  # the workers' server imports WeasyPrint while the essays are read
     book, theme = read(source, outdir, progress, edition)
     cache, scratch = build_cache(outdir, use_cache)
     try:
         read_coverage(theme, cache)
-        progress("laying out pages")
-        yield Prepared(book, theme, cache, lay_out(book, theme, cache, progress, jobs))
+        with fonts_started(book, theme, cache, jobs, progress) if epub else nullcontext(list) as fonts:
+            progress("laying out pages")
+            yield Prepared(book, theme, cache, lay_out(book, theme, cache, progress, jobs), fonts)
         cache.prune()
     finally:
         if scratch is not None:
@@ -139,7 +146,7 @@ def build_edition(source: Path, outdir: Path, formats: tuple[str, ...], stage: S
     log.addHandler(collected)
     first = len(stage.names)
     try:
-        with prepared(source, outdir, progress, use_cache, jobs, edition) as ready:
+        with prepared(source, outdir, progress, use_cache, jobs, edition, epub="epub" in formats) as ready:
             book, pages, pdf = ready.book, None, None
             if "pdf" in formats:  # first: its preflight, for the report, runs while the EPUB is written
                 progress("writing PDF")
@@ -152,8 +159,8 @@ def build_edition(source: Path, outdir: Path, formats: tuple[str, ...], stage: S
                 if "epub" in formats:
                     progress("writing EPUB")
                     write_epub(book, ready.theme, stage(f"{book.file_stem}.epub"), ready.layout.starts, ready.cache,
-                               progress)
-                write_copies(book, ready.theme, ready.layout, ready.cache, formats, stage, progress)
+                               progress, fonts=ready.epub_fonts())
+                write_copies(book, ready.theme, ready.layout, ready.cache, formats, stage, progress, ready.epub_fonts)
                 # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
                 report = stage(f"{book.file_stem}-warnings.txt")
                 report.write_text(warnings_report(collected.warnings), encoding="utf-8")

@@ -9,7 +9,6 @@ chapters' pages, and says that pictures, fonts and the preflight wait for a PDF.
 
 from __future__ import annotations
 
-import multiprocessing
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +28,7 @@ from .preflight import PrintedImage, Report, check_pdf, pages_unread
 from .print_facts import PRINT_DPI
 from .themes import Theme
 from .writers.pdf import BookLayout
+from .writers.workers import fork_server
 from .writers.render import render
 
 WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -113,7 +113,7 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
     if jobs <= 1 or pages_unread(pdf, known) < _READ_HERE:
         yield lambda: kept(check_pdf(pdf, known))
     else:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as checker:
+        with ProcessPoolExecutor(1, mp_context=fork_server()) as checker:
             running = checker.submit(check_pdf, pdf, known)
             yield lambda: kept(running.result())
 

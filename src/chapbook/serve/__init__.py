@@ -12,16 +12,14 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import tempfile
 import webbrowser
-from multiprocessing import forkserver
 from pathlib import Path
 
 from ..errors import ChapbookError
-from ..writers.pdf import piece_job
+from ..writers.workers import start_fork_server
 from .builder import Builder, quiet_logger, say
 from .preview import Latest, Preview
 from .server import PreviewServer
@@ -77,9 +75,8 @@ def start_workers_deaf_to_ctrl_c() -> None:
     """Start the layout workers' fork server with Ctrl-C ignored, which its workers inherit: Ctrl-C at
     the terminal goes to every process of the group, and a worker would die of it with a traceback,
     where the server lets the build under way finish and then stops."""
-    multiprocessing.get_context("forkserver").set_forkserver_preload([piece_job.__name__])
     interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        forkserver.ensure_running()
+        start_fork_server()
     finally:
         signal.signal(signal.SIGINT, interrupt)

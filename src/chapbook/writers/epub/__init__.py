@@ -23,25 +23,25 @@ from ..pagemap import PageStart
 from ..render import front_matter_context, render
 from .archive import archive
 from .documents import files_by_id, has_mathml, text_document, with_semantics
-from .fonts import book_text, embedded_fonts, font_face_css
+from .fonts import EmbeddedFont, book_text, embedded_fonts, font_face_css, fonts_started
 from .navigation import contents, page_targets, with_page_list
 from .package import describe, with_package_language
 
 STYLESHEET = "style/book.css"
 
-__all__ = ["write_epub"]
+__all__ = ["EmbeddedFont", "fonts_started", "write_epub"]
 
 
 def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], cache: BuildCache | None = None,
                progress: Callable[..., None] = lambda *_: None, reader: Recipient | None = None,
-               cover: CoverImage | None = None) -> None:
+               cover: CoverImage | None = None, fonts: list[EmbeddedFont] | None = None) -> None:
     """Write the EPUB to target, with page-break markers where the print edition's pages begin
     (with a cache, the font subsets and converted pictures of an earlier build are used again); a
     reader's copy has their inscription after the title page, and an identifier of its own (and
-    takes the cover the book drew)."""
+    takes the cover the book drew). `fonts`: the fonts made already (fonts_started), else made here."""
     package = epub.EpubBook()
     describe(package, book, page_list=bool(starts), reader=reader)
-    style = add_fonts_and_stylesheet(package, book, theme, cache, progress)
+    style = add_fonts_and_stylesheet(package, book, theme, cache, progress, fonts)
     front = add_cover_and_front_matter(package, book, theme, style, reader, cover or front_cover(book, theme, cache))
     text = add_text(package, book, starts, style)
     add_pictures(package, book, cache, progress)
@@ -51,9 +51,11 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], 
 
 
 def add_fonts_and_stylesheet(package: epub.EpubBook, book: Book, theme: Theme, cache: BuildCache | None,
-                             progress: Callable[..., None] = lambda *_: None) -> epub.EpubItem:
+                             progress: Callable[..., None] = lambda *_: None,
+                             fonts: list[EmbeddedFont] | None = None) -> epub.EpubItem:
     """Add the theme's fonts (subset to the book's text) and the stylesheet that names them."""
-    fonts = embedded_fonts(theme, book_text(book), cache, progress) if book.config.embed_fonts else []
+    if fonts is None:
+        fonts = embedded_fonts(theme, book_text(book), cache, progress) if book.config.embed_fonts else []
     for font in fonts:
         package.add_item(epub.EpubItem(uid=Path(font.file_name).stem, file_name=font.file_name,
                                        media_type="font/ttf", content=font.data))

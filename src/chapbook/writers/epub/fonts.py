@@ -6,8 +6,12 @@ book uses (with the OpenType features kept, so small capitals and ligatures stil
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import fontTools
@@ -16,12 +20,13 @@ from fontTools.ttLib import TTFont
 from fontTools.varLib.instancer import instantiateVariableFont
 
 from ...cache import BuildCache, content_key, file_digest
-from ...errors import warn
+from ...errors import WarningLog, log, warn
 from ...model import Book
 from ...recipients import for_word
 from ...themes import FontFace, Theme
 from ..render import part_number
 from .documents import fragment
+from ..workers import fork_server
 
 # The weights the stylesheets use: body text and the semi-bold of <strong> (in the text face only;
 # the theme's other faces set headings or code at their regular weight).
@@ -61,6 +66,45 @@ def embedded_fonts(theme: Theme, text: str, cache: BuildCache | None = None,
                 fonts.append(EmbeddedFont(face.family, weight, face.style, f"fonts/{slug}-{weight}-{face.style}.ttf",
                                           made[weight]))
     return fonts
+
+
+@contextmanager
+def fonts_started(book: Book, theme: Theme, cache: BuildCache, jobs: int,
+                  progress: Callable[..., None] = lambda *_: None) -> Iterator[Callable[[], list[EmbeddedFont]]]:
+    """Make the EPUB's fonts while the pages are laid out, in a process of its own at the lowest
+    priority: it takes a core only when the layout leaves one idle (as while the front matter, set
+    last, is laid out alone), where the fonts of a long book took seconds after its last page. With
+    one job, made when asked for. Yields the function that gives them (their warnings told then)."""
+    if not book.config.embed_fonts:
+        yield lambda: []
+        return
+    if jobs <= 1:
+        yield functools.cache(lambda: embedded_fonts(theme, book_text(book), cache, progress))
+        return
+    with ProcessPoolExecutor(1, mp_context=fork_server(), initializer=os.nice, initargs=(19,)) as maker:
+        making = maker.submit(_made_apart, theme, book_text(book), cache)
+
+        @functools.cache
+        def made() -> list[EmbeddedFont]:
+            fonts, warnings, total = making.result()
+            for place, message in warnings:  # as if they had been made in this process
+                log.warning("%s: %s", place, message)
+            progress(f"prepared {total}/{total} fonts for the EPUB", total, total)
+            return fonts
+
+        yield made
+
+
+def _made_apart(theme: Theme, text: str, cache: BuildCache) -> tuple[list[EmbeddedFont], list[tuple[str, str]], int]:
+    """embedded_fonts in a process of its own: the fonts, the warnings it gave, and how many it was to make."""
+    capture = WarningLog()
+    handlers, log.handlers = log.handlers, [capture]
+    told: list[int] = []
+    try:
+        fonts = embedded_fonts(theme, text, cache, lambda _message, done, total: told.append(total))
+    finally:
+        log.handlers = handlers
+    return fonts, capture.warnings, told[-1] if told else len(fonts)
 
 
 def _weights(face: FontFace, text_face: bool) -> tuple[int, ...]:

@@ -19,13 +19,11 @@ How a book with folios, a contents and "see p. N" is set without laying it out t
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from itertools import islice
 from collections.abc import Callable
-from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -47,12 +45,13 @@ from .copies import INSCRIPTION_PAGES, inscribed, sharing_fonts
 from .fetcher import source_date
 from .join import Placed, join
 from .piece_job import FAILED, PieceJob, WorkerState, job_key, lay_out_piece
+from ..workers import fork_server
 from .print_html import PAGE_ATTRIBUTE, Piece, book_html, page_css, pieces, press_css
 
 # Rounds of setting pieces again for "see p. N" before the numbers are taken as they are.
 MAX_ROUNDS = 5
 # A worker is replaced after this many pieces: the memory a long chapter took goes back to the system.
-TASKS_PER_WORKER = 25
+TASKS_PER_WORKER = 150
 # A first guess at how many characters a page holds, per square inch of text block at 11 pt.
 CHARS_PER_SQUARE_INCH = 58
 
@@ -236,8 +235,7 @@ class _Layouts:
         self.book, self.theme, self.cache, self.jobs, self.progress = book, theme, cache, jobs, progress
         # Workers start from a small process that has only imported chapbook, not from this one, which
         # holds the whole book: their memory is their chapter's.
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload([piece_job.__name__])
+        self.context = fork_server()
         self.counts = self.context.RawArray("i", count) if jobs > 1 else [-1] * count
         self.pool: ProcessPoolExecutor | None = None
         self.laid_out = 0  # layout jobs run (a piece set again for its page numbers counts again)
@@ -337,12 +335,26 @@ class _Layouts:
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=self.context, initializer=piece_job.start_worker,
                                             initargs=(self.state,), max_tasks_per_child=TASKS_PER_WORKER)
         # One job a worker and one waiting: enough to keep every core busy, few enough that a job is made
-        # late, when the pieces before it are done.
-        in_flight: deque[Future] = deque(self.pool.submit(_guarded, job) for job in islice(ready, self.jobs + 1))
+        # late, when the pieces before it are done. A worker that finishes takes the next job at once,
+        # even while an earlier, longer piece is still being laid out; the results are recorded (and
+        # what they teach of page numbers learnt) in the book's order.
+        numbered = enumerate(ready)
+        running: dict[Future, int] = {}  # each job handed out, by its place in the list
+        finished: dict[int, dict] = {}  # laid out, waiting for the pieces before to be recorded
+
+        def hand_out(count: int) -> None:
+            for place, job in islice(numbered, count):
+                running[self.pool.submit(_guarded, job)] = place
+
+        hand_out(self.jobs + 1)
         try:
-            while in_flight:
-                record(in_flight.popleft().result())
-                in_flight.extend(self.pool.submit(_guarded, job) for job in islice(ready, 1))
+            while running:
+                completed, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in completed:
+                    finished[running.pop(future)] = future.result()
+                while len(done) in finished:
+                    record(finished.pop(len(done)))
+                hand_out(len(completed))
         except BrokenProcessPool:
             raise ChapbookError(None, None, "a layout worker stopped before it finished (out of memory?); build "
                                 "again with -j 1 to lay out one chapter at a time") from None

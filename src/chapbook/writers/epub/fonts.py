@@ -10,9 +10,10 @@ import functools
 import io
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 import fontTools
 from fontTools import subset
@@ -73,38 +74,54 @@ def fonts_started(book: Book, theme: Theme, cache: BuildCache, jobs: int,
                   progress: Callable[..., None] = lambda *_: None) -> Iterator[Callable[[], list[EmbeddedFont]]]:
     """Make the EPUB's fonts while the pages are laid out, in a process of its own at the lowest
     priority: it takes a core only when the layout leaves one idle (as while the front matter, set
-    last, is laid out alone), where the fonts of a long book took seconds after its last page. With
-    one job, made when asked for. Yields the function that gives them (their warnings told then)."""
+    last, is laid out alone), where the fonts of a long book took seconds after its last page. The
+    process ends as soon as it has made them (its memory is not the build's to keep). With one job,
+    they are made here when asked for. Yields the function that gives them (their warnings told then)."""
     if not book.config.embed_fonts:
         yield lambda: []
         return
     if jobs <= 1:
         yield functools.cache(lambda: embedded_fonts(theme, book_text(book), cache, progress))
         return
-    with ProcessPoolExecutor(1, mp_context=fork_server(), initializer=os.nice, initargs=(19,)) as maker:
-        making = maker.submit(_made_apart, theme, book_text(book), cache)
+    context = fork_server()
+    receiving, sending = context.Pipe(duplex=False)
+    maker = context.Process(target=_made_apart, args=(theme, book_text(book), cache, sending), daemon=True)
+    maker.start()
+    sending.close()
+    # Taken as soon as it is sent, so the process can end: its bytes outlast a pipe's buffer.
+    with ThreadPoolExecutor(1) as taker:
+        taken = taker.submit(receiving.recv)
 
         @functools.cache
         def made() -> list[EmbeddedFont]:
-            fonts, warnings, total = making.result()
+            try:
+                fonts, warnings, total = taken.result()
+            except EOFError:  # the process died (out of memory?): make them here
+                return embedded_fonts(theme, book_text(book), cache, progress)
             for place, message in warnings:  # as if they had been made in this process
                 log.warning("%s: %s", place, message)
             progress(f"prepared {total}/{total} fonts for the EPUB", total, total)
             return fonts
 
-        yield made
+        try:
+            yield made
+        finally:
+            if not taken.done():  # the build ended before it asked for them
+                maker.kill()
+            maker.join()
+    receiving.close()
 
 
-def _made_apart(theme: Theme, text: str, cache: BuildCache) -> tuple[list[EmbeddedFont], list[tuple[str, str]], int]:
-    """embedded_fonts in a process of its own: the fonts, the warnings it gave, and how many it was to make."""
+def _made_apart(theme: Theme, text: str, cache: BuildCache, sending: Connection) -> None:
+    """embedded_fonts in a process of its own, at the lowest priority: sends the fonts, the warnings it
+    gave, and how many it was to make."""
+    os.nice(19)
     capture = WarningLog()
-    handlers, log.handlers = log.handlers, [capture]
+    log.handlers = [capture]
     told: list[int] = []
-    try:
-        fonts = embedded_fonts(theme, text, cache, lambda _message, done, total: told.append(total))
-    finally:
-        log.handlers = handlers
-    return fonts, capture.warnings, told[-1] if told else len(fonts)
+    fonts = embedded_fonts(theme, text, cache, lambda _message, done, total: told.append(total))
+    sending.send((fonts, capture.warnings, told[-1] if told else len(fonts)))
+    sending.close()
 
 
 def _weights(face: FontFace, text_face: bool) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ from chapbook.media import pictures
 from chapbook.model import Image
 from chapbook.themes import FontFace, Theme, load_theme
 from chapbook.writers.cover import front as cover_front
-from chapbook.writers.epub import fonts as epub_fonts, write_epub
+from chapbook.writers.epub import EpubFonts, fonts as epub_fonts, write_epub
+from chapbook.writers.workers import fork_server
 from cmyk_profile import cmyk_profile
 
 PAYLOAD = b"a result that took long to make\n" * 100
@@ -235,9 +237,9 @@ def test_the_drawn_cover_is_kept_for_its_title_page_and_drawn_again_for_another(
     assert len(covers) == 2 and other.data != first.data
 
 
-def test_fonts_made_beside_the_layout_are_those_made_in_the_build_and_say_what_failed(tmp_path: Path) -> None:
-    """The EPUB's fonts are made in a process of their own while the pages are set (fonts_started):
-    the same bytes as made in the build's process, and a font that cannot be made is told there too."""
+def test_fonts_made_on_a_worker_are_those_made_in_the_build_and_say_what_failed(tmp_path: Path) -> None:
+    """The EPUB's fonts are made on a layout worker the front matter leaves idle (EpubFonts): the same
+    bytes as made in the build's process, and a font that cannot be made is told in the build too."""
     source = tmp_path / "book"
     source.mkdir()
     (source / "essay.md").write_text('+++\ntitle = "Kept"\n+++\n\nSome words: café.\n')
@@ -249,12 +251,16 @@ def test_fonts_made_beside_the_layout_are_those_made_in_the_build_and_say_what_f
     told = WarningLog()
     log.addHandler(told)
     try:
-        with epub_fonts.fonts_started(book, theme, BuildCache(tmp_path / "apart"), jobs=2) as apart:
+        apart = EpubFonts(book, theme, BuildCache(tmp_path / "apart"), lambda *_: None)
+        with ProcessPoolExecutor(1, mp_context=fork_server()) as worker:
+            apart.start(worker.submit)
+            assert apart.making is not None
             made_apart = apart()
-        with epub_fonts.fonts_started(book, theme, BuildCache(tmp_path / "here"), jobs=1) as here:
-            made_here = here()
+        here = EpubFonts(book, theme, BuildCache(tmp_path / "here"), lambda *_: None)
+        here.start(lambda *_: None)  # no workers to lend
+        made_here = here()
     finally:
         log.removeHandler(told)
     assert made_apart == made_here and [font.style for font in made_apart] == ["normal", "normal"]
     failed = [(place, message) for place, message in told.warnings if "could not prepare" in message]
-    assert len(failed) == 2 and all(place == str(broken) for place, _ in failed)  # once from each way
+    assert len(failed) == 2 and all(place == str(broken) for place, _ in failed)  # once from each

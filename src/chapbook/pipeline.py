@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from .staging import Staging, staged
 from .themes import BUILTIN_STYLES, Theme, check_font_classes, load_theme, read_coverage
 from .writers.booklet import write_booklet
 from .writers.cover import wrap_for, write_wrap
-from .writers.epub import EmbeddedFont, fonts_started, write_epub
+from .writers.epub import EmbeddedFont, EpubFonts, write_epub
 from .writers.workers import start_fork_server
 from .writers.pdf import BookLayout, lay_out, worker_count, write_pdf
 
@@ -48,7 +48,7 @@ class Prepared:
     theme: Theme
     cache: BuildCache
     layout: BookLayout
-    epub_fonts: Callable[[], list[EmbeddedFont]]  # the EPUB's fonts, made while the pages were set
+    epub_fonts: Callable[[], list[EmbeddedFont]]  # the EPUB's fonts, made beside the front matter's layout
 
 
 def read(source: Path, outdir: Path, progress: Callable[..., None], edition: str = "") -> tuple[Book, Theme]:
@@ -66,8 +66,8 @@ def read(source: Path, outdir: Path, progress: Callable[..., None], edition: str
 def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cache: bool = True,
              jobs: int | None = None, edition: str = "", epub: bool = False) -> Iterator[Prepared]:
     """Read the book (as one of its editions) and set the pages (even for an EPUB alone: its page list
-    follows the print edition), making the EPUB's fonts meanwhile if an EPUB is to be written. The
-    cache lives beside the outputs; without it, only for this build."""
+    follows the print edition), with the EPUB's fonts made on a layout worker the front matter leaves
+    idle if an EPUB is to be written. The cache lives beside the outputs; without it, only for this build."""
     jobs = jobs or worker_count()
     if jobs > 1:
         start_fork_server()  # the workers' server imports WeasyPrint while the essays are read
@@ -75,9 +75,10 @@ def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cach
     cache, scratch = build_cache(outdir, use_cache)
     try:
         read_coverage(theme, cache)
-        with fonts_started(book, theme, cache, jobs, progress) if epub else nullcontext(list) as fonts:
-            progress("laying out pages")
-            yield Prepared(book, theme, cache, lay_out(book, theme, cache, progress, jobs), fonts)
+        fonts = EpubFonts(book, theme, cache, progress)
+        progress("laying out pages")
+        layout = lay_out(book, theme, cache, progress, jobs, body_set=fonts.start if epub else lambda _: None)
+        yield Prepared(book, theme, cache, layout, fonts)
         cache.prune()
     finally:
         if scratch is not None:

@@ -59,10 +59,29 @@ def check_pdf(path: Path, known: dict[str, list] | None = None) -> Report:
     return report
 
 
-def pages_unread(path: Path, known: dict[str, list]) -> int:
-    """How many of the PDF's pages `check_pdf` would read, given what is known."""
+def unread_pages(path: Path, known: dict[str, list]) -> list[tuple[int, str]]:
+    """The pages `check_pdf` would read, given what is known: (index, key) of the first page of each
+    key not known (pages alike, as the blank ones, are read once)."""
     with pikepdf.open(path) as pdf:
-        return len(set(page_keys(pdf, fonts_by_name=True)) - set(known))
+        keys = page_keys(pdf, fonts_by_name=True)
+    first_of = {key: index for index, key in reversed(list(enumerate(keys)))}
+    return sorted((index, key) for key, index in first_of.items() if key not in known or not _well_formed(known[key]))
+
+
+def read_page_facts(path: Path, pages: list[tuple[int, str]]) -> dict[str, list]:
+    """What these pages (index, key) draw, read with PDFium (loading a page is what costs, so each is
+    read once for its pictures and its text); a build splits a long book's pages among processes."""
+    facts: dict[str, list] = {}
+    with PDFIUM:
+        document = pypdfium2.PdfDocument(path)
+        try:
+            for index, key in pages:
+                page = document[index]
+                facts[key] = PageFacts(_text_extent(page), tuple(_images_on(page))).to_json()
+                page.close()
+        finally:
+            document.close()
+    return facts
 
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top, in points
@@ -102,21 +121,11 @@ class PageFacts:
 
 
 def _page_facts(path: Path, keys: list[str], known: dict[str, list]) -> tuple[dict[str, list], int]:
-    """The facts of every page by its key: known ones kept, the others read with PDFium (loading a
-    page is what costs, so each is read once for its pictures and its text); and how many were read."""
+    """The facts of every page by its key, the known ones kept; and how many pages were read."""
     facts = {key: known[key] for key in keys if key in known and _well_formed(known[key])}
     first_of = {key: index for index, key in reversed(list(enumerate(keys)))}  # pages alike (blanks): one read
-    unread = [index for key, index in first_of.items() if key not in facts]
-    if unread:
-        with PDFIUM:
-            document = pypdfium2.PdfDocument(path)
-            try:
-                for index in unread:
-                    page = document[index]
-                    facts[keys[index]] = PageFacts(_text_extent(page), tuple(_images_on(page))).to_json()
-                    page.close()
-            finally:
-                document.close()
+    unread = sorted((index, key) for key, index in first_of.items() if key not in facts)
+    facts.update(read_page_facts(path, unread))
     return facts, len(unread)
 
 

@@ -23,13 +23,13 @@ from ..pagemap import PageStart
 from ..render import front_matter_context, render
 from .archive import archive
 from .documents import files_by_id, has_mathml, text_document, with_semantics
-from .fonts import EmbeddedFont, book_text, embedded_fonts, font_face_css, fonts_started
+from .fonts import EmbeddedFont, EpubFonts, book_text, embedded_fonts, font_face_css
 from .navigation import contents, page_targets, with_page_list
 from .package import describe, with_package_language
 
 STYLESHEET = "style/book.css"
 
-__all__ = ["EmbeddedFont", "fonts_started", "write_epub"]
+__all__ = ["EmbeddedFont", "EpubFonts", "write_epub"]
 
 
 def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], cache: BuildCache | None = None,
@@ -38,7 +38,7 @@ def write_epub(book: Book, theme: Theme, target: Path, starts: list[PageStart], 
     """Write the EPUB to target, with page-break markers where the print edition's pages begin
     (with a cache, the font subsets and converted pictures of an earlier build are used again); a
     reader's copy has their inscription after the title page, and an identifier of its own (and
-    takes the cover the book drew). `fonts`: the fonts made already (fonts_started), else made here."""
+    takes the cover the book drew). `fonts`: the fonts made already (EpubFonts), else made here."""
     package = epub.EpubBook()
     describe(package, book, page_list=bool(starts), reader=reader)
     style = add_fonts_and_stylesheet(package, book, theme, cache, progress, fonts)

@@ -6,14 +6,10 @@ book uses (with the OpenType features kept, so small capitals and ligatures stil
 
 from __future__ import annotations
 
-import functools
 import io
-import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
 import fontTools
 from fontTools import subset
@@ -27,7 +23,6 @@ from ...recipients import for_word
 from ...themes import FontFace, Theme
 from ..render import part_number
 from .documents import fragment
-from ..workers import fork_server
 
 # The weights the stylesheets use: body text and the semi-bold of <strong> (in the text face only;
 # the theme's other faces set headings or code at their regular weight).
@@ -69,59 +64,48 @@ def embedded_fonts(theme: Theme, text: str, cache: BuildCache | None = None,
     return fonts
 
 
-@contextmanager
-def fonts_started(book: Book, theme: Theme, cache: BuildCache, jobs: int,
-                  progress: Callable[..., None] = lambda *_: None) -> Iterator[Callable[[], list[EmbeddedFont]]]:
-    """Make the EPUB's fonts while the pages are laid out, in a process of its own at the lowest
-    priority: it takes a core only when the layout leaves one idle (as while the front matter, set
-    last, is laid out alone), where the fonts of a long book took seconds after its last page. The
-    process ends as soon as it has made them (its memory is not the build's to keep). With one job,
-    they are made here when asked for. Yields the function that gives them (their warnings told then)."""
-    if not book.config.embed_fonts:
-        yield lambda: []
-        return
-    if jobs <= 1:
-        yield functools.cache(lambda: embedded_fonts(theme, book_text(book), cache, progress))
-        return
-    context = fork_server()
-    receiving, sending = context.Pipe(duplex=False)
-    maker = context.Process(target=_made_apart, args=(theme, book_text(book), cache, sending), daemon=True)
-    maker.start()
-    sending.close()
-    # Taken as soon as it is sent, so the process can end: its bytes outlast a pipe's buffer.
-    with ThreadPoolExecutor(1) as taker:
-        taken = taker.submit(receiving.recv)
+class EpubFonts:
+    """The EPUB's fonts, made on a layout worker if the layout lends one (`start`: it does once the
+    chapters are set, when the front matter is laid out alone and a worker sits idle; the seconds a
+    long book's fonts take were the build's own after its last page), else in this process when first
+    asked for. Called, gives them, and tells the warnings making them gave."""
 
-        @functools.cache
-        def made() -> list[EmbeddedFont]:
-            try:
-                fonts, warnings, total = taken.result()
-            except EOFError:  # the process died (out of memory?): make them here
-                return embedded_fonts(theme, book_text(book), cache, progress)
+    def __init__(self, book: Book, theme: Theme, cache: BuildCache, progress: Callable[..., None]):
+        self.book, self.theme, self.cache, self.progress = book, theme, cache, progress
+        self.making: Future | None = None
+        self.fonts: list[EmbeddedFont] | None = None
+
+    def start(self, lend: Callable[..., Future | None]) -> None:
+        """Hand the work to `lend` (which runs a function on a worker, or says None)."""
+        if self.book.config.embed_fonts and self.making is None:
+            self.making = lend(made_apart, self.theme, book_text(self.book), self.cache)
+
+    def __call__(self) -> list[EmbeddedFont]:
+        if self.fonts is not None:
+            return self.fonts
+        if not self.book.config.embed_fonts:
+            self.fonts = []
+        elif self.making is None or self.making.cancelled():
+            self.fonts = embedded_fonts(self.theme, book_text(self.book), self.cache, self.progress)
+        else:
+            fonts, warnings, total = self.making.result()
             for place, message in warnings:  # as if they had been made in this process
                 log.warning("%s: %s", place, message)
-            progress(f"prepared {total}/{total} fonts for the EPUB", total, total)
-            return fonts
-
-        try:
-            yield made
-        finally:
-            if not taken.done():  # the build ended before it asked for them
-                maker.kill()
-            maker.join()
-    receiving.close()
+            self.progress(f"prepared {total}/{total} fonts for the EPUB", total, total)
+            self.fonts = fonts
+        return self.fonts
 
 
-def _made_apart(theme: Theme, text: str, cache: BuildCache, sending: Connection) -> None:
-    """embedded_fonts in a process of its own, at the lowest priority: sends the fonts, the warnings it
-    gave, and how many it was to make."""
-    os.nice(19)
+def made_apart(theme: Theme, text: str, cache: BuildCache) -> tuple[list[EmbeddedFont], list[tuple[str, str]], int]:
+    """embedded_fonts on a worker: the fonts, the warnings it gave, and how many it was to make."""
     capture = WarningLog()
-    log.handlers = [capture]
+    handlers, log.handlers = log.handlers, [capture]
     told: list[int] = []
-    fonts = embedded_fonts(theme, text, cache, lambda _message, done, total: told.append(total))
-    sending.send((fonts, capture.warnings, told[-1] if told else len(fonts)))
-    sending.close()
+    try:
+        fonts = embedded_fonts(theme, text, cache, lambda _message, _done, total: told.append(total))
+    finally:
+        log.handlers = handlers
+    return fonts, capture.warnings, told[-1] if told else len(fonts)
 
 
 def _weights(face: FontFace, text_face: bool) -> tuple[int, ...]:

@@ -79,8 +79,12 @@ def worker_count() -> int:
 
 
 def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[..., None] = lambda *_: None,
-            jobs: int | None = None) -> BookLayout:
-    """Set the book in pages (the PDF's, which the EPUB's page list is taken from too)."""
+            jobs: int | None = None, body_set: Callable[[Callable[..., Future | None]], None] = lambda _: None
+            ) -> BookLayout:
+    """Set the book in pages (the PDF's, which the EPUB's page list is taken from too). Once the
+    chapters are set, the front matter (which lists their folios) is laid out alone, and a worker sits
+    idle: `body_set` is then given a function that runs other work there (it returns the work's
+    Future, or None when there are no workers)."""
     jobs = jobs or worker_count()
     all_pieces = pieces(book_html(book, theme))
     memory_key = content_key("book", str(book.root.resolve()), book.file_stem)
@@ -93,6 +97,7 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
         for _ in range(3):  # a gutter band crossed: once more with the gutter the count asks for
             stylesheets = _stylesheets(book, theme, gutter)
             body = _set_body(all_pieces, stylesheets, folios_of_anchors, layouts)
+            body_set(layouts.lend)
             folios_of_anchors = _anchor_folios(body)
             front = _with_page_numbers(all_pieces[0], folios_of_anchors)
             front_result = layouts.run([_job(book, 0, front, stylesheets, 1)], "front matter")[0]
@@ -250,10 +255,17 @@ class _Layouts:
         piece_job.start_worker(self.state)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type | None, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            # Work lent to a worker (the EPUB's fonts) may still run: the pages are set, so the build goes
+            # on and takes its result when it needs it. After a failure, every worker is waited for.
+            self.pool.shutdown(wait=kind is not None, cancel_futures=True)
         piece_job.STATE = None
+
+    def lend(self, work: Callable[..., object], *arguments: object) -> Future | None:
+        """Run other work on a worker (the pool's last job, so it never holds a chapter up); None when
+        there is no pool (every piece was in the cache, or one job)."""
+        return self.pool.submit(work, *arguments) if self.pool is not None else None
 
     def body(self, body: list[Piece], stylesheets: tuple[tuple[str, str], ...], folios: dict[str, int]) -> list[dict]:
         """Lay out the body pieces: first those whose page count is not known, then those whose

@@ -48,7 +48,7 @@ class Prepared:
     theme: Theme
     cache: BuildCache
     layout: BookLayout
-    epub_fonts: Callable[[], list[EmbeddedFont]]  # the EPUB's fonts, made beside the front matter's layout
+    epub_fonts: Callable[[], list[EmbeddedFont]]  # the EPUB's fonts, made beside the last of the layout
 
 
 def read(source: Path, outdir: Path, progress: Callable[..., None], edition: str = "") -> tuple[Book, Theme]:
@@ -66,8 +66,8 @@ def read(source: Path, outdir: Path, progress: Callable[..., None], edition: str
 def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cache: bool = True,
              jobs: int | None = None, edition: str = "", epub: bool = False) -> Iterator[Prepared]:
     """Read the book (as one of its editions) and set the pages (even for an EPUB alone: its page list
-    follows the print edition), with the EPUB's fonts made on a layout worker the front matter leaves
-    idle if an EPUB is to be written. The cache lives beside the outputs; without it, only for this build."""
+    follows the print edition), with the EPUB's fonts made on a layout worker once the last chapter is
+    handed out, if an EPUB is to be written. The cache lives beside the outputs; without it, only for this build."""
     jobs = jobs or worker_count()
     if jobs > 1:
         start_fork_server()  # the workers' server imports WeasyPrint while the essays are read
@@ -77,7 +77,7 @@ def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cach
         read_coverage(theme, cache)
         fonts = EpubFonts(book, theme, cache, progress)
         progress("laying out pages")
-        layout = lay_out(book, theme, cache, progress, jobs, body_set=fonts.start if epub else lambda _: None)
+        layout = lay_out(book, theme, cache, progress, jobs, lend=fonts.start if epub else lambda _: None)
         yield Prepared(book, theme, cache, layout, fonts)
         cache.prune()
     finally:

@@ -65,18 +65,18 @@ def embedded_fonts(theme: Theme, text: str, cache: BuildCache | None = None,
 
 
 class EpubFonts:
-    """The EPUB's fonts, made on a layout worker if the layout lends one (`start`: it does once the
-    chapters are set, when the front matter is laid out alone and a worker sits idle; the seconds a
-    long book's fonts take were the build's own after its last page), else in this process when first
-    asked for. Called, gives them, and tells the warnings making them gave."""
+    """The EPUB's fonts, made on a layout worker if the layout lends one (`start`: it does once the last
+    chapter is handed out, when a worker soon sits idle; the seconds a long book's fonts take were the
+    build's own after its last page), else in this process when first asked for. Called, gives them,
+    and tells the warnings making them gave."""
 
     def __init__(self, book: Book, theme: Theme, cache: BuildCache, progress: Callable[..., None]):
         self.book, self.theme, self.cache, self.progress = book, theme, cache, progress
         self.making: Future | None = None
         self.fonts: list[EmbeddedFont] | None = None
 
-    def start(self, lend: Callable[..., Future | None]) -> None:
-        """Hand the work to `lend` (which runs a function on a worker, or says None)."""
+    def start(self, lend: Callable[..., Future]) -> None:
+        """Hand the work to `lend`, which runs a function on a worker."""
         if self.book.config.embed_fonts and self.making is None:
             self.making = lend(made_apart, self.theme, book_text(self.book), self.cache)
 

@@ -79,12 +79,12 @@ def worker_count() -> int:
 
 
 def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[..., None] = lambda *_: None,
-            jobs: int | None = None, body_set: Callable[[Callable[..., Future | None]], None] = lambda _: None
+            jobs: int | None = None, lend: Callable[[Callable[..., Future]], None] = lambda _: None
             ) -> BookLayout:
-    """Set the book in pages (the PDF's, which the EPUB's page list is taken from too). Once the
-    chapters are set, the front matter (which lists their folios) is laid out alone, and a worker sits
-    idle: `body_set` is then given a function that runs other work there (it returns the work's
-    Future, or None when there are no workers)."""
+    """Set the book in pages (the PDF's, which the EPUB's page list is taken from too). Once the last
+    chapter is handed to a worker, a worker soon sits idle (the last chapters finish one by one, and
+    the front matter, which lists their folios, is laid out alone after them): `lend` is then given a
+    function that runs other work on the workers (it returns the work's Future)."""
     jobs = jobs or worker_count()
     all_pieces = pieces(book_html(book, theme))
     memory_key = content_key("book", str(book.root.resolve()), book.file_stem)
@@ -94,10 +94,10 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
     readers = book.config.recipients
     inscriptions = INSCRIPTION_PAGES if readers else 0  # the gutter is the copies' too
     with _Layouts(book, theme, cache, jobs, len(all_pieces), progress) as layouts:
+        layouts.ran_dry = lambda: lend(layouts.lend)
         for _ in range(3):  # a gutter band crossed: once more with the gutter the count asks for
             stylesheets = _stylesheets(book, theme, gutter)
             body = _set_body(all_pieces, stylesheets, folios_of_anchors, layouts)
-            body_set(layouts.lend)
             folios_of_anchors = _anchor_folios(body)
             front = _with_page_numbers(all_pieces[0], folios_of_anchors)
             front_result = layouts.run([_job(book, 0, front, stylesheets, 1)], "front matter")[0]
@@ -115,7 +115,7 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
     report_fallbacks([finding for result in results + fronts for finding in result["fallbacks"]])
     progress(f"{len(placed)} pages: {layouts.laid_out} pieces laid out, "
              f"{len(results) - len(set(layouts.made) & {result['job'] for result in results})} from the cache")
-    blank = _blank_page(book, gutter)
+    blank = _blank_page(book, gutter, cache)
     folios = [(str(results[place.piece]["start"] + place.page), results[place.piece]["first_lines"][place.page])
               for place in placed if place.piece is not None and place.piece > 0]
     layout = BookLayout(placed, results, blank, page_starts([(label, tuple(first) if first else None)
@@ -225,11 +225,16 @@ def fonts_identity() -> str:
                         for face in fallback_faces()])
 
 
-def _blank_page(book: Book, gutter: float) -> bytes:
-    """A page with nothing on it (crop marks, where the book has them), for a piece to open on the right."""
-    document = weasyprint.HTML(string="<html><body></body></html>").render(
-        stylesheets=[weasyprint.CSS(string=page_css(book, gutter))])
-    return document.write_pdf()
+def _blank_page(book: Book, gutter: float, cache: BuildCache) -> bytes:
+    """A page with nothing on it (crop marks, where the book has them), for a piece to open on the right;
+    kept in the cache by its stylesheet (WeasyPrint takes a fifth of a second to set it)."""
+    css = page_css(book, gutter)
+
+    def drawn() -> bytes:
+        document = weasyprint.HTML(string="<html><body></body></html>").render(stylesheets=[weasyprint.CSS(string=css)])
+        return document.write_pdf()
+
+    return cache.remember("blank-page", content_key("blank page", css), drawn)
 
 
 class _Layouts:
@@ -246,6 +251,7 @@ class _Layouts:
         self.laid_out = 0  # layout jobs run (a piece set again for its page numbers counts again)
         self.made: dict[str, dict] = {}  # this build's layouts, by job key (with --no-cache, the only ones)
         self.pages: dict[str, int] = {}  # this build's page counts, by content key (likewise)
+        self.ran_dry: Callable[[], None] | None = None  # called once, when the workers' queue first runs dry
 
     def __enter__(self) -> _Layouts:
         # The jobs carry the chapters' text: the workers' book need not.
@@ -255,17 +261,14 @@ class _Layouts:
         piece_job.start_worker(self.state)
         return self
 
-    def __exit__(self, kind: type | None, *exc: object) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
-            # Work lent to a worker (the EPUB's fonts) may still run: the pages are set, so the build goes
-            # on and takes its result when it needs it. After a failure, every worker is waited for.
-            self.pool.shutdown(wait=kind is not None, cancel_futures=True)
+            self.pool.shutdown(cancel_futures=True)
         piece_job.STATE = None
 
-    def lend(self, work: Callable[..., object], *arguments: object) -> Future | None:
-        """Run other work on a worker (the pool's last job, so it never holds a chapter up); None when
-        there is no pool (every piece was in the cache, or one job)."""
-        return self.pool.submit(work, *arguments) if self.pool is not None else None
+    def lend(self, work: Callable[..., object], *arguments: object) -> Future:
+        """Run other work on a worker, after the pieces handed out."""
+        return self.pool.submit(work, *arguments)
 
     def body(self, body: list[Piece], stylesheets: tuple[tuple[str, str], ...], folios: dict[str, int]) -> list[dict]:
         """Lay out the body pieces: first those whose page count is not known, then those whose
@@ -355,8 +358,13 @@ class _Layouts:
         finished: dict[int, dict] = {}  # laid out, waiting for the pieces before to be recorded
 
         def hand_out(count: int) -> None:
+            handed = 0
             for place, job in islice(numbered, count):
                 running[self.pool.submit(_guarded, job)] = place
+                handed += 1
+            if handed < count and self.ran_dry is not None:  # the last piece is handed out
+                ran_dry, self.ran_dry = self.ran_dry, None
+                ran_dry()
 
         hand_out(self.jobs + 1)
         try:

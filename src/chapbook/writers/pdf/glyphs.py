@@ -65,6 +65,11 @@ def replace_unprintable(root: etree._Element, book: Book, theme: Theme) -> None:
         missing.setdefault(source_of(where), {}).update(dict.fromkeys(lacking))
         return "".join(REPLACEMENT if char in lacking else char for char in text)
 
+    # Most books have no such character: one look at all the text (lxml's, fast) says so.
+    every_char = set("".join(root.itertext()))
+    if not any(ord(char) in _SEPARATORS or _unprintable(char, covered, unprintable) for char in every_char):
+        return
+
     sources = {essay.slug: essay.source for essay in book.essays}
 
     def source_of(elements: Iterator[etree._Element]) -> Path:

@@ -70,18 +70,24 @@ def unread_pages(path: Path, known: dict[str, list]) -> list[tuple[int, str]]:
 
 def read_page_facts(path: Path, pages: list[tuple[int, str]]) -> dict[str, list]:
     """What these pages (index, key) draw, read with PDFium (loading a page is what costs, so each is
-    read once for its pictures and its text); a build splits a long book's pages among processes."""
+    read once for its pictures and its text)."""
     facts: dict[str, list] = {}
-    with PDFIUM:
-        document = pypdfium2.PdfDocument(path)
-        try:
-            for index, key in pages:
-                page = document[index]
-                facts[key] = PageFacts(_text_extent(page), tuple(_images_on(page))).to_json()
-                page.close()
-        finally:
-            document.close()
+    for start in range(0, len(pages), _PAGES_OPEN):
+        with PDFIUM:
+            document = pypdfium2.PdfDocument(path)
+            try:
+                for index, key in pages[start:start + _PAGES_OPEN]:
+                    page = document[index]
+                    facts[key] = PageFacts(_text_extent(page), tuple(_images_on(page))).to_json()
+                    page.close()
+            finally:
+                document.close()
     return facts
+
+
+# PDFium keeps what it parsed of a document while it is open: opened again after this many pages, its
+# memory stays that of a few hundred pages, however long the book.
+_PAGES_OPEN = 400
 
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top, in points

@@ -24,7 +24,7 @@ from .cache import BuildCache, content_key
 from .errors import grouped, kind_of
 from .media.pdfium import PDFIUM
 from .model import Book
-from .preflight import PrintedImage, Report, check_pdf, read_page_facts, unread_pages
+from .preflight import PrintedImage, Report, check_pdf, unread_pages
 from .print_facts import PRINT_DPI
 from .themes import Theme
 from .writers.pdf import BookLayout
@@ -94,9 +94,9 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
                       cache: BuildCache) -> Iterator[Callable[[], Report | None]]:
     """Start `chapbook check` on the PDF just written. The facts of each page the last build's check
     read are kept in the cache by the page's key, so after an edit only the pages that changed are
-    read; when many are new (a first build: seconds for 2,500 pages), they are read by processes of
-    their own, one a core, while the build writes the EPUB. Yields the function that waits for the
-    check, and keeps what it read for the next build."""
+    read; when many are new (a first build: seconds for 2,500 pages), the check runs in a process of
+    its own while the build writes the EPUB. Yields the function that waits for it, and keeps what it
+    read for the next build."""
     if pdf is None:
         yield lambda: None
         return
@@ -110,21 +110,15 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
         cache.put_json("page-facts", key, report.page_facts)
         return report
 
-    unread = unread_pages(pdf, known) if jobs > 1 else []
-    if len(unread) < _READ_HERE:
+    if jobs <= 1 or len(unread_pages(pdf, known)) < _READ_HERE:
         yield lambda: kept(check_pdf(pdf, known))
         return
-    # Many pages to read (a first build): split among processes, one a core, while the EPUB is written.
-    with ProcessPoolExecutor(jobs, mp_context=fork_server()) as readers:
-        parts = [readers.submit(read_page_facts, pdf, unread[start::jobs]) for start in range(jobs)]
-
-        def checked() -> Report:
-            read = dict(known)
-            for part in parts:
-                read.update(part.result())
-            return kept(check_pdf(pdf, read))
-
-        yield checked
+    # Many pages to read (a first build): in a process of its own, while the EPUB is written. One, not
+    # one a core: at that moment the build's own process holds the whole book, and on a 5,000-page
+    # blog a second reader took the peak past 1 GiB.
+    with ProcessPoolExecutor(1, mp_context=fork_server()) as reader:
+        running = reader.submit(check_pdf, pdf, known)
+        yield lambda: kept(running.result())
 
 
 def build_report(book: Book, theme: Theme, layout: BookLayout, pdf: Path | None, checked: Report | None,

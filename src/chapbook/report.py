@@ -24,7 +24,7 @@ from .cache import BuildCache, content_key
 from .errors import grouped, kind_of
 from .media.pdfium import PDFIUM
 from .model import Book
-from .preflight import PrintedImage, Report, check_pdf, unread_pages
+from .preflight import PrintedImage, Report, check_pdf, read_page_facts, unread_pages
 from .print_facts import PRINT_DPI
 from .themes import Theme
 from .writers.pdf import BookLayout
@@ -94,9 +94,9 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
                       cache: BuildCache) -> Iterator[Callable[[], Report | None]]:
     """Start `chapbook check` on the PDF just written. The facts of each page the last build's check
     read are kept in the cache by the page's key, so after an edit only the pages that changed are
-    read; when many are new (a first build: seconds for 2,500 pages), the check runs in a process of
-    its own while the build writes the EPUB. Yields the function that waits for it, and keeps what it
-    read for the next build."""
+    read; when many are new (a first build: seconds for 2,500 pages), they are read in a process of
+    its own while the build writes the EPUB. Yields the function that waits for the check, and keeps
+    what it read for the next build."""
     if pdf is None:
         yield lambda: None
         return
@@ -110,15 +110,18 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
         cache.put_json("page-facts", key, report.page_facts)
         return report
 
-    if jobs <= 1 or len(unread_pages(pdf, known)) < _READ_HERE:
+    unread = unread_pages(pdf, known) if jobs > 1 else []
+    if len(unread) < _READ_HERE:
         yield lambda: kept(check_pdf(pdf, known))
         return
-    # Many pages to read (a first build): in a process of its own, while the EPUB is written. One, not
-    # one a core: at that moment the build's own process holds the whole book, and on a 5,000-page
-    # blog a second reader took the peak past 1 GiB.
+    # Many pages to read (a first build): PDFium reads them in a process of its own while the EPUB is
+    # written, and the check, with every page's facts known, runs here. One reader, holding PDFium
+    # alone: at that moment the build's own process holds the whole book, and on a 5,000-page blog a
+    # reader that also held the check (pikepdf's copy of the file), or a second reader, took the peak
+    # past 1 GiB.
     with ProcessPoolExecutor(1, mp_context=fork_server()) as reader:
-        running = reader.submit(check_pdf, pdf, known)
-        yield lambda: kept(running.result())
+        reading = reader.submit(read_page_facts, pdf, unread)
+        yield lambda: kept(check_pdf(pdf, {**known, **reading.result()}))
 
 
 def build_report(book: Book, theme: Theme, layout: BookLayout, pdf: Path | None, checked: Report | None,

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pypdf
@@ -23,8 +24,9 @@ WORDS = ("lamp window river kettle letter garden winter morning bread street qui
          "light stair radio field station coat door table night ink hour bench road stone").split()
 
 
-def chapbook(source: Path, out: Path, *extra: str, jobs: int | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+def chapbook(source: Path, out: Path, *extra: str, jobs: int | None = None,
+             temp: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **({"TMPDIR": str(temp)} if temp else {})}
     env.pop("CHAPBOOK_JOBS", None)
     if jobs is not None:
         env["CHAPBOOK_JOBS"] = str(jobs)
@@ -65,6 +67,18 @@ def test_parallel_cached_builds_equal_a_serial_build_from_nothing(serial_sample,
     warm = chapbook(SAMPLE, tmp_path, jobs=2)
     assert laid_out(warm) == (0, 10)
     assert outputs(tmp_path) == serial_sample
+
+
+def test_a_build_leaves_no_temporary_folders_behind(tmp_path: Path) -> None:
+    """WeasyPrint keeps a theme's font files in a temporary folder for each font configuration; the
+    layout workers' folders were never removed (17 MiB a worker a build, until /tmp was full)."""
+    temp = Path(tempfile.mkdtemp(prefix="cb-"))  # short: the fork server's socket is made in it
+    try:
+        result = chapbook(SAMPLE, tmp_path / "out", "--no-cache", jobs=2, temp=temp)
+        assert laid_out(result) == (10, 0)
+        assert sorted(path.name for path in temp.iterdir()) == []
+    finally:
+        shutil.rmtree(temp)
 
 
 def test_nothing_changed_is_said_and_the_book_stands(tmp_path: Path) -> None:

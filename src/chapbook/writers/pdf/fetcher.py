@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+from multiprocessing.util import Finalize
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +54,16 @@ class BookFonts(FontConfiguration):
         pangoft2.pango_fc_font_map_set_config(ffi.cast("PangoFcFontMap *", self.font_map), config)
         fontconfig.FcConfigDestroy(config)  # the font map keeps its own reference, as WeasyPrint's does
         self._config = config
+
+    def add_font_face(self, rule_descriptors, url_fetcher):
+        had_folder = self._folder is not None
+        font_path = super().add_font_face(rule_descriptors, url_fetcher)
+        if not had_folder and self._folder is not None:
+            # WeasyPrint removes the folder of @font-face files in __del__, which a layout worker never
+            # reaches: it ends with os._exit. multiprocessing runs its finalizers just before that
+            # (and at a normal exit), so the folder goes when the fonts do or when the process ends.
+            Finalize(self, shutil.rmtree, args=(self._folder,), kwargs={"ignore_errors": True}, exitpriority=0)
+        return font_path
 
 
 class BookFetcher(URLFetcher):

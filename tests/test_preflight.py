@@ -9,7 +9,7 @@ import pypdf
 from PIL import Image
 
 from chapbook.media.page_keys import page_keys
-from chapbook.preflight import check_pdf, read_page_facts, unread_pages
+from chapbook.preflight import check_pdf, pdf_page_keys, read_page_facts, unread_pages
 from conftest import Built, build_book, run_chapbook, write_files
 
 
@@ -61,7 +61,7 @@ def test_a_rebuilt_book_has_only_its_changed_pages_read_again(tmp_path: Path) ->
     assert fresh.pages_read > pages // 2  # every page not alike another (the blanks are one)
     assert check_pdf(kept, fresh.page_facts).pages_read == 0
     # A long book's pages are read by several processes, each a share: together, the same check.
-    unread = unread_pages(kept, {})
+    unread = unread_pages(pdf_page_keys(kept), {})
     assert len(unread) == fresh.pages_read
     shared = {**read_page_facts(kept, unread[0::2]), **read_page_facts(kept, unread[1::2])}
     together = check_pdf(kept, shared)

@@ -7,7 +7,9 @@ build that changed one chapter reads only that chapter's pages again (see `check
 
 from __future__ import annotations
 
+import ctypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,11 +37,11 @@ class Report:
     pages_read: int = 0
 
 
-def check_pdf(path: Path, known: dict[str, list] | None = None) -> Report:
+def check_pdf(path: Path, known: dict[str, list] | None = None, keys: list[str] | None = None) -> Report:
     """Trim and bleed, fonts, image resolution, gutter against page count, text in the safe area.
     `known`: what pages drew in an earlier check (its report's page_facts); a page of the same key is
     not read again. Its keys name fonts by name, so `known` must come from a PDF set with the same
-    font files (the build keys it by them)."""
+    font files (the build keys it by them). `keys`: the PDF's page keys, if the caller has them."""
     report = Report()
     with pikepdf.open(path) as pdf:
         if is_cover_wrap(pdf):
@@ -47,7 +49,7 @@ def check_pdf(path: Path, known: dict[str, list] | None = None) -> Report:
         _check_boxes(pdf, report)
         _check_output_intent(pdf, report)
         _check_fonts(pdf, report)
-        keys = page_keys(pdf, fonts_by_name=True)
+        keys = keys if keys is not None else page_keys(pdf, fonts_by_name=True)
         report.page_facts, report.pages_read = _page_facts(path, keys, known or {})
         facts = [PageFacts.from_json(report.page_facts[key]) for key in keys]
         _check_images([PrintedImage(index, *image) for index, page in enumerate(facts) for image in page.images],
@@ -59,11 +61,15 @@ def check_pdf(path: Path, known: dict[str, list] | None = None) -> Report:
     return report
 
 
-def unread_pages(path: Path, known: dict[str, list]) -> list[tuple[int, str]]:
+def pdf_page_keys(path: Path) -> list[str]:
+    """The keys `check_pdf` knows the PDF's pages by."""
+    with pikepdf.open(path) as pdf:
+        return page_keys(pdf, fonts_by_name=True)
+
+
+def unread_pages(keys: list[str], known: dict[str, list]) -> list[tuple[int, str]]:
     """The pages `check_pdf` would read, given what is known: (index, key) of the first page of each
     key not known (pages alike, as the blank ones, are read once)."""
-    with pikepdf.open(path) as pdf:
-        keys = page_keys(pdf, fonts_by_name=True)
     first_of = {key: index for index, key in reversed(list(enumerate(keys)))}
     return sorted((index, key) for key, index in first_of.items() if key not in known or not _well_formed(known[key]))
 
@@ -78,7 +84,7 @@ def read_page_facts(path: Path, pages: list[tuple[int, str]]) -> dict[str, list]
             try:
                 for index, key in pages[start:start + _PAGES_OPEN]:
                     page = document[index]
-                    facts[key] = PageFacts(_text_extent(page), tuple(_images_on(page))).to_json()
+                    facts[key] = _drawn_on(page).to_json()
                     page.close()
             finally:
                 document.close()
@@ -129,8 +135,7 @@ class PageFacts:
 def _page_facts(path: Path, keys: list[str], known: dict[str, list]) -> tuple[dict[str, list], int]:
     """The facts of every page by its key, the known ones kept; and how many pages were read."""
     facts = {key: known[key] for key in keys if key in known and _well_formed(known[key])}
-    first_of = {key: index for index, key in reversed(list(enumerate(keys)))}  # pages alike (blanks): one read
-    unread = sorted((index, key) for key, index in first_of.items() if key not in facts)
+    unread = unread_pages(keys, facts)
     facts.update(read_page_facts(path, unread))
     return facts, len(unread)
 
@@ -145,15 +150,44 @@ def _well_formed(value: object) -> bool:
             and isinstance(value[1], list) and all(numbers(image, 4) for image in value[1]))
 
 
-def _text_extent(page: pypdfium2.PdfPage) -> Extent | None:
-    # The bounds of the page's text objects, not of each letter nor of PDFium's text page (which groups
-    # the letters into lines): on every page of a 2,488-page book the same bounds, in a third of the
-    # time; where they differ (16 of 482 pages of two sites) by up to 2 pt, it is a line's trailing
-    # space that the text page counts and no ink prints.
-    boxes = [text.get_bounds() for text in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=8)]
-    if not boxes:
-        return None
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+def _drawn_on(page: pypdfium2.PdfPage) -> PageFacts:
+    """The bounds of the page's text and each of its pictures, in one walk over its objects, with
+    PDFium's own calls (its Python objects for each of a page's fifty text runs cost as much as
+    loading the page). The text is bounded by its text objects, not by each letter nor by PDFium's
+    text page (which groups the letters into lines): on every page of a 2,488-page book the same
+    bounds, in a third of the time; where they differ (16 of 482 pages of two sites) by up to 2 pt, it
+    is a line's trailing space that the text page counts and no ink prints."""
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    width_px, height_px = ctypes.c_uint(), ctypes.c_uint()
+    extent = [float("inf"), float("inf"), float("-inf"), float("-inf")]
+    images = []
+
+    def bounds(item: object) -> tuple[float, float, float, float]:
+        if not pdfium_c.FPDFPageObj_GetBounds(item, left, bottom, right, top):
+            raise pypdfium2.PdfiumError("Failed to locate pageobject.")
+        return left.value, bottom.value, right.value, top.value
+
+    def walk(parent: object, count: Callable, get: Callable, level: int) -> None:
+        for index in range(count(parent)):
+            item = get(parent, index)
+            kind = pdfium_c.FPDFPageObj_GetType(item)
+            if kind == pdfium_c.FPDF_PAGEOBJ_TEXT and level < _TEXT_DEPTH:
+                box = bounds(item)
+                extent[:] = min(extent[0], box[0]), min(extent[1], box[1]), max(extent[2], box[2]), max(extent[3], box[3])
+            elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+                x0, y0, x1, y1 = bounds(item)
+                if not pdfium_c.FPDFImageObj_GetImagePixelSize(item, width_px, height_px):
+                    raise pypdfium2.PdfiumError("Failed to get image size.")
+                images.append((width_px.value, height_px.value, (x1 - x0) / POINTS, (y1 - y0) / POINTS))
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < _DEPTH - 1:
+                walk(item, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject, level + 1)
+
+    walk(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, 0)
+    return PageFacts(tuple(extent) if extent[0] != float("inf") else None, tuple(images))
+
+
+# How deep into nested forms (XObjects) the walk looks: for text, and for anything.
+_TEXT_DEPTH, _DEPTH = 8, 15
 
 
 def is_cover_wrap(pdf: pikepdf.Pdf) -> bool:
@@ -177,7 +211,7 @@ def _check_cover(pdf: pikepdf.Pdf, path: Path, report: Report) -> Report:
         document = pypdfium2.PdfDocument(path)
         try:
             sheet = document[0]
-            _check_images([PrintedImage(0, *image) for image in _images_on(sheet)], report)
+            _check_images([PrintedImage(0, *image) for image in _drawn_on(sheet).images], report)
             text = sheet.get_textpage()
             boxes = [text.get_charbox(i) for i in range(text.count_chars()) if not text.get_text_range(i, 1).isspace()]
         finally:
@@ -295,16 +329,6 @@ class PrintedImage:
     @property
     def sharp(self) -> bool:
         return self.dpi >= PRINT_DPI - 1  # a rounding hair under 300 is 300
-
-
-def _images_on(page: pypdfium2.PdfPage) -> list[tuple[int, int, float, float]]:
-    """Each picture on the page: its pixels across and down, and the inches it is printed at."""
-    found = []
-    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
-        left, bottom, right, top = image.get_bounds()
-        width_px, height_px = image.get_px_size()
-        found.append((width_px, height_px, (right - left) / POINTS, (top - bottom) / POINTS))
-    return found
 
 
 def _check_images(images: list[PrintedImage], report: Report) -> None:

@@ -24,7 +24,7 @@ from .cache import BuildCache, content_key
 from .errors import grouped, kind_of
 from .media.pdfium import PDFIUM
 from .model import Book
-from .preflight import PrintedImage, Report, check_pdf, read_page_facts, unread_pages
+from .preflight import PrintedImage, Report, check_pdf, pdf_page_keys, read_page_facts, unread_pages
 from .print_facts import PRINT_DPI
 from .themes import Theme
 from .writers.pdf import BookLayout
@@ -110,9 +110,10 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
         cache.put_json("page-facts", key, report.page_facts)
         return report
 
-    unread = unread_pages(pdf, known) if jobs > 1 else []
+    keys = pdf_page_keys(pdf)
+    unread = unread_pages(keys, known) if jobs > 1 else []
     if len(unread) < _READ_HERE:
-        yield lambda: kept(check_pdf(pdf, known))
+        yield lambda: kept(check_pdf(pdf, known, keys))
         return
     # Many pages to read (a first build): PDFium reads them in a process of its own while the EPUB is
     # written, and the check, with every page's facts known, runs here. One reader, holding PDFium
@@ -121,7 +122,7 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
     # past 1 GiB.
     with ProcessPoolExecutor(1, mp_context=fork_server()) as reader:
         reading = reader.submit(read_page_facts, pdf, unread)
-        yield lambda: kept(check_pdf(pdf, {**known, **reading.result()}))
+        yield lambda: kept(check_pdf(pdf, {**known, **reading.result()}, keys))
 
 
 def build_report(book: Book, theme: Theme, layout: BookLayout, pdf: Path | None, checked: Report | None,

@@ -263,7 +263,8 @@ class _Layouts:
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            # Not waiting: work lent to a worker (the EPUB's fonts) goes on while the book is joined.
+            self.pool.shutdown(wait=False, cancel_futures=True)
         piece_job.STATE = None
 
     def lend(self, work: Callable[..., object], *arguments: object) -> Future:

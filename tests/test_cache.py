@@ -254,10 +254,9 @@ def test_fonts_made_on_a_worker_are_those_made_in_the_build_and_say_what_failed(
         apart = EpubFonts(book, theme, BuildCache(tmp_path / "apart"), lambda *_: None)
         with ProcessPoolExecutor(1, mp_context=fork_server()) as worker:
             apart.start(worker.submit)
-            assert apart.making is not None
+            assert apart.making is not None and len(apart.making) == 2  # a face a job
             made_apart = apart()
-        here = EpubFonts(book, theme, BuildCache(tmp_path / "here"), lambda *_: None)
-        here.start(lambda *_: None)  # no workers to lend
+        here = EpubFonts(book, theme, BuildCache(tmp_path / "here"), lambda *_: None)  # never started
         made_here = here()
     finally:
         log.removeHandler(told)

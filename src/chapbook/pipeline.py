@@ -77,7 +77,7 @@ def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cach
         read_coverage(theme, cache)
         fonts = EpubFonts(book, theme, cache, progress)
         progress("laying out pages")
-        layout = lay_out(book, theme, cache, progress, jobs, lend=fonts.start if epub else lambda _: None)
+        layout = lay_out(book, theme, cache, progress, jobs, lend=fonts.start if epub else lambda *_: None)
         yield Prepared(book, theme, cache, layout, fonts)
         cache.prune()
     finally:

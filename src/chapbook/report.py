@@ -115,14 +115,20 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
     if len(unread) < _READ_HERE:
         yield lambda: kept(check_pdf(pdf, known, keys))
         return
-    # Many pages to read (a first build): PDFium reads them in a process of its own while the EPUB is
-    # written, and the check, with every page's facts known, runs here. One reader, holding PDFium
-    # alone: at that moment the build's own process holds the whole book, and on a 5,000-page blog a
-    # reader that also held the check (pikepdf's copy of the file), or a second reader, took the peak
-    # past 1 GiB.
-    with ProcessPoolExecutor(1, mp_context=fork_server()) as reader:
-        reading = reader.submit(read_page_facts, pdf, unread)
-        yield lambda: kept(check_pdf(pdf, {**known, **reading.result()}, keys))
+    # Many pages to read (a first build): PDFium reads them in processes of their own while the EPUB is
+    # written, and the check, with every page's facts known, runs here. The readers hold PDFium alone:
+    # at that moment the build's own process holds the whole book, and it grows with the book: on a
+    # 5,000-page blog a second reader (or one that also held the check) took the peak past 1 GiB, so a
+    # second reads only beside a shorter book.
+    readers = min(jobs, 2) if len(keys) <= _TWO_READERS_UP_TO else 1
+    with ProcessPoolExecutor(readers, mp_context=fork_server()) as pool:
+        shares = [pool.submit(read_page_facts, pdf, unread[share::readers]) for share in range(readers)]
+        yield lambda: kept(check_pdf(pdf, {**known, **{key: fact for share in shares
+                                                        for key, fact in share.result().items()}}, keys))
+
+
+# The longest book (in pages) whose first build's preflight reads its pages in two processes.
+_TWO_READERS_UP_TO = 3000
 
 
 def build_report(book: Book, theme: Theme, layout: BookLayout, pdf: Path | None, checked: Report | None,

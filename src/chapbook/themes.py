@@ -124,11 +124,17 @@ def _identity(path: Path) -> tuple[str, int, int]:
 
 
 def _coverage(paths: tuple[Path, ...]) -> frozenset[int]:
+    return _covered(tuple(_identity(path) for path in paths))
+
+
+@lru_cache(maxsize=64)
+def _covered(identities: tuple[tuple[str, int, int], ...]) -> frozenset[int]:
+    """The characters these font files have between them (the same set each time it is asked for: each
+    piece of the book asks)."""
     covered: set[int] = set()
-    for path in paths:
-        identity = _identity(path)
+    for identity in identities:
         if identity not in _COVERAGE:
-            with TTFont(path, lazy=True, fontNumber=0) as font:  # a collection's first face (its others share the glyphs)
+            with TTFont(identity[0], lazy=True, fontNumber=0) as font:  # a collection's first face (its others share the glyphs)
                 _COVERAGE[identity] = frozenset(font.getBestCmap())
         covered |= _COVERAGE[identity]
     return frozenset(covered)

@@ -40,13 +40,15 @@ class EmbeddedFont:
 
 
 def embedded_fonts(theme: Theme, text: str, cache: BuildCache | None = None,
-                   progress: Callable[..., None] = lambda *_: None) -> list[EmbeddedFont]:
-    """Every face of the theme, at the weights the book uses, subset to the characters in text
-    (with a cache, each subset made once for a font file, weight and set of characters)."""
+                   progress: Callable[..., None] = lambda *_: None, only: int | None = None) -> list[EmbeddedFont]:
+    """Every face of the theme (or only the one of this index), at the weights the book uses, subset to
+    the characters in text (with a cache, each subset made once for a font file, weight and set of
+    characters)."""
     characters = sorted({ord(char) for char in text} | set(range(0x20, 0x7F)))
     fonts = []
     text_face = theme.families[0] if theme.families else None
-    wanted = [(face, _weights(face, face.family == text_face)) for face in theme.faces]
+    wanted = [(face, _weights(face, face.family == text_face)) for index, face in enumerate(theme.faces)
+              if only is None or index == only]
     total, done = sum(len(weights) for _, weights in wanted), 0
     for face, weights in wanted:
         try:
@@ -65,44 +67,59 @@ def embedded_fonts(theme: Theme, text: str, cache: BuildCache | None = None,
 
 
 class EpubFonts:
-    """The EPUB's fonts, made on a layout worker if the layout lends one (`start`: it does once the last
-    chapter is handed out, when a worker soon sits idle; the seconds a long book's fonts take were the
-    build's own after its last page), else in this process when first asked for. Called, gives them,
+    """The EPUB's fonts, a face a job, made on the layout workers if the layout lends them (`start`),
+    else in this process when first asked for. The layout lends a worker when one will soon sit idle:
+    once the last chapter is handed out (the first face, the text's, the longest to make), and once
+    the front matter, the last piece, is (the others, shared by the workers it leaves free). The
+    seconds a long book's fonts take were the build's own after its last page. Called, gives them,
     and tells the warnings making them gave."""
 
     def __init__(self, book: Book, theme: Theme, cache: BuildCache, progress: Callable[..., None]):
         self.book, self.theme, self.cache, self.progress = book, theme, cache, progress
-        self.making: Future | None = None
+        self.making: list[Future] = []  # the faces handed to workers, in the theme's order
         self.fonts: list[EmbeddedFont] | None = None
 
-    def start(self, lend: Callable[..., Future]) -> None:
-        """Hand the work to `lend`, which runs a function on a worker."""
-        if self.book.config.embed_fonts and self.making is None:
-            self.making = lend(made_apart, self.theme, book_text(self.book), self.cache)
+    def start(self, lend: Callable[..., Future], last: bool = True) -> None:
+        """Hand faces to `lend`, which runs a function on a worker: one if more layout follows, else
+        every face not handed out yet."""
+        if not self.book.config.embed_fonts:
+            return
+        text = book_text(self.book) if len(self.making) < len(self.theme.faces) else ""
+        while len(self.making) < len(self.theme.faces):
+            self.making.append(lend(made_apart, self.theme, text, self.cache, len(self.making)))
+            if not last:
+                break
 
     def __call__(self) -> list[EmbeddedFont]:
         if self.fonts is not None:
             return self.fonts
         if not self.book.config.embed_fonts:
             self.fonts = []
-        elif self.making is None or self.making.cancelled():
+        elif not self.making:
             self.fonts = embedded_fonts(self.theme, book_text(self.book), self.cache, self.progress)
         else:
-            fonts, warnings, total = self.making.result()
-            for place, message in warnings:  # as if they had been made in this process
-                log.warning("%s: %s", place, message)
+            self.fonts, total = [], 0
+            for index in range(len(self.theme.faces)):
+                making = self.making[index] if index < len(self.making) else None
+                # (made here if no worker came to it)
+                fonts, warnings, count = (made_apart(self.theme, book_text(self.book), self.cache, index)
+                                          if making is None or making.cancelled() else making.result())
+                for place, message in warnings:  # as if they had been made in this process
+                    log.warning("%s: %s", place, message)
+                self.fonts += fonts
+                total += count
             self.progress(f"prepared {total}/{total} fonts for the EPUB", total, total)
-            self.fonts = fonts
         return self.fonts
 
 
-def made_apart(theme: Theme, text: str, cache: BuildCache) -> tuple[list[EmbeddedFont], list[tuple[str, str]], int]:
+def made_apart(theme: Theme, text: str, cache: BuildCache,
+               only: int | None = None) -> tuple[list[EmbeddedFont], list[tuple[str, str]], int]:
     """embedded_fonts on a worker: the fonts, the warnings it gave, and how many it was to make."""
     capture = WarningLog()
     handlers, log.handlers = log.handlers, [capture]
     told: list[int] = []
     try:
-        fonts = embedded_fonts(theme, text, cache, lambda _message, _done, total: told.append(total))
+        fonts = embedded_fonts(theme, text, cache, lambda _message, _done, total: told.append(total), only)
     finally:
         log.handlers = handlers
     return fonts, capture.warnings, told[-1] if told else len(fonts)

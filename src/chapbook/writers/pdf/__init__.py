@@ -79,12 +79,13 @@ def worker_count() -> int:
 
 
 def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[..., None] = lambda *_: None,
-            jobs: int | None = None, lend: Callable[[Callable[..., Future]], None] = lambda _: None
+            jobs: int | None = None, lend: Callable[[Callable[..., Future], bool], None] = lambda *_: None
             ) -> BookLayout:
     """Set the book in pages (the PDF's, which the EPUB's page list is taken from too). Once the last
     chapter is handed to a worker, a worker soon sits idle (the last chapters finish one by one, and
     the front matter, which lists their folios, is laid out alone after them): `lend` is then given a
-    function that runs other work on the workers (it returns the work's Future)."""
+    function that runs other work on the workers (it returns the work's Future), and False; once the
+    front matter is handed out, again, and True: no layout work follows."""
     jobs = jobs or worker_count()
     all_pieces = pieces(book_html(book, theme))
     memory_key = content_key("book", str(book.root.resolve()), book.file_stem)
@@ -94,12 +95,13 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
     readers = book.config.recipients
     inscriptions = INSCRIPTION_PAGES if readers else 0  # the gutter is the copies' too
     with _Layouts(book, theme, cache, jobs, len(all_pieces), progress) as layouts:
-        layouts.ran_dry = lambda: lend(layouts.lend)
+        layouts.ran_dry = lambda: lend(layouts.lend, False)
         for _ in range(3):  # a gutter band crossed: once more with the gutter the count asks for
             stylesheets = _stylesheets(book, theme, gutter)
             body = _set_body(all_pieces, stylesheets, folios_of_anchors, layouts)
             folios_of_anchors = _anchor_folios(body)
             front = _with_page_numbers(all_pieces[0], folios_of_anchors)
+            layouts.ran_dry = lambda: lend(layouts.lend, True)
             front_result = layouts.run([_job(book, 0, front, stylesheets, 1)], "front matter")[0]
             results = [front_result, *body]
             placed = _placement(results, book.config.page_count_multiple)
@@ -251,7 +253,7 @@ class _Layouts:
         self.laid_out = 0  # layout jobs run (a piece set again for its page numbers counts again)
         self.made: dict[str, dict] = {}  # this build's layouts, by job key (with --no-cache, the only ones)
         self.pages: dict[str, int] = {}  # this build's page counts, by content key (likewise)
-        self.ran_dry: Callable[[], None] | None = None  # called once, when the workers' queue first runs dry
+        self.ran_dry: Callable[[], None] | None = None  # called (and cleared) when a run hands out its last piece
 
     def __enter__(self) -> _Layouts:
         # The jobs carry the chapters' text: the workers' book need not.
@@ -263,8 +265,9 @@ class _Layouts:
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
-            # Not waiting: work lent to a worker (the EPUB's fonts) goes on while the book is joined.
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            # Waiting for work lent to a worker (the EPUB's fonts): the pool's idle workers stay until it is
+            # done, and joining the book beside them took the peak past a worker's memory.
+            self.pool.shutdown(cancel_futures=True)
         piece_job.STATE = None
 
     def lend(self, work: Callable[..., object], *arguments: object) -> Future:

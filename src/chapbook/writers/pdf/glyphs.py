@@ -122,7 +122,7 @@ def fallback_findings(document: Document, book: Book, theme: Theme) -> list[Fall
             if not stack or stack[0].casefold() not in coverage:
                 continue  # a face the CSS names but no package ships: the theme's own warning says so
             face, own = coverage[stack[0].casefold()]
-            if not any(_maybe_elsewhere(char, own) for char in box.text):
+            if _set_in_face(own).issuperset(box.text) or not any(_maybe_elsewhere(char, own) for char in box.text):
                 continue  # the face has every character, and none is an emoji: no need to ask
             essay = essays.get(key.rsplit("/", 1)[0]) if key else None
             for printer, text in _runs(box):
@@ -147,6 +147,13 @@ def report_fallbacks(findings: list[Fallback]) -> None:
         text = "".join(chars)
         warn(shown(Path(where)), _line_of(Path(where), text),
              f'"{text}" {_is(text)} not in {" or ".join(faces)}; printed in {printer}')
+
+
+@lru_cache(maxsize=64)
+def _set_in_face(own: frozenset[int]) -> frozenset[str]:
+    """The characters a face with these sets itself: it has them, and none is an emoji (a first look at
+    a line of text, at the speed of a set; most lines need no other)."""
+    return frozenset(chr(code) for code in own if code < 0x231A and code != 0xFE0F)
 
 
 def _maybe_elsewhere(char: str, own: frozenset[int]) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from .writers.booklet import write_booklet
 from .writers.cover import wrap_for, write_wrap
 from .writers.epub import EmbeddedFont, EpubFonts, write_epub
 from .writers.workers import start_fork_server
-from .writers.pdf import BookLayout, lay_out, worker_count, write_pdf
+from .writers.pdf import BookLayout, lay_out, pdf_written_apart, worker_count
 
 FORMATS = ("epub", "pdf")
 BOOKLET = "booklet"  # asked for beside the formats (chapbook build --booklet): the PDF imposed to print at home
@@ -149,18 +149,22 @@ def build_edition(source: Path, outdir: Path, formats: tuple[str, ...], stage: S
     try:
         with prepared(source, outdir, progress, use_cache, jobs, edition, epub="epub" in formats) as ready:
             book, pages, pdf = ready.book, None, None
-            if "pdf" in formats:  # first: its preflight, for the report, runs while the EPUB is written
-                progress("writing PDF")
-                pdf = stage(f"{book.file_stem}.pdf")
-                pages = write_pdf(ready.layout, book, pdf, ready.cache)
-                if BOOKLET in formats or book.config.booklet:
-                    progress("imposing the booklet")
-                    write_booklet(book, ready.theme, pdf, stage(f"{book.file_stem}-booklet.pdf"), progress)
-            with preflight_started(pdf, ready.layout, jobs or worker_count(), ready.cache) as preflight:
+            with ExitStack() as joining:
+                if "pdf" in formats:  # joined in a process of its own while the EPUB is written
+                    progress("writing PDF")
+                    pdf = stage(f"{book.file_stem}.pdf")
+                    joined = joining.enter_context(pdf_written_apart(ready.layout, book, pdf, ready.cache,
+                                                                     jobs or worker_count()))
                 if "epub" in formats:
                     progress("writing EPUB")
                     write_epub(book, ready.theme, stage(f"{book.file_stem}.epub"), ready.layout.starts, ready.cache,
                                progress, fonts=ready.epub_fonts())
+                if pdf is not None:
+                    pages = joined()
+                    if BOOKLET in formats or book.config.booklet:
+                        progress("imposing the booklet")
+                        write_booklet(book, ready.theme, pdf, stage(f"{book.file_stem}-booklet.pdf"), progress)
+            with preflight_started(pdf, ready.layout, jobs or worker_count(), ready.cache) as preflight:
                 write_copies(book, ready.theme, ready.layout, ready.cache, formats, stage, progress, ready.epub_fonts)
                 # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
                 report = stage(f"{book.file_stem}-warnings.txt")

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from itertools import islice
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -134,6 +137,26 @@ def write_pdf(layout: BookLayout, book: Book, target: Path, cache: BuildCache) -
     """Join the laid-out pieces into the book's PDF; return its page count."""
     with source_date(book):  # the fonts subset for the whole book are stamped with the book's date
         join(layout.placed, layout.pieces, layout.blank, cache, layout.pdf_variant, target)
+    return layout.pages
+
+
+@contextmanager
+def pdf_written_apart(layout: BookLayout, book: Book, target: Path, cache: BuildCache,
+                      jobs: int) -> Iterator[Callable[[], int]]:
+    """write_pdf in a process of its own (the pieces in the cache and their order are all the join
+    reads), while this one goes on (to write the EPUB); yields the function that waits for it."""
+    if jobs == 1:
+        yield lambda: write_pdf(layout, book, target, cache)
+        return
+    with ProcessPoolExecutor(1, mp_context=fork_server()) as joiner:
+        joining = joiner.submit(_joined, layout, book.modified, target, cache)
+        yield joining.result
+
+
+def _joined(layout: BookLayout, modified: datetime, target: Path, cache: BuildCache) -> int:
+    # write_pdf, for a book of which only the date is known (the process ends after: the date stays).
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(modified.timestamp()))
+    join(layout.placed, layout.pieces, layout.blank, cache, layout.pdf_variant, target)
     return layout.pages
 
 

@@ -94,8 +94,8 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
                       cache: BuildCache) -> Iterator[Callable[[], Report | None]]:
     """Start `chapbook check` on the PDF just written. The facts of each page the last build's check
     read are kept in the cache by the page's key, so after an edit only the pages that changed are
-    read; when many are new (a first build: seconds for 2,500 pages), they are read in a process of
-    its own while the build writes the EPUB. Yields the function that waits for the check, and keeps
+    read; when many are new (a first build: seconds for 2,500 pages), they are read in processes of
+    their own while the build gathers its report. Yields the function that waits for the check, and keeps
     what it read for the next build."""
     if pdf is None:
         yield lambda: None
@@ -115,8 +115,8 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
     if len(unread) < _READ_HERE:
         yield lambda: kept(check_pdf(pdf, known, keys))
         return
-    # Many pages to read (a first build): PDFium reads them in processes of their own while the EPUB is
-    # written, and the check, with every page's facts known, runs here. The readers hold PDFium alone:
+    # Many pages to read (a first build): PDFium reads them in processes of their own while the report
+    # is gathered, and the check, with every page's facts known, runs here. The readers hold PDFium alone:
     # at that moment the build's own process holds the whole book, and it grows with the book: on a
     # 5,000-page blog a second reader (or one that also held the check) took the peak past 1 GiB, so a
     # second reads only beside a shorter book.

@@ -44,7 +44,7 @@ def embedded_fonts(theme: Theme, text: str, cache: BuildCache | None = None,
     """Every face of the theme (or only the one of this index), at the weights the book uses, subset to
     the characters in text (with a cache, each subset made once for a font file, weight and set of
     characters)."""
-    characters = sorted({ord(char) for char in text} | set(range(0x20, 0x7F)))
+    characters = sorted({ord(char) for char in set(text)} | set(range(0x20, 0x7F)))  # set(): at C's pace
     fonts = []
     text_face = theme.families[0] if theme.families else None
     wanted = [(face, _weights(face, face.family == text_face)) for index, face in enumerate(theme.faces)
@@ -98,12 +98,14 @@ class EpubFonts:
         elif not self.making:
             self.fonts = embedded_fonts(self.theme, book_text(self.book), self.cache, self.progress)
         else:
-            self.fonts, total = [], 0
+            self.fonts, total, text = [], 0, None
             for index in range(len(self.theme.faces)):
                 making = self.making[index] if index < len(self.making) else None
-                # (made here if no worker came to it)
-                fonts, warnings, count = (made_apart(self.theme, book_text(self.book), self.cache, index)
-                                          if making is None or making.cancelled() else making.result())
+                if making is None or making.cancelled():  # no worker came to it: made here
+                    text = text if text is not None else book_text(self.book)
+                    fonts, warnings, count = made_apart(self.theme, text, self.cache, index)
+                else:
+                    fonts, warnings, count = making.result()
                 for place, message in warnings:  # as if they had been made in this process
                     log.warning("%s: %s", place, message)
                 self.fonts += fonts

@@ -28,7 +28,7 @@ from .preflight import PrintedImage, Report, check_pdf, pdf_page_keys, read_page
 from .print_facts import PRINT_DPI
 from .themes import Theme
 from .writers.pdf import BookLayout
-from .writers.workers import fork_server
+from .writers.workers import BESIDE_UP_TO, fork_server
 from .writers.render import render
 
 WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -120,15 +120,11 @@ def preflight_started(pdf: Path | None, layout: BookLayout, jobs: int,
     # at that moment the build's own process holds the whole book, and it grows with the book: on a
     # 5,000-page blog a second reader (or one that also held the check) took the peak past 1 GiB, so a
     # second reads only beside a shorter book.
-    readers = min(jobs, 2) if len(keys) <= _TWO_READERS_UP_TO else 1
+    readers = min(jobs, 2) if len(keys) <= BESIDE_UP_TO else 1
     with ProcessPoolExecutor(readers, mp_context=fork_server()) as pool:
         shares = [pool.submit(read_page_facts, pdf, unread[share::readers]) for share in range(readers)]
         yield lambda: kept(check_pdf(pdf, {**known, **{key: fact for share in shares
                                                         for key, fact in share.result().items()}}, keys))
-
-
-# The longest book (in pages) whose first build's preflight reads its pages in two processes.
-_TWO_READERS_UP_TO = 3000
 
 
 def build_report(book: Book, theme: Theme, layout: BookLayout, pdf: Path | None, checked: Report | None,

@@ -48,7 +48,7 @@ from .copies import INSCRIPTION_PAGES, inscribed, sharing_fonts
 from .fetcher import source_date
 from .join import Placed, join
 from .piece_job import FAILED, PieceJob, WorkerState, job_key, lay_out_piece
-from ..workers import fork_server
+from ..workers import BESIDE_UP_TO, fork_server
 from .print_html import PAGE_ATTRIBUTE, Piece, book_html, page_css, pieces, press_css
 
 # Rounds of setting pieces again for "see p. N" before the numbers are taken as they are.
@@ -144,8 +144,9 @@ def write_pdf(layout: BookLayout, book: Book, target: Path, cache: BuildCache) -
 def pdf_written_apart(layout: BookLayout, book: Book, target: Path, cache: BuildCache,
                       jobs: int) -> Iterator[Callable[[], int]]:
     """write_pdf in a process of its own (the pieces in the cache and their order are all the join
-    reads), while this one goes on (to write the EPUB); yields the function that waits for it."""
-    if jobs == 1:
+    reads), while this one goes on (to write the EPUB); yields the function that waits for it. A long
+    book is joined here (see BESIDE_UP_TO)."""
+    if jobs == 1 or layout.pages > BESIDE_UP_TO:
         yield lambda: write_pdf(layout, book, target, cache)
         return
     with ProcessPoolExecutor(1, mp_context=fork_server()) as joiner:

@@ -216,7 +216,7 @@ def _instructions(book: Book, theme: Theme, layout: Imposition, paper: str, shee
     fonts, fetcher = BookFonts(), BookFetcher(book, theme)
     stylesheet = weasyprint.CSS(string="\n".join([theme.font_face_css(), BOOKLET_CSS.read_text(encoding="utf-8"), sizes]),
                                 font_config=fonts, url_fetcher=fetcher)
-    with weasyprint_warnings(), source_date(book):
+    with weasyprint_warnings(), source_date(book.modified):
         document = weasyprint.HTML(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet], font_config=fonts)
         document.metadata.created = document.metadata.modified = book.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
         return document.write_pdf()

@@ -93,7 +93,7 @@ def write_wrap(book: Book, theme: Theme, wrap: Wrap, target: Path) -> None:
     if book.config.cover:
         _warn_if_coarse(book, wrap)
     _warn_if_blurb_too_long(book, document)
-    with weasyprint_warnings(), source_date(book):
+    with weasyprint_warnings(), source_date(book.modified):
         document.write_pdf(target, uncompressed_pdf=False)
 
 

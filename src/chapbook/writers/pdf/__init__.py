@@ -135,9 +135,7 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
 
 def write_pdf(layout: BookLayout, book: Book, target: Path, cache: BuildCache) -> int:
     """Join the laid-out pieces into the book's PDF; return its page count."""
-    with source_date(book):  # the fonts subset for the whole book are stamped with the book's date
-        join(layout.placed, layout.pieces, layout.blank, cache, layout.pdf_variant, target)
-    return layout.pages
+    return _joined(layout, book.modified, target, cache)
 
 
 @contextmanager
@@ -155,9 +153,9 @@ def pdf_written_apart(layout: BookLayout, book: Book, target: Path, cache: Build
 
 
 def _joined(layout: BookLayout, modified: datetime, target: Path, cache: BuildCache) -> int:
-    # write_pdf, for a book of which only the date is known (the process ends after: the date stays).
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(modified.timestamp()))
-    join(layout.placed, layout.pieces, layout.blank, cache, layout.pdf_variant, target)
+    # Only the book's date is needed of it (a process of its own gets no more than that).
+    with source_date(modified):  # the fonts subset for the whole book are stamped with the book's date
+        join(layout.placed, layout.pieces, layout.blank, cache, layout.pdf_variant, target)
     return layout.pages
 
 

@@ -9,6 +9,7 @@ import shutil
 from multiprocessing.util import Finalize
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -123,11 +124,11 @@ class _Forward(logging.Handler):
 
 
 @contextmanager
-def source_date(book: Book) -> Iterator[None]:
+def source_date(modified: datetime) -> Iterator[None]:
     """fontTools stamps each font subset with the time unless SOURCE_DATE_EPOCH says otherwise:
-    give it the book's own date, so the same sources always make the same PDF."""
+    give it the book's own date (`book.modified`), so the same sources always make the same PDF."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(book.modified.timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(modified.timestamp()))
     try:
         yield
     finally:

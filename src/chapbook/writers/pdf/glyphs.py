@@ -151,7 +151,7 @@ def report_fallbacks(findings: list[Fallback]) -> None:
 
 @lru_cache(maxsize=64)
 def _set_in_face(own: frozenset[int]) -> frozenset[str]:
-    """The characters a face with these sets itself: it has them, and none is an emoji (a first look at
+    """The characters a face of this coverage sets itself: it has them, and none is an emoji (a first look at
     a line of text, at the speed of a set; most lines need no other)."""
     return frozenset(chr(code) for code in own if code < 0x231A and code != 0xFE0F)
 

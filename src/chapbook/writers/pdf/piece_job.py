@@ -112,7 +112,7 @@ def lay_out_piece(job: PieceJob) -> dict:
             anchors = _anchors(document)
             _point_elsewhere(document, anchors)
             _set_metadata(document, state.book)
-            with source_date(state.book), _fonts_recorded() as used_fonts:
+            with source_date(state.book.modified), _fonts_recorded() as used_fonts:
                 pdf = document.write_pdf(uncompressed_pdf=False, pdf_variant=state.pdf_variant or None)
     finally:
         log.handlers = handlers

@@ -5,7 +5,11 @@ lets it import while the build reads the essays."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+from functools import lru_cache
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 
@@ -29,3 +33,49 @@ def start_fork_server() -> None:
     """Start the fork server now (it imports in a process of its own while this one goes on)."""
     fork_server()
     forkserver.ensure_running()
+
+
+@lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+
+
+def give_back_memory() -> None:
+    """Hand the memory freed since to the system. glibc keeps a freed heap for the process's own later
+    use: after the join of a 5,084-page book the build held 655 MiB it no longer used, through the EPUB
+    and the preflight; trimmed, 121. (Other C libraries have no malloc_trim: nothing is done there.)"""
+    libc = _libc()
+    trim = getattr(libc, "malloc_trim", None) if libc is not None else None
+    if trim is not None:
+        trim(0)
+
+
+_GROWN_BY = 48 * 1024 * 1024  # bytes a layout worker may grow by before it gives memory back
+_settled: int | None = None  # its resident memory when it last did
+
+
+def give_back_memory_when_grown() -> None:
+    """After a piece, in a layout worker: give back what a long chapter took once it is done, so the
+    worker holds its next chapter's memory rather than its longest's. A trim costs 10-30 ms, too much
+    after each of hundreds of short chapters, so only when the process has grown since it last did."""
+    global _settled
+    resident = _resident_bytes()
+    if resident is None:
+        return
+    if _settled is None:
+        _settled = resident
+    elif resident > _settled + _GROWN_BY:
+        give_back_memory()
+        _settled = _resident_bytes()
+
+
+def _resident_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None  # not Linux: no measure, no trim

@@ -48,7 +48,7 @@ from .copies import INSCRIPTION_PAGES, inscribed, sharing_fonts
 from .fetcher import source_date
 from .join import Placed, join
 from .piece_job import FAILED, PieceJob, WorkerState, job_key, lay_out_piece
-from ..workers import BESIDE_UP_TO, fork_server
+from ..workers import BESIDE_UP_TO, fork_server, give_back_memory, give_back_memory_when_grown
 from .print_html import PAGE_ATTRIBUTE, Piece, book_html, page_css, pieces, press_css
 
 # Rounds of setting pieces again for "see p. N" before the numbers are taken as they are.
@@ -91,6 +91,7 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
     front matter is handed out, again, and True: no layout work follows."""
     jobs = jobs or worker_count()
     all_pieces = pieces(book_html(book, theme))
+    give_back_memory()  # what reading the essays and making the book's HTML took, before the workers start
     memory_key = content_key("book", str(book.root.resolve()), book.file_stem)
     memory = cache.get_json("book-memory", memory_key) or {}
     gutter = gutter_for(memory.get("pages") or _estimated_pages(book, theme, all_pieces))
@@ -156,6 +157,7 @@ def _joined(layout: BookLayout, modified: datetime, target: Path, cache: BuildCa
     # Only the book's date is needed of it (a process of its own gets no more than that).
     with source_date(modified):  # the fonts subset for the whole book are stamped with the book's date
         join(layout.placed, layout.pieces, layout.blank, cache, layout.pdf_variant, target)
+    give_back_memory()  # the joined book's objects, freed, would otherwise stay the build's to the end
     return layout.pages
 
 
@@ -414,6 +416,8 @@ def _guarded(job: PieceJob) -> dict:
     except BaseException:
         piece_job.STATE.counts[job.index] = FAILED
         raise
+    finally:
+        give_back_memory_when_grown()
 
 
 def _report(result: dict) -> None:

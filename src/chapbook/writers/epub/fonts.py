@@ -10,6 +10,7 @@ import io
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import cached_property
 
 import fontTools
 from fontTools import subset
@@ -21,6 +22,7 @@ from ...errors import WarningLog, log, warn
 from ...model import Book
 from ...recipients import for_word
 from ...themes import FontFace, Theme
+from ..workers import give_back_memory
 from ..render import part_number
 from .documents import fragment
 
@@ -84,11 +86,18 @@ class EpubFonts:
         every face not handed out yet."""
         if not self.book.config.embed_fonts:
             return
-        text = book_text(self.book) if len(self.making) < len(self.theme.faces) else ""
         while len(self.making) < len(self.theme.faces):
-            self.making.append(lend(made_apart, self.theme, text, self.cache, len(self.making)))
+            self.making.append(lend(made_apart, self.theme, self.characters, self.cache, len(self.making)))
             if not last:
                 break
+
+    @cached_property
+    def characters(self) -> str:
+        """The book's characters, each once: all a face is subset to (a few hundred, where the text is
+        megabytes for each worker to be sent and hold)."""
+        characters = "".join(set(book_text(self.book)))
+        give_back_memory()  # the book's text, made to be read once
+        return characters
 
     def __call__(self) -> list[EmbeddedFont]:
         if self.fonts is not None:
@@ -96,14 +105,13 @@ class EpubFonts:
         if not self.book.config.embed_fonts:
             self.fonts = []
         elif not self.making:
-            self.fonts = embedded_fonts(self.theme, book_text(self.book), self.cache, self.progress)
+            self.fonts = embedded_fonts(self.theme, self.characters, self.cache, self.progress)
         else:
-            self.fonts, total, text = [], 0, None
+            self.fonts, total = [], 0
             for index in range(len(self.theme.faces)):
                 making = self.making[index] if index < len(self.making) else None
                 if making is None or making.cancelled():  # no worker came to it: made here
-                    text = text if text is not None else book_text(self.book)
-                    fonts, warnings, count = made_apart(self.theme, text, self.cache, index)
+                    fonts, warnings, count = made_apart(self.theme, self.characters, self.cache, index)
                 else:
                     fonts, warnings, count = making.result()
                 for place, message in warnings:  # as if they had been made in this process
@@ -124,6 +132,7 @@ def made_apart(theme: Theme, text: str, cache: BuildCache,
         fonts = embedded_fonts(theme, text, cache, lambda _message, _done, total: told.append(total), only)
     finally:
         log.handlers = handlers
+        give_back_memory()  # what fontTools took to subset, before the worker sits idle with it
     return fonts, capture.warnings, told[-1] if told else len(fonts)
 
 

@@ -53,8 +53,9 @@ from .print_html import PAGE_ATTRIBUTE, Piece, book_html, page_css, pieces, pres
 
 # Rounds of setting pieces again for "see p. N" before the numbers are taken as they are.
 MAX_ROUNDS = 5
-# A worker is replaced after this many pieces: the memory a long chapter took goes back to the system.
-TASKS_PER_WORKER = 150
+# A worker is replaced after this many pieces, for what its caches gather (the memory a long chapter
+# took it gives back itself: give_back_memory_when_grown). A new worker costs a few tenths of a second.
+TASKS_PER_WORKER = 400
 # A first guess at how many characters a page holds, per square inch of text block at 11 pt.
 CHARS_PER_SQUARE_INCH = 58
 

@@ -356,6 +356,8 @@ class _Layouts:
     def _lay_out(self, jobs: list[PieceJob | Callable[[], PieceJob]], what: str,
                  learn: Callable[[dict], None] = lambda _: None) -> list[dict]:
         """Lay out these pieces, in order; a job may be made only as it is handed out (see body())."""
+        if not jobs:  # every piece from the cache: no workers to start (the EPUB's fonts are made here)
+            return []
         started = time.perf_counter()
         done: list[dict] = []
 

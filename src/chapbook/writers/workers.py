@@ -18,7 +18,8 @@ PRELOAD = ["chapbook.writers.pdf.piece_job"]
 # The longest book (in pages) whose build's tail runs work in processes beside its own (the join, a
 # second preflight reader). The build's own process holds the whole book and grows with it: on a
 # 5,084-page blog it held 390 MiB while a joining process held 679, a peak of 1,162 MiB; joined in the
-# build's own process, 978.
+# build's own process, 978. (Measured when the join held every piece open at once; it now holds one, and
+# its peak on that blog is 401 MiB, not 655: the limit could be raised once measured again.)
 BESIDE_UP_TO = 3000
 
 

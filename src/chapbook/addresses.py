@@ -200,6 +200,9 @@ class ImageRegistry:
         self.root = root.resolve()
         self.addresses = addresses
         self._by_source: dict[Path, Image] = {}
+        # Each picture found, as (file, image, found first here): kept while essays are rendered in a
+        # fork of the build, for the build's own registry to `take`.
+        self.looked_up: list[tuple[Path, Image, bool]] | None = None
 
     def resolve(self, src: str, essay_path: Path, display: Path, line: int | None) -> str | None:
         """Return the image's name in the book, or None (with a warning) if the book cannot show it."""
@@ -235,7 +238,8 @@ class ImageRegistry:
             warn(display, line, f'image "{src}" cannot be read (the file is damaged, cut short or not the picture '
                  "its name says); its alt text is shown. Export it again from an image editor")
             return None
-        if path not in self._by_source:
+        first = path not in self._by_source
+        if first:
             suffix, media_type = picture_type(path, suffix, media_type)  # its bytes decide, not its name
             report_unsafe_svg(path, src, display, line)
             taken = {image.name for image in self._by_source.values()}
@@ -245,7 +249,27 @@ class ImageRegistry:
                 name = f"images/{slugify(path.stem)}-{counter}{suffix}"
                 counter += 1
             self._by_source[path] = Image(name=name, source=path, media_type=media_type)
+        if self.looked_up is not None:
+            self.looked_up.append((path, self._by_source[path], first))
         return self._by_source[path].name
+
+    def take(self, looked_up: list[tuple[Path, Image, bool]]) -> bool:
+        """What a copy of this registry found rendering an essay: kept (True) if this registry would have
+        found the same, each picture under the same name; else nothing is kept, and the essay is to be
+        rendered against this one. (A picture found first there may be here already, or its name taken.)"""
+        taken = {image.name for image in self._by_source.values()}
+        new: dict[Path, Image] = {}
+        for path, image, first in looked_up:
+            here = self._by_source.get(path, new.get(path))
+            if first and (here is not None or image.name in taken):
+                return False
+            if not first and here != image:
+                return False
+            if first:
+                new[path] = image
+                taken.add(image.name)
+        self._by_source.update(new)
+        return True
 
     def _find(self, src: str, essay_path: Path) -> Path:
         """The file beside the essay (as an editor previews it); else the file the site serves at the

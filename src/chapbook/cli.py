@@ -12,10 +12,10 @@ from pathlib import Path
 
 from . import __version__
 from .errors import ChapbookError, UsageError, WarningLog, grouped, shown
-from .pipeline import BOOKLET, FORMATS, build, chosen_editions, cover
-from .preflight import check_pdf
-from .starter import new_book
-from .proof import parse_pages, proof_book
+from .writers.workers import start_fork_server, worker_count
+
+# The commands' own modules (the pipeline, WeasyPrint, the Markdown readers: most of a second) are
+# imported by the command that runs them, once it has started what runs beside it (see main).
 
 DESCRIPTION = """\
 Compile a folder of Markdown essays (a blog's posts, with TOML +++ or YAML --- front
@@ -179,6 +179,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def check(pdf: str) -> int:
+    from .preflight import check_pdf
+
     path = Path(pdf)
     if not path.is_file():
         print(f"error: {path}: no such PDF; build the book first (chapbook build)", file=sys.stderr)
@@ -301,6 +303,8 @@ def file_system_error(error: OSError, output: str) -> str:
 
 
 def new(site: str | None, book: str | None) -> int:
+    from .starter import new_book
+
     warnings = _WarningPrinter(verbose=True)  # what reading the essays noticed, as it comes
     logger = logging.getLogger("chapbook")
     logger.addHandler(warnings)
@@ -337,6 +341,11 @@ def main(argv: list[str] | None = None) -> int:
         return new(args.site, args.output)
     if args.command == "serve":
         return preview(args)
+    if (args.jobs or worker_count()) > 1:
+        start_fork_server()  # it imports the layout code while this process imports the same, then reads
+    from .pipeline import BOOKLET, FORMATS, build, chosen_editions, cover
+    from .proof import parse_pages, proof_book
+
     warnings = _WarningPrinter(verbose=getattr(args, "verbose", False))
     logger = logging.getLogger("chapbook")
     logger.addHandler(warnings)

@@ -25,8 +25,8 @@ from .themes import BUILTIN_STYLES, Theme, check_font_classes, load_theme, read_
 from .writers.booklet import write_booklet
 from .writers.cover import wrap_for, write_wrap
 from .writers.epub import EmbeddedFont, EpubFonts, write_epub
-from .writers.workers import start_fork_server
-from .writers.pdf import BookLayout, lay_out, pdf_written_apart, worker_count
+from .writers.workers import start_fork_server, worker_count
+from .writers.pdf import BookLayout, lay_out, pdf_written_apart
 
 FORMATS = ("epub", "pdf")
 BOOKLET = "booklet"  # asked for beside the formats (chapbook build --booklet): the PDF imposed to print at home
@@ -51,10 +51,12 @@ class Prepared:
     epub_fonts: Callable[[], list[EmbeddedFont]]  # the EPUB's fonts, made beside the last of the layout
 
 
-def read(source: Path, outdir: Path, progress: Callable[..., None], edition: str = "") -> tuple[Book, Theme]:
-    """Read the essays and load the theme: all a build knows before it sets a page."""
+def read(source: Path, outdir: Path, progress: Callable[..., None], edition: str = "",
+         jobs: int = 1) -> tuple[Book, Theme]:
+    """Read the essays (in two processes, given more than one job) and load the theme: all a build knows
+    before it sets a page."""
     progress(f"reading essays in {source}" + (f" for the edition {edition}" if edition else ""))
-    book = read_book(source, exclude=(outdir.resolve(),), edition=edition)
+    book = read_book(source, exclude=(outdir.resolve(),), edition=edition, apart=jobs > 1)
     theme = sized(load_theme(book.config.theme, book.root, book.root / CONFIG_NAME, book.config.stylesheet),
                   book.config.theme_size)
     check_font_classes(book, theme)
@@ -71,7 +73,7 @@ def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cach
     jobs = jobs or worker_count()
     if jobs > 1:
         start_fork_server()  # the workers' server imports WeasyPrint while the essays are read
-    book, theme = read(source, outdir, progress, edition)
+    book, theme = read(source, outdir, progress, edition, jobs)
     cache, scratch = build_cache(outdir, use_cache)
     try:
         read_coverage(theme, cache)

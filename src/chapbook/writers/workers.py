@@ -1,7 +1,8 @@
 """Where chapbook's other processes come from: a small fork server that has imported the layout code
 (WeasyPrint) and nothing of the book. Layout workers, the preflight and the EPUB's fonts start from it,
 so each holds only its own work, not the build's whole book; starting it early (`start_fork_server`)
-lets it import while the build reads the essays."""
+lets it import while the build reads the essays. And a fork of the build itself (`in_fork`), for
+work that needs what the build has read (the second half of the essays' Markdown)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import ctypes
 import ctypes.util
 import multiprocessing
 import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 
@@ -23,6 +30,12 @@ PRELOAD = ["chapbook.writers.pdf.piece_job"]
 BESIDE_UP_TO = 3000
 
 
+def worker_count() -> int:
+    """One worker a core (CHAPBOOK_JOBS=1 lays out in the build's own process, one piece at a time)."""
+    wanted = os.environ.get("CHAPBOOK_JOBS", "").strip()
+    return max(1, int(wanted)) if wanted.isdigit() else (os.cpu_count() or 1)
+
+
 def fork_server() -> BaseContext:
     """The context every process chapbook starts is made with."""
     context = multiprocessing.get_context("forkserver")
@@ -34,6 +47,46 @@ def start_fork_server() -> None:
     """Start the fork server now (it imports in a process of its own while this one goes on)."""
     fork_server()
     forkserver.ensure_running()
+
+
+@contextmanager
+def in_fork(function: Callable[..., Any], *args: Any) -> Iterator[Callable[[], Any]]:
+    """Run function(*args) in a fork of this process while this one goes on. Yields a function that
+    waits for its result: None where none came (no fork on this system, or threads running here, which
+    a fork may catch holding a lock; the function raised; the fork was killed). The fork shares nothing
+    back but its result, pickled, and leaves without running any of this process's exit work."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        yield lambda: None
+        return
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            os.close(reading)
+            with open(writing, "wb") as out:
+                pickle.dump(function(*args), out, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)  # an error included: the build's process says what is wrong, rendering it itself
+    os.close(writing)
+    result = open(reading, "rb")
+
+    def waited() -> Any:
+        try:
+            return pickle.load(result)
+        except (EOFError, pickle.UnpicklingError):
+            return None
+
+    try:
+        yield waited
+    finally:
+        result.close()
+        try:
+            os.kill(pid, signal.SIGKILL)  # done, or no longer wanted (an error here, an interrupt)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
 
 
 @lru_cache(maxsize=1)

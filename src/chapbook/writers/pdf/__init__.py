@@ -19,7 +19,6 @@ How a book with folios, a contents and "see p. N" is set without laying it out t
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,7 +47,7 @@ from .copies import INSCRIPTION_PAGES, inscribed, sharing_fonts
 from .fetcher import source_date
 from .join import Placed, join
 from .piece_job import FAILED, PieceJob, WorkerState, job_key, lay_out_piece
-from ..workers import BESIDE_UP_TO, fork_server, give_back_memory, give_back_memory_when_grown
+from ..workers import BESIDE_UP_TO, fork_server, give_back_memory, give_back_memory_when_grown, worker_count
 from .print_html import PAGE_ATTRIBUTE, Piece, book_html, page_css, pieces, press_css
 
 # Rounds of setting pieces again for "see p. N" before the numbers are taken as they are.
@@ -74,12 +73,6 @@ class BookLayout:
     @property
     def pages(self) -> int:
         return len(self.placed)
-
-
-def worker_count() -> int:
-    """One worker a core (CHAPBOOK_JOBS=1 lays out in the build's own process, one piece at a time)."""
-    wanted = os.environ.get("CHAPBOOK_JOBS", "").strip()
-    return max(1, int(wanted)) if wanted.isdigit() else (os.cpu_count() or 1)
 
 
 def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[..., None] = lambda *_: None,

@@ -185,7 +185,7 @@ def _static_subsets(face: FontFace, weights: tuple[int, ...], characters: list[i
         axes = {axis.axisTag: axis for axis in font["fvar"].axes}
         # The weight asked for; other axes (optical size) at their defaults.
         location = {tag: (weight if tag == "wght" else axis.defaultValue) for tag, axis in axes.items()}
-        instance = instantiateVariableFont(font, location)
+        instance = instantiateVariableFont(font, location, inplace=True)  # the font is read afresh for each weight
         instance.recalcTimestamp = False
         made[weight] = _saved(instance)
     return made

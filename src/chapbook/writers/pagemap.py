@@ -112,7 +112,8 @@ def _is_block(element: etree._Element) -> bool:
 
 
 def _count(text: str) -> int:
-    return sum(1 for char in text if not char.isspace())
+    """The characters of text that are not spaces (str.split's spaces are str.isspace's), at C's pace."""
+    return len("".join(text.split()))
 
 
 def insert_page_breaks(section: etree._Element, starts: list[PageStart], make_marker) -> None:

@@ -16,7 +16,7 @@ import pypdf
 import pypdfium2 as pdfium
 import pytest
 
-from conftest import SAMPLE, pdf_page_texts, pages_by_folio
+from conftest import SAMPLE, pdf_page_texts, pages_by_folio, write_files
 from epubcheck_helper import epubcheck_messages
 
 EPOCH = "1700000000"
@@ -79,6 +79,40 @@ def test_a_build_leaves_no_temporary_folders_behind(tmp_path: Path) -> None:
         assert sorted(path.name for path in temp.iterdir()) == []
     finally:
         shutil.rmtree(temp)
+
+
+def test_a_long_temporary_folder_path_builds_with_workers(tmp_path: Path) -> None:
+    """The workers' fork server listens on a socket in the temporary folder, and a socket's path has
+    room for about 100 bytes: under a longer TMPDIR every build stopped with a traceback."""
+    temp = tmp_path / ("t" * 110)
+    temp.mkdir()
+    source = write_files(tmp_path / "book", {"a.md": '+++\ntitle = "One"\n+++\n\nA short essay.\n',
+                                             "b.md": '+++\ntitle = "Two"\n+++\n\nAnother.\n'})
+    result = chapbook(source, tmp_path / "out", "--no-cache", jobs=2, temp=temp)
+    assert "Traceback" not in result.stderr and "no worker processes" not in result.stderr
+    assert laid_out(result) == (4, 0) and len(pdf_page_texts(tmp_path / "out" / "book.pdf")) > 4
+    assert sorted(temp.iterdir()) == []
+
+
+_NO_SHORT_FOLDER = """
+import contextlib, sys
+from chapbook.writers import workers
+workers._short_temporary_folder = contextlib.nullcontext  # as where no short folder can be written
+from chapbook.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_where_no_worker_can_start_the_build_lays_out_in_its_own_process(tmp_path: Path) -> None:
+    temp = tmp_path / ("t" * 110)
+    temp.mkdir()
+    source = write_files(tmp_path / "book", {"a.md": '+++\ntitle = "One"\n+++\n\nA short essay.\n'})
+    result = subprocess.run([sys.executable, "-c", _NO_SHORT_FOLDER, "build", str(source), "-o", str(tmp_path / "out")],
+                            capture_output=True, text=True, env={**os.environ, "TMPDIR": str(temp), "CHAPBOOK_JOBS": "2"})
+    assert result.returncode == 0, result.stderr
+    assert "no worker processes can start here: laying out in this one" in result.stderr
+    assert epubcheck_messages(tmp_path / "out" / "book.epub") == []
+    assert len(pdf_page_texts(tmp_path / "out" / "book.pdf")) >= 4
 
 
 def test_nothing_changed_is_said_and_the_book_stands(tmp_path: Path) -> None:

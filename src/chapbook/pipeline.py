@@ -49,6 +49,7 @@ class Prepared:
     cache: BuildCache
     layout: BookLayout
     epub_fonts: Callable[[], list[EmbeddedFont]]  # the EPUB's fonts, made beside the last of the layout
+    jobs: int  # processes the build may run at once (1: all in its own)
 
 
 def read(source: Path, outdir: Path, progress: Callable[..., None], edition: str = "",
@@ -71,8 +72,9 @@ def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cach
     follows the print edition), with the EPUB's fonts made on a layout worker once the last chapter is
     handed out, if an EPUB is to be written. The cache lives beside the outputs; without it, only for this build."""
     jobs = jobs or worker_count()
-    if jobs > 1:
-        start_fork_server()  # the workers' server imports WeasyPrint while the essays are read
+    if jobs > 1 and not start_fork_server():  # the workers' server imports WeasyPrint while the essays are read
+        progress("no worker processes can start here: laying out in this one")
+        jobs = 1
     book, theme = read(source, outdir, progress, edition, jobs)
     cache, scratch = build_cache(outdir, use_cache)
     try:
@@ -80,7 +82,7 @@ def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cach
         fonts = EpubFonts(book, theme, cache, progress)
         progress("laying out pages")
         layout = lay_out(book, theme, cache, progress, jobs, lend=fonts.start if epub else lambda *_: None)
-        yield Prepared(book, theme, cache, layout, fonts)
+        yield Prepared(book, theme, cache, layout, fonts, jobs)
         cache.prune()
     finally:
         if scratch is not None:
@@ -156,7 +158,7 @@ def build_edition(source: Path, outdir: Path, formats: tuple[str, ...], stage: S
                     progress("writing PDF")
                     pdf = stage(f"{book.file_stem}.pdf")
                     joined = joining.enter_context(pdf_written_apart(ready.layout, book, pdf, ready.cache,
-                                                                     jobs or worker_count()))
+                                                                     ready.jobs))
                 if "epub" in formats:
                     progress("writing EPUB")
                     write_epub(book, ready.theme, stage(f"{book.file_stem}.epub"), ready.layout.starts, ready.cache,
@@ -166,7 +168,7 @@ def build_edition(source: Path, outdir: Path, formats: tuple[str, ...], stage: S
                     if BOOKLET in formats or book.config.booklet:
                         progress("imposing the booklet")
                         write_booklet(book, ready.theme, pdf, stage(f"{book.file_stem}-booklet.pdf"), progress)
-            with preflight_started(pdf, ready.layout, jobs or worker_count(), ready.cache) as preflight:
+            with preflight_started(pdf, ready.layout, ready.jobs, ready.cache) as preflight:
                 write_copies(book, ready.theme, ready.layout, ready.cache, formats, stage, progress, ready.epub_fonts)
                 # Every warning, by kind, beside the book: the terminal shows the first few of each kind.
                 report = stage(f"{book.file_stem}-warnings.txt")

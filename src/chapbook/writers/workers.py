@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,10 +44,34 @@ def fork_server() -> BaseContext:
     return context
 
 
-def start_fork_server() -> None:
-    """Start the fork server now (it imports in a process of its own while this one goes on)."""
+def start_fork_server() -> bool:
+    """Start the fork server now (it imports in a process of its own while this one goes on). False if
+    it cannot start here: the build then lays out in its own process."""
     fork_server()
-    forkserver.ensure_running()
+    try:
+        with _short_temporary_folder():
+            forkserver.ensure_running()
+    except OSError:
+        return False
+    return True
+
+
+# The fork server listens on a socket in the temporary folder, and a socket's path has room for
+# about 100 bytes (107 on Linux, 103 on macOS): a longer TMPDIR made every build fail.
+_SOCKET_FOLDER_AT_MOST = 60
+
+
+@contextmanager
+def _short_temporary_folder() -> Iterator[None]:
+    """While the fork server starts: a temporary folder short enough for its socket."""
+    saved = tempfile.tempdir
+    if len(tempfile.gettempdir()) > _SOCKET_FOLDER_AT_MOST:
+        tempfile.tempdir = next((folder for folder in ("/tmp", "/var/tmp", "/dev/shm")
+                                 if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)), saved)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
 
 
 @contextmanager

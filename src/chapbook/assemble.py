@@ -157,7 +157,8 @@ def render(found: Found, chosen: Chosen, resolvers: Resolvers, apart: bool = Fal
     return mend_anchor_links(book)  # only now are all the ids a link may name known
 
 
-# Fewer essays than this are rendered in one process: a fork and its result cost about what 30 do.
+# Fewer essays than this are rendered in one process. Measured (generated essays of ~1,100 words): at
+# 20 the fork costs what it saves, at 40 it saves 18 ms, at 80 90 ms, at 560 0.7 s.
 RENDER_APART_FROM = 60
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import ftfy
 
 from .config import CONFIG_NAME, BookConfig, load_config, option_line
-from .errors import ChapbookError, WarningLog, log, shown, warn
+from .errors import ChapbookError, WarningLog, log, said_again, shown, warn
 from .markdown import RenderContext, render_body, render_title
 from .anchors import mend_anchor_links
 from .addresses import ID_SEPARATOR, ImageRegistry, LinkTargets, page_assets
@@ -180,8 +180,7 @@ def _chapters(essays: list[SourceEssay], resolvers: Resolvers, apart: bool) -> l
     for index, essay in enumerate(essays[split:]):
         chapter, looked_up, warnings = done[index] if index < len(done) else (None, [], [])
         if chapter is not None and resolvers.images.take(looked_up):
-            for place, message in warnings:
-                log.warning("%s: %s", place, message)
+            said_again(warnings)
             chapters.append(chapter)
         else:
             chapters.append(here(essay))

@@ -36,6 +36,12 @@ def warn(path: Path | str, line: int | None, message: str) -> None:
     log.warning("%s: %s", where(path, line), message)
 
 
+def said_again(warnings: list[tuple[str, str]]) -> None:
+    """Say warnings another process (or the build that made the book) gave, as if given here."""
+    for place, message in warnings:
+        log.warning("%s: %s", place, message)
+
+
 class WarningLog(logging.Handler):
     """Collects the build's warnings, each as (place, message), in the order they came."""
 

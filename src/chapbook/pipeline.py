@@ -16,7 +16,7 @@ from .cache import BuildCache, LastBuild, build_cache
 from .config import CONFIG_NAME
 from .copies import write_copies
 from .editions import chosen, edition_names
-from .errors import ChapbookError, WarningLog, log, shown, warnings_report
+from .errors import ChapbookError, WarningLog, log, said_again, shown, warnings_report
 from .large_print import sized
 from .model import Book
 from .report import build_report, preflight_started, write_report
@@ -141,8 +141,7 @@ def build_edition(source: Path, outdir: Path, formats: tuple[str, ...], stage: S
                      edition) if use_cache else None
     kept = last.unchanged() if last is not None else None
     if kept is not None:
-        for place, message in kept["warnings"]:  # said again, as the build that made the book said them
-            log.warning("%s: %s", place, message)
+        said_again(kept["warnings"])  # as the build that made the book said them
         progress(f"nothing changed since the last build: {'the edition ' + edition if edition else 'the book'} "
                  "is up to date")
         return EditionBuilt(tuple(Path(name).name for name, _ in kept["outputs"]), kept["chapters"], kept["pages"],

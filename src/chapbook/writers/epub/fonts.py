@@ -18,7 +18,7 @@ from fontTools.ttLib import TTFont
 from fontTools.varLib.instancer import instantiateVariableFont
 
 from ...cache import BuildCache, content_key, file_digest
-from ...errors import WarningLog, log, warn
+from ...errors import WarningLog, log, said_again, warn
 from ...model import Book
 from ...recipients import for_word
 from ...themes import FontFace, Theme
@@ -114,8 +114,7 @@ class EpubFonts:
                     fonts, warnings, count = made_apart(self.theme, self.characters, self.cache, index)
                 else:
                     fonts, warnings, count = making.result()
-                for place, message in warnings:  # as if they had been made in this process
-                    log.warning("%s: %s", place, message)
+                said_again(warnings)  # as if they had been made in this process
                 self.fonts += fonts
                 total += count
             self.progress(f"prepared {total}/{total} fonts for the EPUB", total, total)

@@ -34,7 +34,7 @@ from pathlib import Path
 import weasyprint
 
 from ...cache import BuildCache, content_key, file_digest
-from ...errors import ChapbookError, log
+from ...errors import ChapbookError, said_again
 from ...media.fallbacks import with_fallbacks
 from .glyphs import report_fallbacks
 from ...large_print import page_scale
@@ -418,5 +418,4 @@ def _guarded(job: PieceJob) -> dict:
 
 def _report(result: dict) -> None:
     """Pass a piece's warnings on to the build, as if they had come from this process."""
-    for place, message in result["warnings"]:
-        log.warning("%s: %s", place, message)
+    said_again(result["warnings"])

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,6 @@ from chapbook.model import Image
 from chapbook.themes import FontFace, Theme, load_theme
 from chapbook.writers.cover import front as cover_front
 from chapbook.writers.epub import EpubFonts, fonts as epub_fonts, write_epub
-from chapbook.writers.workers import fork_server
 from cmyk_profile import cmyk_profile
 
 PAYLOAD = b"a result that took long to make\n" * 100
@@ -237,9 +235,9 @@ def test_the_drawn_cover_is_kept_for_its_title_page_and_drawn_again_for_another(
     assert len(covers) == 2 and other.data != first.data
 
 
-def test_fonts_made_on_a_worker_are_those_made_in_the_build_and_say_what_failed(tmp_path: Path) -> None:
-    """The EPUB's fonts are made on a layout worker the front matter leaves idle (EpubFonts): the same
-    bytes as made in the build's process, and a font that cannot be made is told in the build too."""
+def test_a_font_that_cannot_be_cut_is_told_once_and_the_others_are_made_and_kept(tmp_path: Path) -> None:
+    """EpubFonts makes the fonts when first asked and gives the same ones after (the book and each
+    reader's copy share them); a damaged font file is named in a warning, and the book reads on."""
     source = tmp_path / "book"
     source.mkdir()
     (source / "essay.md").write_text('+++\ntitle = "Kept"\n+++\n\nSome words: café.\n')
@@ -251,15 +249,11 @@ def test_fonts_made_on_a_worker_are_those_made_in_the_build_and_say_what_failed(
     told = WarningLog()
     log.addHandler(told)
     try:
-        apart = EpubFonts(book, theme, BuildCache(tmp_path / "apart"), lambda *_: None)
-        with ProcessPoolExecutor(1, mp_context=fork_server()) as worker:
-            apart.start(worker.submit)
-            assert apart.making is not None and len(apart.making) == 2  # a face a job
-            made_apart = apart()
-        here = EpubFonts(book, theme, BuildCache(tmp_path / "here"), lambda *_: None)  # never started
-        made_here = here()
+        fonts = EpubFonts(book, theme, BuildCache(tmp_path / "cache"), lambda *_: None)
+        made = fonts()
+        assert fonts() is made
     finally:
         log.removeHandler(told)
-    assert made_apart == made_here and [font.style for font in made_apart] == ["normal", "normal"]
+    assert [(font.style, font.weight) for font in made] == [("normal", 400), ("normal", 600)]
     failed = [(place, message) for place, message in told.warnings if "could not prepare" in message]
-    assert len(failed) == 2 and all(place == str(broken) for place, _ in failed)  # once from each
+    assert len(failed) == 1 and failed[0][0] == str(broken)

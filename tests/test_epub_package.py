@@ -179,6 +179,42 @@ def test_the_epub_carries_the_themes_faces_as_static_subsets(sample: Built) -> N
     assert package.find(".//opf:item[@href='fonts/eb-garamond-400-normal.ttf']", NS).get("media-type") == "font/ttf"
 
 
+def test_the_epubs_static_fonts_set_text_as_the_variable_font_does_at_their_weight(sample: Built) -> None:
+    """Each weight the EPUB carries shapes the book's words (kerning, ligatures, small capitals, old-style
+    figures) to the same glyph advances as the theme's variable font set at that weight: the instance
+    is that weight, with its kerning and features, not the default one."""
+    import uharfbuzz as hb
+    from fontTools.ttLib import TTFont
+
+    from chapbook.config import CONFIG_NAME
+    from chapbook.themes import load_theme
+
+    files = epub_files(sample.epub)
+    theme = load_theme("classic", Path("/nonexistent-book"), Path("/nonexistent-book") / CONFIG_NAME)
+    variable = {face.style: face.path for face in theme.faces if face.family == "EB Garamond"}
+    words = "Philippa’s flânerie, “rhubarbarian” AVA 1984"
+
+    def advances(data: bytes, features: dict[str, bool], weight: int | None = None) -> list[int]:
+        font = hb.Font(hb.Face(hb.Blob(data)))
+        if weight is not None:
+            font.set_variations({"wght": weight})
+        text = hb.Buffer()
+        text.add_str(words)
+        text.guess_segment_properties()
+        hb.shape(font, text, features)
+        return [glyph.x_advance for glyph in text.glyph_positions]
+
+    compared = []
+    for style, weight in [("normal", 400), ("normal", 600), ("italic", 600)]:
+        static = files[f"EPUB/fonts/eb-garamond-{weight}-{style}.ttf"]
+        assert TTFont(io.BytesIO(static))["OS/2"].usWeightClass == weight
+        original = variable[style].read_bytes()
+        for features in [{}, {"smcp": True}, {"onum": True}, {"kern": False}]:
+            assert advances(static, features) == advances(original, features, weight), (style, weight, features)
+        compared.append(advances(static, {}))
+    assert compared[0] != compared[1]  # semi-bold is wider than regular: the weight was fixed, not ignored
+
+
 def test_fonts_can_be_left_out(tmp_path: Path) -> None:
     source = tmp_path / "src"
     source.mkdir()

@@ -48,7 +48,7 @@ class Prepared:
     theme: Theme
     cache: BuildCache
     layout: BookLayout
-    epub_fonts: Callable[[], list[EmbeddedFont]]  # the EPUB's fonts, made beside the last of the layout
+    epub_fonts: Callable[[], list[EmbeddedFont]]  # the EPUB's fonts, made when first asked for
     jobs: int  # processes the build may run at once (1: all in its own)
 
 
@@ -67,10 +67,9 @@ def read(source: Path, outdir: Path, progress: Callable[..., None], edition: str
 
 @contextmanager
 def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cache: bool = True,
-             jobs: int | None = None, edition: str = "", epub: bool = False) -> Iterator[Prepared]:
+             jobs: int | None = None, edition: str = "") -> Iterator[Prepared]:
     """Read the book (as one of its editions) and set the pages (even for an EPUB alone: its page list
-    follows the print edition), with the EPUB's fonts made on a layout worker once the last chapter is
-    handed out, if an EPUB is to be written. The cache lives beside the outputs; without it, only for this build."""
+    follows the print edition). The cache lives beside the outputs; without it, only for this build."""
     jobs = jobs or worker_count()
     if jobs > 1 and not start_fork_server():  # the workers' server imports WeasyPrint while the essays are read
         progress("no worker processes can start here: laying out in this one")
@@ -79,10 +78,9 @@ def prepared(source: Path, outdir: Path, progress: Callable[..., None], use_cach
     cache, scratch = build_cache(outdir, use_cache)
     try:
         read_coverage(theme, cache)
-        fonts = EpubFonts(book, theme, cache, progress)
         progress("laying out pages")
-        layout = lay_out(book, theme, cache, progress, jobs, lend=fonts.start if epub else lambda *_: None)
-        yield Prepared(book, theme, cache, layout, fonts, jobs)
+        layout = lay_out(book, theme, cache, progress, jobs)
+        yield Prepared(book, theme, cache, layout, EpubFonts(book, theme, cache, progress), jobs)
         cache.prune()
     finally:
         if scratch is not None:
@@ -150,7 +148,7 @@ def build_edition(source: Path, outdir: Path, formats: tuple[str, ...], stage: S
     log.addHandler(collected)
     first = len(stage.names)
     try:
-        with prepared(source, outdir, progress, use_cache, jobs, edition, epub="epub" in formats) as ready:
+        with prepared(source, outdir, progress, use_cache, jobs, edition) as ready:
             book, pages, pdf = ready.book, None, None
             with ExitStack() as joining:
                 if "pdf" in formats:  # joined in a process of its own while the EPUB is written

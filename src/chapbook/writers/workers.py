@@ -1,7 +1,7 @@
 """Where chapbook's other processes come from: a small fork server that has imported the layout code
-(WeasyPrint) and nothing of the book. Layout workers, the preflight and the EPUB's fonts start from it,
-so each holds only its own work, not the build's whole book; starting it early (`start_fork_server`)
-lets it import while the build reads the essays. And a fork of the build itself (`in_fork`), for
+(WeasyPrint) and nothing of the book. Layout workers and the preflight start from it, so each holds
+only its own work, not the build's whole book; starting it early (`start_fork_server`) lets it
+import while the build reads the essays. And a fork of the build itself (`in_fork`), for
 work that needs what the build has read (the second half of the essays' Markdown)."""
 
 from __future__ import annotations

@@ -76,13 +76,8 @@ class BookLayout:
 
 
 def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[..., None] = lambda *_: None,
-            jobs: int | None = None, lend: Callable[[Callable[..., Future], bool], None] = lambda *_: None
-            ) -> BookLayout:
-    """Set the book in pages (the PDF's, which the EPUB's page list is taken from too). Once the last
-    chapter is handed to a worker, a worker soon sits idle (the last chapters finish one by one, and
-    the front matter, which lists their folios, is laid out alone after them): `lend` is then given a
-    function that runs other work on the workers (it returns the work's Future), and False; once the
-    front matter is handed out, again, and True: no layout work follows."""
+            jobs: int | None = None) -> BookLayout:
+    """Set the book in pages (the PDF's, which the EPUB's page list is taken from too)."""
     jobs = jobs or worker_count()
     all_pieces = pieces(book_html(book, theme))
     give_back_memory()  # what reading the essays and making the book's HTML took, before the workers start
@@ -93,13 +88,11 @@ def lay_out(book: Book, theme: Theme, cache: BuildCache, progress: Callable[...,
     readers = book.config.recipients
     inscriptions = INSCRIPTION_PAGES if readers else 0  # the gutter is the copies' too
     with _Layouts(book, theme, cache, jobs, len(all_pieces), progress) as layouts:
-        layouts.ran_dry = lambda: lend(layouts.lend, False)
         for _ in range(3):  # a gutter band crossed: once more with the gutter the count asks for
             stylesheets = _stylesheets(book, theme, gutter)
             body = _set_body(all_pieces, stylesheets, folios_of_anchors, layouts)
             folios_of_anchors = _anchor_folios(body)
             front = _with_page_numbers(all_pieces[0], folios_of_anchors)
-            layouts.ran_dry = lambda: lend(layouts.lend, True)
             front_result = layouts.run([_job(book, 0, front, stylesheets, 1)], "front matter")[0]
             results = [front_result, *body]
             placed = _placement(results, book.config.page_count_multiple)
@@ -271,7 +264,6 @@ class _Layouts:
         self.laid_out = 0  # layout jobs run (a piece set again for its page numbers counts again)
         self.made: dict[str, dict] = {}  # this build's layouts, by job key (with --no-cache, the only ones)
         self.pages: dict[str, int] = {}  # this build's page counts, by content key (likewise)
-        self.ran_dry: Callable[[], None] | None = None  # called (and cleared) when a run hands out its last piece
 
     def __enter__(self) -> _Layouts:
         # The jobs carry the chapters' text: the workers' book need not.
@@ -283,14 +275,9 @@ class _Layouts:
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
-            # Waiting for work lent to a worker (the EPUB's fonts): the pool's idle workers stay until it is
-            # done, and joining the book beside them took the peak past a worker's memory.
+            # The workers end with the layout: joining the book beside them took the peak past a worker's memory.
             self.pool.shutdown(cancel_futures=True)
         piece_job.STATE = None
-
-    def lend(self, work: Callable[..., object], *arguments: object) -> Future:
-        """Run other work on a worker, after the pieces handed out."""
-        return self.pool.submit(work, *arguments)
 
     def body(self, body: list[Piece], stylesheets: tuple[tuple[str, str], ...], folios: dict[str, int]) -> list[dict]:
         """Lay out the body pieces: first those whose page count is not known, then those whose
@@ -349,7 +336,7 @@ class _Layouts:
     def _lay_out(self, jobs: list[PieceJob | Callable[[], PieceJob]], what: str,
                  learn: Callable[[dict], None] = lambda _: None) -> list[dict]:
         """Lay out these pieces, in order; a job may be made only as it is handed out (see body())."""
-        if not jobs:  # every piece from the cache: no workers to start (the EPUB's fonts are made here)
+        if not jobs:  # every piece from the cache: no workers to start
             return []
         started = time.perf_counter()
         done: list[dict] = []
@@ -382,13 +369,8 @@ class _Layouts:
         finished: dict[int, dict] = {}  # laid out, waiting for the pieces before to be recorded
 
         def hand_out(count: int) -> None:
-            handed = 0
             for place, job in islice(numbered, count):
                 running[self.pool.submit(_guarded, job)] = place
-                handed += 1
-            if handed < count and self.ran_dry is not None:  # the last piece is handed out
-                ran_dry, self.ran_dry = self.ran_dry, None
-                ran_dry()
 
         hand_out(self.jobs + 1)
         try:

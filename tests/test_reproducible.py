@@ -53,3 +53,34 @@ def test_without_source_date_epoch_the_date_comes_from_the_essays_not_the_clock(
 
 def test_another_epoch_changes_the_stamp(tmp_path: Path) -> None:
     assert build(tmp_path / "a", "1700000000") != build(tmp_path / "b", "1800000000")
+
+
+def test_empty_margin_boxes_left_unsized_set_the_same_pages(tmp_path: Path, monkeypatch) -> None:
+    """piece_job skips sizing the empty margin boxes WeasyPrint makes (fourteen a page): the PDF is the
+    same bytes as WeasyPrint's own way gives, and the shortcut was taken."""
+    from contextlib import nullcontext
+
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    from chapbook import pipeline
+    from chapbook.writers.pdf import piece_job
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    skipped = []
+    original = piece_job._empty_margin_boxes_unsized.original
+
+    def counted(box, containing_block):
+        skipped.append(type(box) is MarginBox and not box.is_generated)
+        original(box, containing_block)
+
+    def built(out: Path) -> bytes:
+        pipeline.build(SAMPLE, out, ("pdf",), lambda *_: None, use_cache=False, jobs=1)
+        return next(out.glob("*.pdf")).read_bytes()
+
+    monkeypatch.setattr(piece_job._empty_margin_boxes_unsized, "original", staticmethod(counted))
+    shortcut = built(tmp_path / "shortcut")
+    # Without the shortcut, seven empty boxes a page for each with content (a running head, a folio);
+    # with it, only those of the blank page, drawn once on its own.
+    assert 0 < skipped.count(True) < skipped.count(False)
+    monkeypatch.setattr(piece_job, "_empty_margin_boxes_unsized", nullcontext)
+    assert built(tmp_path / "weasyprints_way") == shortcut

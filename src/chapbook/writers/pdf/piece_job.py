@@ -21,8 +21,10 @@ import pydyf
 import weasyprint
 import weasyprint.layout
 import weasyprint.layout.inline
+import weasyprint.layout.page
 import weasyprint.pdf
 from weasyprint.css import ColorProfile
+from weasyprint.formatting_structure.boxes import MarginBox
 from weasyprint.layout.leader import leader_index
 from weasyprint.text.line_break import split_first_line
 
@@ -105,7 +107,7 @@ def lay_out_piece(job: PieceJob) -> dict:
             capture.warnings.extend(styles.warnings)
             fetcher, fonts, profiles, stylesheets = styles.fetcher, styles.fonts, styles.fresh_profiles(), styles.sheets
             folios = _FolioPlan(job)
-            with _late_folios(folios), _leaders_in_one_run():
+            with _late_folios(folios), _leaders_in_one_run(), _empty_margin_boxes_unsized():
                 document = weasyprint.HTML(string=job.html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(
                     stylesheets=stylesheets, font_config=fonts, color_profiles=profiles)
             fallbacks = fallback_findings(document, state.book, state.theme)
@@ -252,6 +254,29 @@ class _leaders_in_one_run:
 
     def __exit__(self, *exc: object) -> None:
         weasyprint.layout.inline.handle_leader = self.original
+
+
+class _empty_margin_boxes_unsized:
+    """While a piece is laid out: a margin box with no content is not sized from its style. WeasyPrint
+    makes all sixteen of a page's margin boxes, resolves the percentages of each, then sets an empty
+    one's size, margins, padding and borders to zero, all that is read of it after; resolving them was
+    a twentieth of a chapter's layout (a page has two boxes with content: the running head and the
+    folio). The pages are the same bytes."""
+
+    original = staticmethod(weasyprint.layout.page.resolve_percentages)
+
+    def __enter__(self) -> None:
+        original = self.original
+
+        def resolve_percentages(box, containing_block):
+            if type(box) is MarginBox and not box.is_generated:
+                return
+            original(box, containing_block)
+
+        weasyprint.layout.page.resolve_percentages = resolve_percentages
+
+    def __exit__(self, *exc: object) -> None:
+        weasyprint.layout.page.resolve_percentages = self.original
 
 
 class _fonts_recorded:

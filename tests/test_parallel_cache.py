@@ -3,6 +3,7 @@ process laying out everything anew; an edit lays out only what it changed; a bad
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import re
@@ -383,3 +384,48 @@ def test_essays_rendered_in_two_processes_read_as_in_one(tmp_path: Path) -> None
     assert [Path(place.split(":")[0]).name for place in places] == ["03.md", "11.md", "13.md"]
     assert [Path(place.split(":")[0]).name for place, message in read["said"] if "no alt text" in message] == \
         ["02.md", "09.md", "10.md", "11.md", "12.md"]
+
+
+def test_the_front_matter_laid_out_beside_the_last_chapter_is_taken_only_when_it_is_the_one_needed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a first build, the front matter is laid out while the last chapter still is, with the folios
+    it will most likely have; the book takes that layout only if it is the same piece. Either way the
+    PDF is the one a serial build makes."""
+    from chapbook import pipeline
+    from chapbook.cache import BuildCache
+    from chapbook.writers import pdf as pdf_writer
+    from chapbook.writers.workers import start_fork_server
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    rng = random.Random(5)
+    source = tmp_path / "book"
+    essays = {f"{n}.md": f'+++\ntitle = "Short {n}"\nweight = {n}\n+++\n\n{paragraph(rng)}\n' for n in range(1, 7)}
+    # The last essay is long: it is still being laid out when every other piece is done.
+    essays["7.md"] = '+++\ntitle = "The long one"\nweight = 7\n+++\n\n' + "\n\n".join(paragraph(rng) for _ in range(90))
+    write_files(source, {"book.toml": 'title = "Ahead"\n', **essays})
+    assert start_fork_server()
+    book, theme = pipeline.read(source, tmp_path / "out", lambda *_: None)
+
+    def pdf(name: str, jobs: int) -> tuple[bytes, list[str]]:
+        told: list[str] = []
+        cache = BuildCache(tmp_path / name)
+        layout = pdf_writer.lay_out(book, theme, cache, lambda message, *_: told.append(message), jobs)
+        pdf_writer.write_pdf(layout, book, tmp_path / f"{name}.pdf", cache)
+        return (tmp_path / f"{name}.pdf").read_bytes(), [line for line in told if "front matter" in line]
+
+    serial, _ = pdf("serial", 1)
+    parallel, told = pdf("parallel", 2)
+    assert parallel == serial
+    assert told == [told[0]] and "beside the last chapter" in told[0]
+
+    # A front matter laid out ahead with other folios than the book's is not taken: it is set again.
+    original = pdf_writer._Layouts.lay_out_ahead
+
+    def with_other_folios(layouts, job):
+        original(layouts, dataclasses.replace(job, html=job.html.replace("Short 1", "Short one"),
+                                              key=job.key + "-other"))
+
+    monkeypatch.setattr(pdf_writer._Layouts, "lay_out_ahead", with_other_folios)
+    guessed_wrong, told = pdf("wrong", 2)
+    assert guessed_wrong == serial
+    assert told and not any("beside the last chapter" in line for line in told)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from itertools import islice
+from itertools import accumulate, islice
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -153,7 +153,7 @@ def _set_body(all_pieces: list[Piece], stylesheets: tuple[tuple[str, str], ...],
     """Lay out the parts' pages, the chapters and the back matter, until every "see p. N" is right."""
     for _ in range(MAX_ROUNDS):
         body = [_with_page_numbers(piece, folios_of_anchors) for piece in all_pieces[1:]]
-        results = layouts.body(body, stylesheets, folios_of_anchors)
+        results = layouts.body(body, stylesheets, folios_of_anchors, front=all_pieces[0])
         folios_of_anchors = _anchor_folios(results)
         before = [_page_numbers(piece) for piece in body]
         if before == [_page_numbers(_with_page_numbers(piece, folios_of_anchors)) for piece in body]:
@@ -264,6 +264,7 @@ class _Layouts:
         self.laid_out = 0  # layout jobs run (a piece set again for its page numbers counts again)
         self.made: dict[str, dict] = {}  # this build's layouts, by job key (with --no-cache, the only ones)
         self.pages: dict[str, int] = {}  # this build's page counts, by content key (likewise)
+        self.ahead: dict[str, Future] = {}  # pieces laid out before they were asked for, by job key
 
     def __enter__(self) -> _Layouts:
         # The jobs carry the chapters' text: the workers' book need not.
@@ -279,13 +280,15 @@ class _Layouts:
             self.pool.shutdown(cancel_futures=True)
         piece_job.STATE = None
 
-    def body(self, body: list[Piece], stylesheets: tuple[tuple[str, str], ...], folios: dict[str, int]) -> list[dict]:
+    def body(self, body: list[Piece], stylesheets: tuple[tuple[str, str], ...], folios: dict[str, int],
+             front: Piece | None = None) -> list[dict]:
         """Lay out the body pieces: first those whose page count is not known, then those whose
         folios are not yet in the cache. Returns each piece's layout, in order.
 
         The first are handed to the workers in order, a few at a time, each with the pages of the
         places it links to as far as the pieces laid out before it know them: a link back to an
-        earlier chapter (most of a blog's) is right the first time."""
+        earlier chapter (most of a blog's) is right the first time. The front matter is laid out beside
+        the last of them (front_ahead)."""
         jobs = [_job(self.book, index, piece, stylesheets, None) for index, piece in enumerate(body, start=1)]
         for job in jobs:
             known = self.pages.get(job.key)
@@ -301,7 +304,23 @@ class _Layouts:
             piece = body[job.index - 1]
             return lambda: _job(self.book, job.index, _with_page_numbers(piece, folios), stylesheets, None)
 
-        first = self._lay_out([when_handed_out(job) for job in jobs if self.counts[job.index] < 0], "chapters", learn)
+        def front_ahead() -> bool:
+            # The last pieces are being laid out and every page count is known (a worker tells its
+            # piece's before drawing it), so every piece's first folio is; the anchors of the pieces not
+            # yet done are guessed to be on their first page (the front matter links to chapter
+            # openings). Laid out now, on the worker that would wait, the front matter is most likely
+            # the one the book needs; run() takes it only if it is that same piece (its HTML, so its
+            # every folio).
+            counts = [self.counts[job.index] for job in jobs]
+            if min(counts) < 0:
+                return False
+            starts = list(accumulate((count + count % 2 for count in counts[:-1]), initial=1))
+            guessed = {name: start for piece, start in zip(body, starts) for name in piece.root.xpath("//@id")}
+            self.lay_out_ahead(_job(self.book, 0, _with_page_numbers(front, {**guessed, **folios}), stylesheets, 1))
+            return True
+
+        new = [when_handed_out(job) for job in jobs if self.counts[job.index] < 0]
+        first = self._lay_out(new, "chapters", learn, front_ahead if front is not None else None)
         laid_out = {result["name"]: result for result in first}
         starts, folio = [], 1
         for job in jobs:
@@ -322,29 +341,56 @@ class _Layouts:
             return None
         return result
 
+    def lay_out_ahead(self, job: PieceJob) -> None:
+        """Start laying out a piece on a worker before it is asked for (run() takes it if it is)."""
+        key = job_key(job.key, job.start)
+        if self.pool is not None and key not in self.ahead and self._cached(job.key, job.start) is None:
+            self.ahead[key] = self.pool.submit(_guarded, job)
+
+    def _taken_ahead(self, job: PieceJob, what: str) -> dict | None:
+        ahead = self.ahead.pop(job_key(job.key, job.start), None)
+        if ahead is None:
+            return None
+        started = time.perf_counter()
+        try:
+            result = ahead.result()
+        except BrokenProcessPool:
+            raise _worker_stopped() from None
+        self._record(result)
+        self.progress(f"laid out 1/1 {what} (beside the last chapter; then waited {time.perf_counter() - started:.0f} s)",
+                      1, 1)
+        return result
+
     def run(self, jobs: list[PieceJob], what: str) -> list[dict]:
-        """Lay out these pieces (a cached layout is taken as it is); return their layouts in order."""
+        """Lay out these pieces (a cached layout, or one laid out ahead, is taken as it is); return their
+        layouts in order."""
         results: list[dict | None] = []
         for job in jobs:
-            results.append(self._cached(job.key, job.start) if job.start is not None else None)
+            results.append((self._taken_ahead(job, what) or self._cached(job.key, job.start))
+                           if job.start is not None else None)
         todo = [job for job, result in zip(jobs, results) if result is None]
         if todo:
             made = iter(self._lay_out(todo, what))
             results = [result if result is not None else next(made) for result in results]
         return results
 
+    def _record(self, result: dict) -> None:
+        self.made[result["job"]] = result
+        self.pages[result["key"]] = result["pages"]
+        self.laid_out += 1
+
     def _lay_out(self, jobs: list[PieceJob | Callable[[], PieceJob]], what: str,
-                 learn: Callable[[dict], None] = lambda _: None) -> list[dict]:
-        """Lay out these pieces, in order; a job may be made only as it is handed out (see body())."""
+                 learn: Callable[[dict], None] = lambda _: None,
+                 all_handed_out: Callable[[], bool] | None = None) -> list[dict]:
+        """Lay out these pieces, in order; a job may be made only as it is handed out (see body()).
+        Once every piece is handed out, `all_handed_out` is called as each finishes, until it returns True."""
         if not jobs:  # every piece from the cache: no workers to start
             return []
         started = time.perf_counter()
         done: list[dict] = []
 
         def record(result: dict) -> None:
-            self.made[result["job"]] = result
-            self.pages[result["key"]] = result["pages"]
-            self.laid_out += 1
+            self._record(result)
             done.append(result)
             learn(result)
             self.progress(f"laid out {len(done)}/{len(jobs)} {what} ({time.perf_counter() - started:.0f} s)",
@@ -368,9 +414,13 @@ class _Layouts:
         running: dict[Future, int] = {}  # each job handed out, by its place in the list
         finished: dict[int, dict] = {}  # laid out, waiting for the pieces before to be recorded
 
+        handed = 0
+
         def hand_out(count: int) -> None:
+            nonlocal handed
             for place, job in islice(numbered, count):
                 running[self.pool.submit(_guarded, job)] = place
+                handed += 1
 
         hand_out(self.jobs + 1)
         try:
@@ -381,10 +431,16 @@ class _Layouts:
                 while len(done) in finished:
                     record(finished.pop(len(done)))
                 hand_out(len(completed))
+                if all_handed_out is not None and handed == len(jobs) and running and all_handed_out():
+                    all_handed_out = None
         except BrokenProcessPool:
-            raise ChapbookError(None, None, "a layout worker stopped before it finished (out of memory?); build "
-                                "again with -j 1 to lay out one chapter at a time") from None
+            raise _worker_stopped() from None
         return done
+
+
+def _worker_stopped() -> ChapbookError:
+    return ChapbookError(None, None, "a layout worker stopped before it finished (out of memory?); build again "
+                         "with -j 1 to lay out one chapter at a time")
 
 
 def _guarded(job: PieceJob) -> dict:

@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 from ebooklib import epub
 
-# EPUB 3 landmarks only: the EPUB 2 guide's types differ, and the NCX serves old readers.
-OPTIONS = {"epub3_pages": False, "epub2_guide": False, "landmark_title": "Landmarks"}
+# EPUB 3 landmarks only: the EPUB 2 guide's types differ, and the NCX serves old readers. Nothing
+# compressed by ebooklib: repack() compresses each entry, once.
+OPTIONS = {"epub3_pages": False, "epub2_guide": False, "landmark_title": "Landmarks", "compresslevel": 0}
 
 
 def archive(package: epub.EpubBook, modified: dt.datetime, edits: dict[str, Callable[[bytes], bytes]]) -> bytes:

@@ -383,7 +383,7 @@ class _Layouts:
                  learn: Callable[[dict], None] = lambda _: None,
                  all_handed_out: Callable[[], bool] | None = None) -> list[dict]:
         """Lay out these pieces, in order; a job may be made only as it is handed out (see body()).
-        Once every piece is handed out, `all_handed_out` is called as each finishes, until it returns True."""
+        Once every piece is handed out, `all_handed_out` is called every 20 ms until it returns True."""
         if not jobs:  # every piece from the cache: no workers to start
             return []
         started = time.perf_counter()
@@ -425,7 +425,9 @@ class _Layouts:
         hand_out(self.jobs + 1)
         try:
             while running:
-                completed, _ = wait(running, return_when=FIRST_COMPLETED)
+                # Once all is handed out, a page count that comes in may be what all_handed_out waits for.
+                waiting = all_handed_out is not None and handed == len(jobs)
+                completed, _ = wait(running, timeout=0.02 if waiting else None, return_when=FIRST_COMPLETED)
                 for future in completed:
                     finished[running.pop(future)] = future.result()
                 while len(done) in finished:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import uharfbuzz as hb
+from fontTools import subset
 
 from ...cache import BuildCache, content_key, file_digest
 from ...errors import warn
@@ -22,16 +23,9 @@ from .documents import fragment
 # The weights the stylesheets use: body text and the semi-bold of <strong> (in the text face only;
 # the theme's other faces set headings or code at their regular weight).
 WEIGHTS = (400, 600)
-# The features of fontTools' subsetter by default (those that shape text in any script), and the ones the
-# stylesheets ask for.
-LAYOUT_FEATURES = (
-    "abvf", "abvm", "abvs", "akhn", "blwf", "blwm", "blws", "calt", "ccmp", "cfar", "chws", "cjct", "clig", "cswh",
-    "curs", "dist", "dnom", "fin2", "fin3", "fina", "frac", "half", "haln", "halt", "init", "isol", "jalt", "kern",
-    "liga", "ljmo", "locl", "ltra", "ltrm", "mark", "med2", "medi", "mkmk", "mset", "nukt", "numr", "palt", "pref",
-    "pres", "pstf", "psts", "rand", "rclt", "rkrf", "rlig", "rphf", "rtla", "rtlm", "rvrn", "stch", "tjmo", "valt",
-    "vatu", "vchw", "vert", "vhal", "vjmo", "vkrn", "vpal", "vrt2",
-    "smcp", "c2sc", "onum", "lnum", "pnum", "tnum", "case", "dlig",
-)
+# The features that shape text in any script (fontTools' subsetter keeps them by default), and the ones
+# the stylesheets ask for.
+LAYOUT_FEATURES = (*subset.Options().layout_features, "smcp", "c2sc", "onum", "lnum", "pnum", "tnum", "case", "dlig")
 
 
 @dataclass(frozen=True)
